@@ -77,7 +77,8 @@ $(O)/tests/%: $(O)/obj/tests/%.o $(TLIB_OBJ) $(LIB)
 # kmod/, so that the sources stay clean and several kernels can be built side by side.
 KVER      ?= $(shell scripts/kver 6.1 2>/dev/null)
 KERNELDIR ?= /usr/src/linux-headers-$(KVER)
-KREL       = $(shell cat $(KERNELDIR)/include/config/kernel.release 2>/dev/null || basename $(KERNELDIR))
+# Named after the headers directory (linux-headers-<abi>), the name the VM harness looks up.
+KREL       = $(patsubst linux-headers-%,%,$(notdir $(realpath $(KERNELDIR))))
 KMOD_DIR   = $(O)/kmod/$(KREL)
 
 .PHONY: kmod kmod-vm

@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* kTLS key installation and capability probing. See ktls.h. */
+#include "ktls.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#ifndef SOL_TLS
+#define SOL_TLS 282
+#endif
+#ifndef TCP_ULP
+#define TCP_ULP 31
+#endif
+
+static void put_be64(unsigned char *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (unsigned char)v;
+}
+
+int kso_ktls_fill(const struct kso_dir_keys *k, union kso_crypto_info *ci, socklen_t *len)
+{
+	const struct kso_cipher_info *c = kso_cipher_info(k->cipher);
+	unsigned char *key, *iv, *salt, *rec_seq;
+	size_t iv_len;
+
+	if (!c || (k->version != TLS_1_2_VERSION && k->version != TLS_1_3_VERSION))
+		return -EINVAL;
+	memset(ci, 0, sizeof(*ci));
+	ci->info.version = k->version;
+	ci->info.cipher_type = c->ktls_type;
+
+	switch (k->cipher) {
+	case KSO_AES_128_GCM:
+		key = ci->aes128.key, iv = ci->aes128.iv;
+		salt = ci->aes128.salt, rec_seq = ci->aes128.rec_seq;
+		iv_len = sizeof(ci->aes128.iv);
+		*len = sizeof(ci->aes128);
+		break;
+	case KSO_AES_256_GCM:
+		key = ci->aes256.key, iv = ci->aes256.iv;
+		salt = ci->aes256.salt, rec_seq = ci->aes256.rec_seq;
+		iv_len = sizeof(ci->aes256.iv);
+		*len = sizeof(ci->aes256);
+		break;
+	case KSO_CHACHA20_POLY1305:
+		key = ci->chacha.key, iv = ci->chacha.iv;
+		salt = NULL, rec_seq = ci->chacha.rec_seq;
+		iv_len = sizeof(ci->chacha.iv);
+		*len = sizeof(ci->chacha);
+		break;
+	default:
+		return -EINVAL;
+	}
+
+	memcpy(key, k->key, c->key_len);
+	put_be64(rec_seq, k->seq);
+	if (c->salt_len && k->version == TLS_1_2_VERSION) {
+		/*
+		 * TLS 1.2 AES-GCM (RFC 5288): nonce = implicit salt || explicit part sent in
+		 * each record. kTLS sends iv as the first explicit part and increments it per
+		 * record; using the sequence number (as OpenSSL does) keeps it unique.
+		 */
+		memcpy(salt, k->iv, c->salt_len);
+		put_be64(iv, k->seq);
+	} else if (c->salt_len) {
+		/* TLS 1.3 AES-GCM: the 12-byte static IV is split as salt(4) || iv(8). */
+		memcpy(salt, k->iv, c->salt_len);
+		memcpy(iv, k->iv + c->salt_len, iv_len);
+	} else {
+		/* ChaCha20-Poly1305, both versions (RFC 7905): the whole 12-byte IV. */
+		memcpy(iv, k->iv, iv_len);
+	}
+	return 0;
+}
+
+int kso_ktls_ulp(int fd)
+{
+	char name[16] = "";
+	socklen_t len = sizeof(name);
+
+	if (setsockopt(fd, IPPROTO_TCP, TCP_ULP, "tls", sizeof("tls")) == 0)
+		return 0;
+	if (errno == EEXIST && getsockopt(fd, IPPROTO_TCP, TCP_ULP, name, &len) == 0 &&
+	    !strcmp(name, "tls"))
+		return 0;
+	return -errno;
+}
+
+int kso_ktls_install(int fd, enum kso_dir dir, const struct kso_dir_keys *k)
+{
+	union kso_crypto_info ci;
+	socklen_t len;
+	int err;
+
+	err = kso_ktls_fill(k, &ci, &len);
+	if (!err && setsockopt(fd, SOL_TLS, dir, &ci, len) < 0)
+		err = -errno;
+	explicit_bzero(&ci, sizeof(ci));
+	return err;
+}
+
+int kso_ktls_install_keys(int fd, struct kso_dir_keys *tx, struct kso_dir_keys *rx,
+			  enum kso_ktls_step *step)
+{
+	enum kso_ktls_step at = KSO_STEP_ULP;
+	int err;
+
+	err = kso_ktls_ulp(fd);
+	if (err)
+		goto out;
+	if (tx) {
+		at = KSO_STEP_TX;
+		err = kso_ktls_install(fd, KSO_TX, tx);
+		if (err)
+			goto out;
+	}
+	if (rx) {
+		at = KSO_STEP_RX;
+		err = kso_ktls_install(fd, KSO_RX, rx);
+	}
+out:
+	if (tx)
+		kso_dir_keys_wipe(tx);
+	if (rx)
+		kso_dir_keys_wipe(rx);
+	if (err && step)
+		*step = at;
+	return err;
+}
+
+const char *kso_ktls_strerror(enum kso_ktls_step step, int err)
+{
+	switch (step) {
+	case KSO_STEP_ULP:
+		switch (-err) {
+		case ENOENT:
+			return "the kernel has no TLS upper-layer protocol: load the tls module "
+			       "(modprobe tls) or use a kernel built with CONFIG_TLS";
+		case ENOPROTOOPT:
+			return "this kernel does not support TCP upper-layer protocols (TCP_ULP)";
+		case ENOTCONN:
+			return "kTLS needs an established TCP connection and this socket is not one";
+		case EEXIST:
+			return "another upper-layer protocol is already attached to this socket";
+		case EPERM:
+			return "attaching the tls ULP was refused (auto-loading tls.ko needs "
+			       "CAP_SYS_MODULE: load it beforehand with modprobe tls)";
+		}
+		break;
+	case KSO_STEP_TX:
+	case KSO_STEP_RX:
+		switch (-err) {
+		case ENOENT:
+			return "the kernel lacks this cipher's crypto algorithm: load its crypto "
+			       "modules (gcm, aesni_intel, chacha20poly1305) or enable them in the "
+			       "kernel config";
+		case EINVAL:
+			return "the kernel refused this TLS version and cipher: it is too old for "
+			       "them or was built without them";
+		case EBUSY:
+			return "keys are already installed in this direction and this kernel cannot "
+			       "replace them (TLS 1.3 rekey needs Linux 6.14 or later)";
+		case ENOPROTOOPT:
+			return "the socket has no tls ULP attached";
+		case ENOMEM:
+			return "the kernel could not allocate memory for the TLS context";
+		case EOPNOTSUPP:
+			return "the kernel does not support this TLS version and cipher";
+		}
+		break;
+	case KSO_STEP_NO_PAD:
+		if (err == -EINVAL || err == -ENOPROTOOPT)
+			return "TLS_RX_EXPECT_NO_PAD needs TLS 1.3 receive offload and Linux 6.0 or later";
+		break;
+	case KSO_STEP_ZC_RO:
+		if (err == -EINVAL || err == -ENOPROTOOPT)
+			return "TLS_TX_ZEROCOPY_RO needs Linux 5.19 or later";
+		break;
+	}
+	return strerror(-err);
+}
+
+int kso_tcp_pair(int fds[2])
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+	int lfd, err = 0;
+
+	fds[0] = fds[1] = -1;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0)
+		return -errno;
+	if (bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0 || listen(lfd, 1) < 0 ||
+	    getsockname(lfd, (struct sockaddr *)&sin, &len) < 0)
+		goto fail;
+	fds[0] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fds[0] < 0 || connect(fds[0], (struct sockaddr *)&sin, sizeof(sin)) < 0)
+		goto fail;
+	fds[1] = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (fds[1] < 0)
+		goto fail;
+	close(lfd);
+	return 0;
+fail:
+	err = -errno;
+	if (fds[0] >= 0)
+		close(fds[0]);
+	close(lfd);
+	fds[0] = fds[1] = -1;
+	return err;
+}
+
+static void close_pair(int fds[2])
+{
+	close(fds[0]);
+	close(fds[1]);
+}
+
+/* Install zero keys of (version, cipher) on a fresh pair: TX on one end, RX on the other. */
+static int probe_cipher(uint16_t version, enum kso_cipher c)
+{
+	struct kso_dir_keys k = { .version = version, .cipher = c };
+	int fds[2], err;
+
+	err = kso_tcp_pair(fds);
+	if (err)
+		return err;
+	err = kso_ktls_ulp(fds[0]);
+	if (!err)
+		err = kso_ktls_install(fds[0], KSO_TX, &k);
+	if (!err)
+		err = kso_ktls_ulp(fds[1]);
+	if (!err)
+		err = kso_ktls_install(fds[1], KSO_RX, &k);
+	close_pair(fds);
+	return err;
+}
+
+static int set_int(int fd, int opt, int val)
+{
+	return setsockopt(fd, SOL_TLS, opt, &val, sizeof(val)) < 0 ? -errno : 0;
+}
+
+int kso_ktls_probe(struct kso_ktls_caps *caps)
+{
+	struct kso_dir_keys k = { .version = TLS_1_3_VERSION, .cipher = KSO_AES_128_GCM };
+	int fds[2], err;
+
+	memset(caps, 0, sizeof(*caps));
+	caps->tls_stat = access("/proc/net/tls_stat", R_OK) == 0;
+	err = kso_tcp_pair(fds);
+	if (err)
+		return err;
+	caps->ulp = kso_ktls_ulp(fds[0]);
+	close_pair(fds);
+	if (caps->ulp) {
+		for (int v = 0; v < 2; v++)
+			for (int c = 0; c < KSO_CIPHER_COUNT; c++)
+				caps->cipher[v][c] = caps->ulp;
+		caps->rekey = caps->rx_no_pad = caps->tx_zc_ro = caps->ulp;
+		return 0;
+	}
+
+	for (int c = 0; c < KSO_CIPHER_COUNT; c++) {
+		caps->cipher[0][c] = probe_cipher(TLS_1_2_VERSION, c);
+		caps->cipher[1][c] = probe_cipher(TLS_1_3_VERSION, c);
+	}
+
+	/* Rekey, zerocopy sendfile: on a TX socket. No-pad: on a TLS 1.3 RX socket. */
+	err = kso_tcp_pair(fds);
+	if (err)
+		return err;
+	err = kso_ktls_ulp(fds[0]);
+	if (!err)
+		err = kso_ktls_install(fds[0], KSO_TX, &k);
+	if (!err) {
+		caps->tx_zc_ro = set_int(fds[0], TLS_TX_ZEROCOPY_RO, 1);
+		caps->rekey = kso_ktls_install(fds[0], KSO_TX, &k);
+	} else {
+		caps->tx_zc_ro = caps->rekey = err;
+	}
+	err = kso_ktls_ulp(fds[1]);
+	if (!err)
+		err = kso_ktls_install(fds[1], KSO_RX, &k);
+	caps->rx_no_pad = err ? err : set_int(fds[1], TLS_RX_EXPECT_NO_PAD, 1);
+	close_pair(fds);
+	return 0;
+}
+
+int kso_tls_stat(const char *name, long long *value)
+{
+	char key[64];
+	long long v;
+	FILE *f;
+	int err = -ENOENT;
+
+	f = fopen("/proc/net/tls_stat", "re");
+	if (!f)
+		return -errno;
+	while (fscanf(f, "%63s %lld", key, &v) == 2) {
+		if (!strcmp(key, name)) {
+			*value = v;
+			err = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return err;
+}
