@@ -8,6 +8,7 @@
 #                     that needs them runs it first. NODEPS=1 skips that (non-Debian hosts).
 #   make clean
 
+.DEFAULT_GOAL := all
 O        := build
 V        ?= 0
 Q        := $(if $(filter 1,$(V)),,@)
@@ -60,7 +61,7 @@ $(LIB): $(LIB_OBJ)
 
 # One directory per tool; all of its .c files make the binary.
 .SECONDEXPANSION:
-$(O)/bin/%: $$(patsubst %.c,$(O)/obj/%.o,$$(wildcard tools/$$*/*.c)) $(LIB)
+$(O)/bin/%: $$(addsuffix .o,$$(addprefix $(O)/obj/,$$(basename $$(wildcard tools/$$*/*.c)))) $(LIB)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -69,6 +70,9 @@ $(O)/tests/%: $(O)/obj/tests/%.o $(TLIB_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
+
+# Keep objects: they are the incremental build, not intermediates.
+.SECONDARY:
 
 -include $(shell find $(O)/obj -name '*.d' 2>/dev/null)
 

@@ -149,7 +149,9 @@ int kso_tls13_expand_label(const char *digest, const uint8_t *secret, size_t sec
 						 sizeof(prefix) - 1);
 	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_LABEL, (void *)label,
 						 strlen(label));
-	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_DATA, (void *)ctx, ctx_len);
+	/* An empty context still needs a non-NULL pointer: NULL data means "no parameter". */
+	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_DATA,
+						 ctx_len ? (void *)ctx : (void *)"", ctx_len);
 	*p = OSSL_PARAM_construct_end();
 	return kdf_derive(kdf_tls13, params, out, out_len);
 }

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ktlso: kernel TLS offload control plane.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/init.h>
+#include <linux/ktlso.h>
+#include <linux/module.h>
+#include <net/genetlink.h>
+
+#include "genl.h"
+
+static int __init ktlso_init(void)
+{
+	int err;
+
+	/* The family goes last: once it is registered, requests arrive. */
+	err = ktlso_genl_init();
+	if (err)
+		goto err_genl;
+
+	pr_info("%s loaded, netlink protocol %u\n", KTLSO_MODULE_VERSION,
+		KTLSO_GENL_VERSION);
+	return 0;
+
+err_genl:
+	return err;
+}
+
+static void __exit ktlso_exit(void)
+{
+	ktlso_genl_uninit();
+}
+
+module_init(ktlso_init);
+module_exit(ktlso_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Kernel TLS offload control plane");
+MODULE_VERSION(KTLSO_MODULE_VERSION);
+MODULE_ALIAS_GENL_FAMILY(KTLSO_GENL_NAME);

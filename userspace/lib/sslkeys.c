@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "sslkeys.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/tls.h>
+#include <openssl/crypto.h>
+
+struct captured {
+	uint8_t client[KSO_MAX_SECRET];	/* CLIENT_TRAFFIC_SECRET_0 */
+	uint8_t server[KSO_MAX_SECRET];	/* SERVER_TRAFFIC_SECRET_0 */
+	size_t client_len, server_len;
+};
+
+static int ex_index = -1;
+static pthread_once_t ex_once = PTHREAD_ONCE_INIT;
+
+static void captured_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+			  void *argp)
+{
+	(void)parent, (void)ad, (void)idx, (void)argl, (void)argp;
+	if (ptr)
+		OPENSSL_clear_free(ptr, sizeof(struct captured));
+}
+
+static void ex_init(void)
+{
+	ex_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, captured_free);
+}
+
+static int unhex(const char *s, size_t n, uint8_t *out, size_t cap)
+{
+	size_t len = n / 2;
+
+	if (n % 2 || len > cap)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		int hi = OPENSSL_hexchar2int((unsigned char)s[2 * i]);
+		int lo = OPENSSL_hexchar2int((unsigned char)s[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return (int)len;
+}
+
+/* "<LABEL> <client_random hex> <secret hex>" (NSS key log format) */
+static void keylog(const SSL *ssl, const char *line)
+{
+	static const char cts[] = "CLIENT_TRAFFIC_SECRET_0 ", sts[] = "SERVER_TRAFFIC_SECRET_0 ";
+	struct captured *cap;
+	const char *secret;
+	bool client;
+	int n;
+
+	if (!strncmp(line, cts, sizeof(cts) - 1))
+		client = true;
+	else if (!strncmp(line, sts, sizeof(sts) - 1))
+		client = false;
+	else
+		return;
+	secret = strchr(line + sizeof(cts) - 1, ' ');
+	if (!secret)
+		return;
+	secret++;
+
+	cap = SSL_get_ex_data(ssl, ex_index);
+	if (!cap) {
+		cap = OPENSSL_zalloc(sizeof(*cap));
+		if (!cap || !SSL_set_ex_data((SSL *)ssl, ex_index, cap)) {
+			OPENSSL_free(cap);
+			return;	/* kso_ssl_derive reports -ENOKEY */
+		}
+	}
+	if (client) {
+		n = unhex(secret, strlen(secret), cap->client, KSO_MAX_SECRET);
+		cap->client_len = n > 0 ? (size_t)n : 0;
+	} else {
+		n = unhex(secret, strlen(secret), cap->server, KSO_MAX_SECRET);
+		cap->server_len = n > 0 ? (size_t)n : 0;
+	}
+}
+
+int kso_ssl_capture(SSL_CTX *ctx)
+{
+	pthread_once(&ex_once, ex_init);
+	if (ex_index < 0)
+		return -ENOMEM;
+	SSL_CTX_set_keylog_callback(ctx, keylog);
+	return 0;
+}
+
+static int derive13(SSL *ssl, enum kso_cipher c, enum kso_role role, uint64_t tx_seq,
+		    uint64_t rx_seq, struct kso_dir_keys *tx, struct kso_dir_keys *rx)
+{
+	struct captured *cap = ex_index >= 0 ? SSL_get_ex_data(ssl, ex_index) : NULL;
+	const uint8_t *wsec, *rsec;
+	size_t wlen, rlen;
+	int err;
+
+	if (!cap || !cap->client_len || !cap->server_len)
+		return -ENOKEY;
+	wsec = role == KSO_SERVER ? cap->server : cap->client;
+	wlen = role == KSO_SERVER ? cap->server_len : cap->client_len;
+	rsec = role == KSO_SERVER ? cap->client : cap->server;
+	rlen = role == KSO_SERVER ? cap->client_len : cap->server_len;
+	err = kso_tls13_derive(c, wsec, wlen, tx_seq, tx);
+	if (!err) {
+		err = kso_tls13_derive(c, rsec, rlen, rx_seq, rx);
+		if (err)
+			kso_dir_keys_wipe(tx);
+	}
+	/* Once derived the secrets have no further use here (rekey works from the keys' owner). */
+	SSL_set_ex_data(ssl, ex_index, NULL);
+	OPENSSL_clear_free(cap, sizeof(*cap));
+	return err;
+}
+
+static int derive12(SSL *ssl, enum kso_cipher c, enum kso_role role, uint64_t tx_seq,
+		    uint64_t rx_seq, struct kso_dir_keys *tx, struct kso_dir_keys *rx)
+{
+	uint8_t master[KSO_TLS12_MASTER], cr[KSO_RANDOM_LEN], sr[KSO_RANDOM_LEN];
+	SSL_SESSION *sess = SSL_get_session(ssl);
+	int err;
+
+	if (!sess || SSL_SESSION_get_master_key(sess, master, sizeof(master)) != sizeof(master) ||
+	    SSL_get_client_random(ssl, cr, sizeof(cr)) != sizeof(cr) ||
+	    SSL_get_server_random(ssl, sr, sizeof(sr)) != sizeof(sr)) {
+		err = -ENOKEY;
+		goto out;
+	}
+	err = kso_tls12_derive(c, role, master, cr, sr, tx_seq, rx_seq, tx, rx);
+out:
+	OPENSSL_cleanse(master, sizeof(master));
+	return err;
+}
+
+int kso_ssl_derive(SSL *ssl, enum kso_role role, uint64_t tx_seq, uint64_t rx_seq,
+		   struct kso_dir_keys *tx, struct kso_dir_keys *rx)
+{
+	const SSL_CIPHER *sc = SSL_get_current_cipher(ssl);
+	uint16_t version;
+	enum kso_cipher c;
+
+	if (!SSL_is_init_finished(ssl) || !sc)
+		return -EINVAL;
+	if (kso_cipher_by_suite(SSL_CIPHER_get_protocol_id(sc), &version, &c))
+		return -EOPNOTSUPP;
+	switch (SSL_version(ssl)) {
+	case TLS1_3_VERSION:
+		if (version != TLS_1_3_VERSION)
+			return -EOPNOTSUPP;
+		return derive13(ssl, c, role, tx_seq, rx_seq, tx, rx);
+	case TLS1_2_VERSION:
+		if (version != TLS_1_2_VERSION)
+			return -EOPNOTSUPP;
+		return derive12(ssl, c, role, tx_seq, rx_seq, tx, rx);
+	default:
+		return -EOPNOTSUPP;
+	}
+}

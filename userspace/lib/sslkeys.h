@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Taking the keys out of an OpenSSL 3 handshake for kTLS. OpenSSL does not hand out the
+ * TLS 1.3 traffic secrets through an API; it does pass them to the key-log callback (the
+ * SSLKEYLOGFILE mechanism), so ktlso installs one that keeps the two application traffic
+ * secrets with the SSL object, never writes them anywhere, and wipes them once derived.
+ * TLS 1.2 needs only the master secret and the randoms, which OpenSSL does expose.
+ */
+#ifndef KTLSO_SSLKEYS_H
+#define KTLSO_SSLKEYS_H
+
+#include <openssl/ssl.h>
+#include "keysched.h"
+
+/* Install the capturing key-log callback on ctx (replacing any other). 0 or -errno. */
+int kso_ssl_capture(SSL_CTX *ctx);
+
+/*
+ * After the handshake of ssl (playing `role`): derive the keys of both directions, the
+ * next records carrying tx_seq and rx_seq. The captured secrets are wiped. Errors:
+ * -EOPNOTSUPP  the negotiated version or suite has no kTLS counterpart here;
+ * -ENOKEY      the secrets were not captured (kso_ssl_capture not called on its SSL_CTX,
+ *              or already derived once);
+ * -EINVAL      the handshake is not complete.
+ */
+int kso_ssl_derive(SSL *ssl, enum kso_role role, uint64_t tx_seq, uint64_t rx_seq,
+		   struct kso_dir_keys *tx, struct kso_dir_keys *rx);
+
+#endif
