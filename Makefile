@@ -108,8 +108,9 @@ test: all kmod-vm
 test-unit: all
 	$(Q)tests/run-all --host-only
 
+KERNEL ?= 6.1
 demo: all kmod-vm
-	$(Q)tests/vm/run --kernel 6.1 -- ktlsoctl probe
+	$(Q)tests/vm/run --kernel $(KERNEL) -- ktlsoctl probe
 
 .PHONY: clean
 clean:
