@@ -21,7 +21,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 KT_CFLAGS  = -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	     -Wmissing-prototypes -D_GNU_SOURCE -fno-strict-aliasing \
-	     -Iinclude/uapi -Iuserspace/lib -Itests/lib $(PKG_CFLAGS) -MMD -MP
+	     -Iinclude/uapi -Iuserspace/lib -Iuserspace/ktlsod -Itests/lib $(PKG_CFLAGS) -MMD -MP
 
 # ---------------------------------------------------------------------------- deps
 .PHONY: deps
@@ -34,6 +34,12 @@ endif
 LIB_SRC   := $(wildcard userspace/lib/*.c)
 LIB_OBJ   := $(LIB_SRC:%.c=$(O)/obj/%.o)
 LIB       := $(O)/lib/libktlso.a
+
+# ktlsod: everything but main.c is also a library, so that tests can link its parts.
+D_SRC     := $(filter-out userspace/ktlsod/main.c,$(wildcard userspace/ktlsod/*.c))
+D_OBJ     := $(D_SRC:%.c=$(O)/obj/%.o)
+D_LIB     := $(O)/lib/libktlsod.a
+DAEMON    := $(if $(wildcard userspace/ktlsod/main.c),$(O)/bin/ktlsod)
 
 TOOLS     := $(notdir $(wildcard tools/*))
 TOOL_BINS := $(TOOLS:%=$(O)/bin/%)
@@ -48,7 +54,7 @@ TLIB_OBJ  := $(TLIB_SRC:%.c=$(O)/obj/%.o)
 ALL_OBJ   := $(LIB_OBJ) $(TLIB_OBJ)
 
 .PHONY: all
-all: $(LIB) $(TOOL_BINS) $(UNIT_BINS) $(VMT_BINS)
+all: $(LIB) $(D_LIB) $(DAEMON) $(TOOL_BINS) $(UNIT_BINS) $(VMT_BINS)
 
 $(O)/obj/%.o: %.c | deps
 	@mkdir -p $(dir $@)
@@ -59,6 +65,15 @@ $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+$(D_LIB): $(D_OBJ)
+	@mkdir -p $(dir $@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(O)/bin/ktlsod: $(O)/obj/userspace/ktlsod/main.o $(D_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
+
 # One directory per tool; all of its .c files make the binary.
 .SECONDEXPANSION:
 $(O)/bin/%: $$(addsuffix .o,$$(addprefix $(O)/obj/,$$(basename $$(wildcard tools/$$*/*.c)))) $(LIB)
@@ -66,7 +81,7 @@ $(O)/bin/%: $$(addsuffix .o,$$(addprefix $(O)/obj/,$$(basename $$(wildcard tools
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(O)/tests/%: $(O)/obj/tests/%.o $(TLIB_OBJ) $(LIB)
+$(O)/tests/%: $(O)/obj/tests/%.o $(TLIB_OBJ) $(D_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
