@@ -164,3 +164,13 @@ int kso_ssl_derive(SSL *ssl, enum kso_role role, uint64_t tx_seq, uint64_t rx_se
 		return -EOPNOTSUPP;
 	}
 }
+
+void kso_ssl_forget(SSL *ssl)
+{
+	struct captured *cap = ex_index >= 0 ? SSL_get_ex_data(ssl, ex_index) : NULL;
+
+	if (cap) {
+		SSL_set_ex_data(ssl, ex_index, NULL);
+		OPENSSL_clear_free(cap, sizeof(*cap));
+	}
+}

@@ -26,4 +26,7 @@ int kso_ssl_capture(SSL_CTX *ctx);
 int kso_ssl_derive(SSL *ssl, enum kso_role role, uint64_t tx_seq, uint64_t rx_seq,
 		   struct kso_dir_keys *tx, struct kso_dir_keys *rx);
 
+/* Wipe whatever was captured for ssl (a connection that stays in userspace TLS). */
+void kso_ssl_forget(SSL *ssl);
+
 #endif

@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * ktlsod's configuration: command-line flags and an INI-style file. The file sets the
+ * defaults and the listeners; flags given on the command line win over it.
+ *
+ *   # global settings (the same names as the long flags, without "--")
+ *   root = /srv/www
+ *   cert = /etc/ktlsod/fullchain.pem
+ *   key = /etc/ktlsod/key.pem
+ *   offload = txrx              # off | tx | rx | txrx
+ *   workers = 2
+ *   tls-min = 1.3               # 1.2 | 1.3
+ *   max-conns = 10000
+ *   handshake-timeout = 10      # seconds
+ *   header-timeout = 10
+ *   idle-timeout = 60
+ *   max-header-bytes = 8192
+ *   max-headers = 64
+ *   log = /var/log/ktlsod.log   # "-" for stderr
+ *
+ *   [listen 0.0.0.0:443]        # one section per listener
+ *   offload = txrx              # this listener's offload mode
+ */
+#include "ktlsod.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <arpa/inet.h>
+
+static const char *const offload_names[] = { "off", "tx", "rx", "txrx" };
+
+int parse_offload(const char *s)
+{
+	for (int i = 0; i < 4; i++)
+		if (!strcasecmp(s, offload_names[i]))
+			return i;
+	return -1;
+}
+
+const char *offload_name(int mode)
+{
+	return mode >= 0 && mode < 4 ? offload_names[mode] : "?";
+}
+
+/* "ADDR:PORT", "[v6]:PORT" or ":PORT" / "PORT" (all addresses, IPv6 and IPv4). */
+int parse_listen(const char *s, struct listener_cfg *l)
+{
+	char host[64];
+	const char *port;
+	char *end;
+	long p;
+
+	memset(l, 0, sizeof(*l));
+	l->offload = -1;
+	snprintf(l->name, sizeof(l->name), "%s", s);
+	if (s[0] == '[') {
+		const char *rb = strchr(s, ']');
+
+		if (!rb || rb[1] != ':' || (size_t)(rb - s - 1) >= sizeof(host))
+			return -EINVAL;
+		memcpy(host, s + 1, (size_t)(rb - s - 1));
+		host[rb - s - 1] = 0;
+		port = rb + 2;
+	} else if ((port = strrchr(s, ':'))) {
+		if ((size_t)(port - s) >= sizeof(host))
+			return -EINVAL;
+		memcpy(host, s, (size_t)(port - s));
+		host[port - s] = 0;
+		port++;
+	} else {
+		host[0] = 0;
+		port = s;
+	}
+	errno = 0;
+	p = strtol(port, &end, 10);
+	if (errno || *end || p < 1 || p > 65535)
+		return -EINVAL;
+	struct sockaddr_in *s4 = (void *)&l->addr;
+	struct sockaddr_in6 *s6 = (void *)&l->addr;
+
+	if (!host[0] || !strcmp(host, "*")) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_addr = in6addr_any;
+		s6->sin6_port = htons((uint16_t)p);
+		l->addrlen = sizeof(*s6);
+	} else if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)p);
+		l->addrlen = sizeof(*s4);
+	} else if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)p);
+		l->addrlen = sizeof(*s6);
+	} else {
+		return -EINVAL;	/* addresses only: no DNS lookups at startup */
+	}
+	return 0;
+}
+
+static int parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || end == s || v < min || v > max)
+		return -EINVAL;
+	*out = (unsigned)v;
+	return 0;
+}
+
+static void set_str(char **dst, const char *v)
+{
+	free(*dst);
+	*dst = strdup(v);
+}
+
+/* One setting, from the file or a flag. err gets a sentence on failure. */
+static int apply(struct config *cfg, const char *k, const char *v, char *err, size_t len)
+{
+	unsigned u;
+	int m;
+
+	if (!strcmp(k, "root")) {
+		set_str(&cfg->root, v);
+	} else if (!strcmp(k, "cert")) {
+		set_str(&cfg->cert, v);
+	} else if (!strcmp(k, "key")) {
+		set_str(&cfg->key, v);
+	} else if (!strcmp(k, "log")) {
+		set_str(&cfg->log_path, v);
+	} else if (!strcmp(k, "offload")) {
+		if ((m = parse_offload(v)) < 0)
+			goto bad;
+		cfg->offload = m;
+	} else if (!strcmp(k, "workers")) {
+		if (parse_uint(v, 1, 256, &u))
+			goto bad;
+		cfg->workers = (int)u;
+	} else if (!strcmp(k, "tls-min")) {
+		if (!strcmp(v, "1.2"))
+			cfg->tls_min = TLS1_2_VERSION;
+		else if (!strcmp(v, "1.3"))
+			cfg->tls_min = TLS1_3_VERSION;
+		else
+			goto bad;
+	} else if (!strcmp(k, "max-conns")) {
+		if (parse_uint(v, 1, 10000000, &cfg->max_conns))
+			goto bad;
+	} else if (!strcmp(k, "handshake-timeout") || !strcmp(k, "header-timeout") ||
+		   !strcmp(k, "idle-timeout")) {
+		if (parse_uint(v, 1, 86400, &u))
+			goto bad;
+		u *= 1000;
+		if (k[1] == 'a')
+			cfg->handshake_timeout_ms = u;
+		else if (k[1] == 'e')
+			cfg->header_timeout_ms = u;
+		else
+			cfg->idle_timeout_ms = u;
+	} else if (!strcmp(k, "max-header-bytes")) {
+		if (parse_uint(v, 256, 1 << 20, &cfg->max_header_bytes))
+			goto bad;
+	} else if (!strcmp(k, "max-headers")) {
+		if (parse_uint(v, 1, 1000, &cfg->max_headers))
+			goto bad;
+	} else if (!strcmp(k, "listen")) {
+		if (cfg->nlisteners == MAX_LISTENERS) {
+			snprintf(err, len, "too many listeners (at most %d)", MAX_LISTENERS);
+			return -EINVAL;
+		}
+		if (parse_listen(v, &cfg->listeners[cfg->nlisteners]))
+			goto bad;
+		cfg->nlisteners++;
+	} else {
+		snprintf(err, len, "unknown setting '%s'", k);
+		return -EINVAL;
+	}
+	return 0;
+bad:
+	snprintf(err, len, "invalid value '%s' for %s", v, k);
+	return -EINVAL;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = 0;
+	return s;
+}
+
+int config_load_file(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+	char line[1024], msg[256];
+	struct listener_cfg *sect = NULL;
+	FILE *f = fopen(path, "re");
+	int lineno = 0, rc = 0;
+
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *s, *eq, *k, *v;
+
+		lineno++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			snprintf(err, errlen, "%s:%d: line too long", path, lineno);
+			rc = -EINVAL;
+			break;
+		}
+		s = trim(line);
+		if (!*s || *s == '#' || *s == ';')
+			continue;
+		if (*s == '[') {
+			char *e = strchr(s, ']');
+
+			if (!e || strncmp(s, "[listen ", 8)) {
+				snprintf(err, errlen, "%s:%d: expected [listen ADDR:PORT]", path,
+					 lineno);
+				rc = -EINVAL;
+				break;
+			}
+			*e = 0;
+			if (apply(cfg, "listen", trim(s + 8), msg, sizeof(msg))) {
+				snprintf(err, errlen, "%s:%d: %s", path, lineno, msg);
+				rc = -EINVAL;
+				break;
+			}
+			sect = &cfg->listeners[cfg->nlisteners - 1];
+			continue;
+		}
+		eq = strchr(s, '=');
+		if (!eq) {
+			snprintf(err, errlen, "%s:%d: expected 'name = value'", path, lineno);
+			rc = -EINVAL;
+			break;
+		}
+		*eq = 0;
+		k = trim(s);
+		v = trim(eq + 1);
+		if (sect) {
+			int m = parse_offload(v);
+
+			if (strcmp(k, "offload") || m < 0) {
+				snprintf(err, errlen, "%s:%d: a [listen] section takes only "
+					 "'offload = off|tx|rx|txrx'", path, lineno);
+				rc = -EINVAL;
+				break;
+			}
+			sect->offload = m;
+		} else if (apply(cfg, k, v, msg, sizeof(msg))) {
+			snprintf(err, errlen, "%s:%d: %s", path, lineno, msg);
+			rc = -EINVAL;
+			break;
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: ktlsod --root DIR --cert PEM --key PEM [options]\n"
+"\n"
+"Serves the files beneath DIR over HTTPS (HTTP/1.1). After each TLS handshake the\n"
+"traffic keys go into the kernel (kTLS), files are spliced into the socket with\n"
+"io_uring, and the kernel encrypts. Where the kernel cannot take the keys the\n"
+"connection stays in userspace TLS (OpenSSL) and the log says why.\n"
+"\n"
+"  --root DIR              directory to serve (paths cannot leave it, symlinks included)\n"
+"  --cert PEM              certificate chain, leaf first (fullchain.pem)\n"
+"  --key PEM               private key of the certificate\n"
+"  --listen ADDR:PORT      address to listen on; repeatable; [v6]:PORT, or PORT for\n"
+"                          all addresses (default: 8443)\n"
+"  --offload MODE          off | tx | rx | txrx (default: txrx): what goes to kTLS\n"
+"  --workers N             worker threads, one io_uring ring each (default: CPUs)\n"
+"  --tls-min 1.2|1.3       lowest TLS version accepted (default: 1.3)\n"
+"  --max-conns N           connections at once (default: 10000); beyond it, 503\n"
+"  --handshake-timeout S   seconds to complete the handshake (default: 10)\n"
+"  --header-timeout S      seconds to send a request, or to make progress\n"
+"                          reading a response (default: 10)\n"
+"  --idle-timeout S        seconds a keep-alive connection may idle (default: 60)\n"
+"  --max-header-bytes N    request line and headers (default: 8192)\n"
+"  --max-headers N         header fields per request (default: 64)\n"
+"  --log FILE              log file, '-' for stderr (default)\n"
+"  --config FILE           INI file with the same settings and per-listener sections:\n"
+"                          flags win over it; see ktlsod(8) in README.md\n"
+"  -h, --help              this help\n"
+"  --version               the version\n"
+"\n"
+"Signals: SIGHUP reloads the certificate and key (a failed reload keeps the old\n"
+"ones); SIGTERM or SIGINT stop accepting, finish responses in progress, and exit.\n");
+}
+
+int config_parse_args(struct config *cfg, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "root", required_argument, NULL, 0 },
+		{ "cert", required_argument, NULL, 0 },
+		{ "key", required_argument, NULL, 0 },
+		{ "listen", required_argument, NULL, 0 },
+		{ "offload", required_argument, NULL, 0 },
+		{ "workers", required_argument, NULL, 0 },
+		{ "tls-min", required_argument, NULL, 0 },
+		{ "max-conns", required_argument, NULL, 0 },
+		{ "handshake-timeout", required_argument, NULL, 0 },
+		{ "header-timeout", required_argument, NULL, 0 },
+		{ "idle-timeout", required_argument, NULL, 0 },
+		{ "max-header-bytes", required_argument, NULL, 0 },
+		{ "max-headers", required_argument, NULL, 0 },
+		{ "log", required_argument, NULL, 0 },
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 },
+	};
+	char err[300];
+	int o, idx, cli_listeners = 0;
+
+	/* The file first, so that flags override it. */
+	for (int i = 1; i < argc - 1; i++) {
+		if (!strcmp(argv[i], "--config")) {
+			if (config_load_file(cfg, argv[i + 1], err, sizeof(err))) {
+				fprintf(stderr, "ktlsod: config: %s\n", err);
+				return 1;
+			}
+		}
+	}
+	optind = 1;
+	while ((o = getopt_long(argc, argv, "h", opts, &idx)) != -1) {
+		switch (o) {
+		case 0:
+			if (!strcmp(opts[idx].name, "listen") && !cli_listeners++)
+				cfg->nlisteners = 0;	/* flags replace the file's listeners */
+			if (apply(cfg, opts[idx].name, optarg, err, sizeof(err))) {
+				fprintf(stderr, "ktlsod: --%s: %s\n", opts[idx].name, err);
+				return 2;
+			}
+			break;
+		case 'c':
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("ktlsod 0.1.0\n");
+			exit(0);
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "ktlsod: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	if (!cfg->root || !cfg->cert || !cfg->key) {
+		fprintf(stderr, "ktlsod: --root, --cert and --key are required (see --help)\n");
+		return 2;
+	}
+	if (!cfg->nlisteners)
+		apply(cfg, "listen", "8443", err, sizeof(err));
+	return 0;
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* ktlsod: shared definitions of the daemon. */
+#ifndef KTLSOD_H
+#define KTLSOD_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <liburing.h>
+#include <openssl/ssl.h>
+
+#include "ktls.h"
+
+enum offload { OFFLOAD_OFF = 0, OFFLOAD_TX = 1, OFFLOAD_RX = 2, OFFLOAD_TXRX = 3 };
+
+#define MAX_LISTENERS 16
+
+struct listener_cfg {
+	char name[80];			/* as given: "ADDR:PORT" */
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	int offload;			/* enum offload, or -1: the global default */
+};
+
+struct config {
+	char *root, *cert, *key, *log_path;
+	struct listener_cfg listeners[MAX_LISTENERS];
+	int nlisteners;
+	int offload;			/* default for listeners */
+	int workers;
+	int tls_min;			/* TLS1_2_VERSION or TLS1_3_VERSION (OpenSSL's) */
+	unsigned max_conns;
+	unsigned handshake_timeout_ms, header_timeout_ms, idle_timeout_ms;
+	unsigned max_header_bytes, max_headers;
+};
+
+/* Counters, summed over workers at exit and (later) exported through ktlso.ko. */
+struct stats {
+	atomic_ullong accepted, handshakes, handshake_failures, offloaded, fallbacks, requests,
+		refused_cap, closed;
+};
+
+struct daemon {
+	struct config cfg;
+	_Atomic(SSL_CTX *) ctx;		/* swapped on SIGHUP */
+	struct kso_ktls_caps caps;	/* what the kernel can take, probed at start */
+	atomic_bool stop;		/* SIGTERM/SIGINT: drain and exit */
+	int root_fd;
+	struct stats st;
+};
+
+extern struct daemon d;
+
+/* worker.c */
+int worker_run(int id, const int *listen_fds);
+
+/* tls.c */
+SSL_CTX *tls_ctx_new(const struct config *cfg, char *err, size_t errlen);
+
+/* log.c */
+void log_open(const char *path);
+void log_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+uint64_t now_ms(void);
+
+/* config.c */
+int config_parse_args(struct config *cfg, int argc, char **argv);
+int config_load_file(struct config *cfg, const char *path, char *err, size_t errlen);
+int parse_offload(const char *s);
+const char *offload_name(int mode);
+int parse_listen(const char *s, struct listener_cfg *l);
+
+#endif

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* ktlsod: HTTPS file server with kernel TLS offload. See --help and README.md. */
+#include "ktlsod.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+struct daemon d;
+
+static int listen_on(const struct listener_cfg *l)
+{
+	int fd, one = 1, err;
+
+	fd = socket(l->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* Each worker has its own socket on the port; the kernel spreads connections. */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0 ||
+	    bind(fd, (const struct sockaddr *)&l->addr, l->addrlen) < 0 || listen(fd, 4096) < 0) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+struct worker_arg {
+	int id;
+	int fds[MAX_LISTENERS];
+};
+
+static void *worker_main(void *p)
+{
+	struct worker_arg *a = p;
+
+	worker_run(a->id, a->fds);
+	return NULL;
+}
+
+static void log_caps(void)
+{
+	const struct kso_ktls_caps *c = &d.caps;
+	char list[256] = "";
+
+	if (c->ulp) {
+		log_msg("kTLS unavailable: %s; every connection uses userspace TLS",
+			kso_ktls_strerror(KSO_STEP_ULP, c->ulp));
+		return;
+	}
+	for (int v = 0; v < 2; v++)
+		for (int i = 0; i < KSO_CIPHER_COUNT; i++)
+			if (!c->cipher[v][i])
+				snprintf(list + strlen(list), sizeof(list) - strlen(list), " %s/%s",
+					 v ? "1.3" : "1.2", kso_cipher_info(i)->name);
+	log_msg("kTLS available:%s; rekey %s", list, c->rekey ? "unsupported" : "supported");
+}
+
+static void reload(void)
+{
+	char err[300];
+	SSL_CTX *ctx = tls_ctx_new(&d.cfg, err, sizeof(err));
+
+	if (!ctx) {
+		log_msg("reload failed, still serving the previous certificate: %s", err);
+		return;
+	}
+	/* Connections keep their SSL's reference to the old context. */
+	SSL_CTX_free(atomic_exchange(&d.ctx, ctx));
+	log_msg("reloaded certificate %s and key %s", d.cfg.cert, d.cfg.key);
+}
+
+int main(int argc, char **argv)
+{
+	struct config *cfg = &d.cfg;
+	struct worker_arg *args;
+	pthread_t *threads;
+	sigset_t set;
+	char err[300];
+	SSL_CTX *ctx;
+	int rc, sig;
+
+	*cfg = (struct config){
+		.offload = OFFLOAD_TXRX,
+		.workers = (int)sysconf(_SC_NPROCESSORS_ONLN),
+		.tls_min = TLS1_3_VERSION,
+		.max_conns = 10000,
+		.handshake_timeout_ms = 10000,
+		.header_timeout_ms = 10000,
+		.idle_timeout_ms = 60000,
+		.max_header_bytes = 8192,
+		.max_headers = 64,
+	};
+	rc = config_parse_args(cfg, argc, argv);
+	if (rc)
+		return rc;
+	if (cfg->workers < 1)
+		cfg->workers = 1;
+	log_open(cfg->log_path);
+
+	d.root_fd = open(cfg->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (d.root_fd < 0) {
+		fprintf(stderr, "ktlsod: --root %s: %s\n", cfg->root, strerror(errno));
+		return 1;
+	}
+	ctx = tls_ctx_new(cfg, err, sizeof(err));
+	if (!ctx) {
+		fprintf(stderr, "ktlsod: %s\n", err);
+		return 1;
+	}
+	atomic_store(&d.ctx, ctx);
+	rc = kso_ktls_probe(&d.caps);
+	if (rc) {
+		fprintf(stderr, "ktlsod: probing kTLS needs a loopback TCP connection: %s\n",
+			strerror(-rc));
+		return 1;
+	}
+	log_caps();
+
+	args = calloc((size_t)cfg->workers, sizeof(*args));
+	threads = calloc((size_t)cfg->workers, sizeof(*threads));
+	for (int w = 0; w < cfg->workers; w++) {
+		args[w].id = w;
+		for (int i = 0; i < cfg->nlisteners; i++) {
+			int fd = listen_on(&cfg->listeners[i]);
+
+			if (fd < 0) {
+				fprintf(stderr, "ktlsod: listen on %s: %s\n", cfg->listeners[i].name,
+					strerror(-fd));
+				return 1;
+			}
+			args[w].fds[i] = fd;
+		}
+	}
+
+	/* Signals go to this thread only; workers run undisturbed. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	for (int w = 0; w < cfg->workers; w++)
+		pthread_create(&threads[w], NULL, worker_main, &args[w]);
+	for (int i = 0; i < cfg->nlisteners; i++)
+		log_msg("listening on %s, offload %s, %d workers", cfg->listeners[i].name,
+			offload_name(cfg->listeners[i].offload < 0 ? cfg->offload :
+								     cfg->listeners[i].offload),
+			cfg->workers);
+
+	while (!atomic_load(&d.stop)) {
+		if (sigwait(&set, &sig))
+			continue;
+		if (sig == SIGHUP) {
+			reload();
+		} else {
+			log_msg("%s: finishing responses in progress, then exiting",
+				sig == SIGTERM ? "SIGTERM" : "SIGINT");
+			atomic_store(&d.stop, true);
+		}
+	}
+	for (int w = 0; w < cfg->workers; w++)
+		pthread_join(threads[w], NULL);
+	log_msg("stopped: %llu connections, %llu handshakes (%llu failed), %llu offloaded, "
+		"%llu in userspace TLS after a fallback, %llu requests, %llu refused at the cap",
+		(unsigned long long)d.st.accepted, (unsigned long long)d.st.handshakes,
+		(unsigned long long)d.st.handshake_failures, (unsigned long long)d.st.offloaded,
+		(unsigned long long)d.st.fallbacks, (unsigned long long)d.st.requests,
+		(unsigned long long)d.st.refused_cap);
+	SSL_CTX_free(atomic_load(&d.ctx));
+	free(args);
+	free(threads);
+	return 0;
+}

@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "serve.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+static const struct {
+	const char *ext, *type;
+} mime[] = {
+	{ "html", "text/html; charset=utf-8" }, { "htm", "text/html; charset=utf-8" },
+	{ "txt", "text/plain; charset=utf-8" }, { "css", "text/css" },
+	{ "js", "text/javascript" }, { "mjs", "text/javascript" },
+	{ "json", "application/json" }, { "xml", "application/xml" },
+	{ "svg", "image/svg+xml" }, { "png", "image/png" }, { "jpg", "image/jpeg" },
+	{ "jpeg", "image/jpeg" }, { "gif", "image/gif" }, { "webp", "image/webp" },
+	{ "ico", "image/vnd.microsoft.icon" }, { "pdf", "application/pdf" },
+	{ "wasm", "application/wasm" }, { "woff", "font/woff" }, { "woff2", "font/woff2" },
+	{ "mp4", "video/mp4" }, { "webm", "video/webm" }, { "mp3", "audio/mpeg" },
+	{ "gz", "application/gzip" }, { "zip", "application/zip" },
+	{ "tar", "application/x-tar" }, { "iso", "application/x-iso9660-image" },
+};
+
+static const char *content_type(const char *path)
+{
+	const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+
+	if (dot && (!slash || dot > slash)) {
+		for (size_t i = 0; i < sizeof(mime) / sizeof(mime[0]); i++)
+			if (!strcasecmp(dot + 1, mime[i].ext))
+				return mime[i].type;
+	}
+	return "application/octet-stream";
+}
+
+const char *serve_relpath(const struct http_req *req)
+{
+	const char *p = req->path;
+
+	while (*p == '/')
+		p++;
+	return *p ? p : ".";
+}
+
+void serve_open_how(struct open_how *how)
+{
+	memset(how, 0, sizeof(*how));
+	how->flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+	how->resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+}
+
+static size_t http_date(char *buf, size_t len, time_t t)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	return strftime(buf, len, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+static void head_start(struct serve_resp *r, int status, bool keep_alive)
+{
+	char date[64];
+
+	http_date(date, sizeof(date), time(NULL));
+	r->status = status;
+	r->close = !keep_alive;
+	r->head_len = (size_t)snprintf(r->head, sizeof(r->head),
+				       "HTTP/1.1 %d %s\r\nServer: ktlsod\r\nDate: %s\r\n%s",
+				       status, http_reason(status), date,
+				       keep_alive ? "" : "Connection: close\r\n");
+}
+
+static void head_add(struct serve_resp *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void head_add(struct serve_resp *r, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (r->head_len >= sizeof(r->head))
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(r->head + r->head_len, sizeof(r->head) - r->head_len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		r->head_len += (size_t)n;
+	if (r->head_len > sizeof(r->head) - 1)
+		r->head_len = sizeof(r->head) - 1;
+}
+
+void serve_status(int status, bool head_only, bool keep_alive, struct serve_resp *r)
+{
+	char body[160];
+	int n;
+
+	/* A refused request may hide a body or an unparsable rest: do not read on. */
+	if (status >= 400 && status != 404 && status != 403 && status != 416)
+		keep_alive = false;
+	n = snprintf(body, sizeof(body), "<html><body><h1>%d %s</h1></body></html>\n", status,
+		     http_reason(status));
+	head_start(r, status, keep_alive);
+	if (status == 405)
+		head_add(r, "Allow: GET, HEAD\r\n");
+	if (status == 503)
+		head_add(r, "Retry-After: 1\r\n");
+	head_add(r, "Content-Type: text/html; charset=utf-8\r\nContent-Length: %d\r\n\r\n", n);
+	if (!head_only)
+		head_add(r, "%s", body);
+	r->fd = -1;
+	r->off = r->len = 0;
+}
+
+bool serve_etag_match(const char *inm, size_t len, const char *etag)
+{
+	size_t elen = strlen(etag);
+
+	for (size_t i = 0; i < len;) {
+		while (i < len && (inm[i] == ' ' || inm[i] == '\t' || inm[i] == ','))
+			i++;
+		size_t s = i;
+		while (i < len && inm[i] != ',')
+			i++;
+		size_t e = i;
+		while (e > s && (inm[e - 1] == ' ' || inm[e - 1] == '\t'))
+			e--;
+		if (e - s == 1 && inm[s] == '*')
+			return true;
+		/* weak comparison: W/"x" matches "x" */
+		if (e - s > 2 && inm[s] == 'W' && inm[s + 1] == '/')
+			s += 2;
+		if (e - s == elen && !memcmp(inm + s, etag, elen))
+			return true;
+	}
+	return false;
+}
+
+static int errno_status(int err)
+{
+	switch (-err) {
+	case ENOENT:
+	case ENOTDIR:
+		return 404;
+	case EACCES:
+	case EPERM:
+	case EXDEV:	/* RESOLVE_BENEATH: the path would leave the root */
+	case ELOOP:
+		return 403;
+	case ENAMETOOLONG:
+		return 414;
+	default:
+		return 500;
+	}
+}
+
+int serve_respond(const struct http_req *req, int fd, bool keep_alive, struct serve_resp *r,
+		  int *dirfd)
+{
+	/* dirfd == NULL: this is the index.html of a directory; without one the answer is 403 */
+	const char *type_path = dirfd ? req->path : "index.html";
+
+	bool head_only = req->method == HTTP_HEAD;
+	char etag[64], lm[64];
+	uint64_t size, a, b;
+	struct stat st;
+
+	if (fd < 0) {
+		serve_status(!dirfd && fd == -ENOENT ? 403 : errno_status(fd), head_only, keep_alive,
+			     r);
+		return 0;
+	}
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		serve_status(500, head_only, keep_alive, r);
+		return 0;
+	}
+	if (S_ISDIR(st.st_mode) && dirfd) {
+		*dirfd = fd;
+		return 1;	/* the caller opens index.html beneath it */
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		serve_status(403, head_only, keep_alive, r);	/* directory without index, device, fifo */
+		return 0;
+	}
+	size = (uint64_t)st.st_size;
+	snprintf(etag, sizeof(etag), "\"%llx-%llx\"",
+		 (unsigned long long)st.st_mtim.tv_sec * 1000000000ull +
+			 (unsigned long long)st.st_mtim.tv_nsec,
+		 (unsigned long long)size);
+	http_date(lm, sizeof(lm), st.st_mtim.tv_sec);
+
+	if (req->if_none_match && serve_etag_match(req->if_none_match, req->if_none_match_len,
+						   etag)) {
+		close(fd);
+		head_start(r, 304, keep_alive);
+		head_add(r, "ETag: %s\r\nLast-Modified: %s\r\n\r\n", etag, lm);
+		r->fd = -1;
+		r->off = r->len = 0;
+		return 0;
+	}
+
+	a = 0, b = size ? size - 1 : 0;
+	int status = 200;
+
+	switch (req->range) {
+	case HTTP_RANGE_FROM_TO:
+		a = req->range_a;
+		b = req->range_b < size ? req->range_b : size - 1;
+		status = 206;
+		break;
+	case HTTP_RANGE_FROM:
+		a = req->range_a;
+		status = 206;
+		break;
+	case HTTP_RANGE_SUFFIX:
+		a = req->range_b >= size ? 0 : size - req->range_b;
+		status = 206;
+		break;
+	default:
+		break;
+	}
+	if (status == 206 && (size == 0 || a >= size)) {
+		close(fd);
+		head_start(r, 416, keep_alive);
+		head_add(r, "Content-Range: bytes */%llu\r\nContent-Length: 0\r\n\r\n",
+			 (unsigned long long)size);
+		r->fd = -1;
+		r->off = r->len = 0;
+		return 0;
+	}
+
+	head_start(r, status, keep_alive);
+	head_add(r, "Content-Type: %s\r\nLast-Modified: %s\r\nETag: %s\r\nAccept-Ranges: bytes\r\n",
+		 content_type(type_path), lm, etag);
+	if (status == 206)
+		head_add(r, "Content-Range: bytes %llu-%llu/%llu\r\n", (unsigned long long)a,
+			 (unsigned long long)b, (unsigned long long)size);
+	r->off = a;
+	r->len = size ? b - a + 1 : 0;
+	head_add(r, "Content-Length: %llu\r\n\r\n", (unsigned long long)r->len);
+	if (head_only || r->len == 0) {
+		close(fd);
+		r->fd = -1;
+		r->len = 0;
+	} else {
+		r->fd = fd;
+	}
+	return 0;
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What to answer to a parsed request: path resolution beneath the served root (openat2
+ * with RESOLVE_BENEATH, so no "..", absolute or symlink escape), the response head, and
+ * the byte range of the file to send. No I/O on sockets here.
+ */
+#ifndef KTLSOD_SERVE_H
+#define KTLSOD_SERVE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <linux/openat2.h>
+
+#include "http.h"
+
+#define SERVE_HEAD_MAX 768
+
+struct serve_resp {
+	int status;
+	bool close;		/* Connection: close, and close after sending */
+	int fd;			/* file whose [off, off+len) is the body; -1 for none */
+	uint64_t off, len;
+	char head[SERVE_HEAD_MAX];
+	size_t head_len;
+};
+
+/* How ktlsod opens a request path beneath the root: relative path and open_how. */
+const char *serve_relpath(const struct http_req *req);
+void serve_open_how(struct open_how *how);
+
+/*
+ * Build the response for req given the result of opening its path (fd >= 0 or -errno;
+ * fd is owned by resp on return, or closed). A directory fd makes it ask for
+ * "index.html" instead: it returns 1 and the caller opens that beneath the directory
+ * fd (*dirfd), then calls again with dirfd NULL (a missing index is then a 403).
+ * keep_alive says whether the connection may stay open.
+ */
+int serve_respond(const struct http_req *req, int fd, bool keep_alive, struct serve_resp *r,
+		  int *dirfd);
+
+/* A response without a file: an error status, a small HTML body. */
+void serve_status(int status, bool head_only, bool keep_alive, struct serve_resp *r);
+
+/* RFC 9110 §13.1.2: does an If-None-Match value match this ETag? */
+bool serve_etag_match(const char *inm, size_t len, const char *etag);
+
+#endif

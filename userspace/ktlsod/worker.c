@@ -1,0 +1,1142 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * One worker: one io_uring ring, its own SO_REUSEPORT listeners, every connection it
+ * accepted. A connection goes
+ *
+ *   HANDSHAKE  poll + exact-record reads feed OpenSSL over memory BIOs; its output is
+ *              sent with io_uring;
+ *   HANDOFF    the last handshake bytes are sent raw, then the keys go into kTLS
+ *              (or the connection stays in userspace TLS, with the reason logged);
+ *   OPEN       requests are read (plaintext from kTLS, or through SSL_read), answered
+ *              with a head sent with MSG_MORE and a body spliced file -> pipe -> socket
+ *              (kTLS TX), or pread + SSL_write (userspace TLS);
+ *   CLOSING    close_notify sent, the socket shut down, freed once no operation is in
+ *              flight.
+ *
+ * During the handshake the daemon never takes a byte past the record that completes it
+ * out of the socket: it peeks, then consumes exactly one whole record at a time, and waits
+ * for the rest of a partial record with SO_RCVLOWAT. Whatever the client sent after its
+ * Finished (a request in the same segment, say) is still queued when TLS_RX is set, and
+ * kTLS reads it as the first record under the new keys: sequence numbers are exact (0 for
+ * TLS 1.3; 1 for TLS 1.2, whose Finished was record 0) and nothing is decrypted twice.
+ */
+#include "ktlsod.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <linux/tls.h>
+
+#include <openssl/err.h>
+
+#include "http.h"
+#include "serve.h"
+#include "sslkeys.h"
+
+#ifndef SOL_TLS
+#define SOL_TLS 282
+#endif
+
+#define TLS_REC_MAX	(5 + 16384 + 256)	/* TLSCiphertext */
+#define IN_CAP_HS	TLS_REC_MAX
+#define CHUNK		65536			/* pipe capacity: one splice pair moves this */
+#define TICK_MS		1000
+
+enum op {
+	OP_TICK = 1,
+	OP_ACCEPT,
+	OP_HS_POLL,	/* handshake: readable (SO_RCVLOWAT bytes) */
+	OP_RECV,	/* OPEN: plaintext (kTLS RX) or ciphertext (userspace) */
+	OP_SEND,
+	OP_SPLICE_IN,	/* file -> pipe */
+	OP_SPLICE_OUT,	/* pipe -> socket */
+	OP_POLLOUT,	/* the socket was full */
+	OP_OPEN,	/* openat2 of the requested path */
+};
+#define OP_BITS 4
+#define OP_MASK ((1u << OP_BITS) - 1)
+
+enum state { CS_HANDSHAKE, CS_HANDOFF, CS_OPEN, CS_CLOSING };
+
+struct request {
+	struct http_req req;
+	struct serve_resp resp;
+	int dirfd;
+	struct open_how how;
+};
+
+struct conn {
+	struct conn *prev, *next;
+	struct worker *w;
+	int fd;
+	uint8_t state;
+	uint8_t offload;		/* what the listener asks for */
+	bool ktls_tx, ktls_rx;
+	bool read_armed, send_armed, hs_done;
+	bool over_cap;
+	uint16_t inflight;
+	SSL *ssl;			/* NULL once both directions are in the kernel */
+	uint16_t version;		/* TLS_1_x_VERSION, once known */
+	const char *cipher;
+	const char *fallback;		/* why some direction stays in userspace */
+	const char *close_reason;
+
+	char *in;			/* handshake: peek buffer; then plaintext requests */
+	uint32_t in_len, in_cap;
+	char *raw;			/* userspace RX: ciphertext read buffer */
+	char *out;			/* bytes to send as they are */
+	uint32_t out_len, out_off, out_cap;
+
+	struct request *rq;		/* the request being answered */
+	int file_fd;
+	uint64_t file_off, file_left;
+	int pipe_r, pipe_w;
+	uint32_t in_pipe;
+	uint8_t splice_pending;
+	bool waiting_pollout;
+
+	struct msghdr msg;		/* kTLS RX recvmsg */
+	struct iovec iov;
+	char cmsg[CMSG_SPACE(sizeof(unsigned char))];
+
+	uint64_t deadline, start;
+	uint64_t bytes_in, bytes_out;
+	uint32_t requests;
+	struct sockaddr_in6 peer;
+};
+
+/* 16-byte aligned: its address carries an op in the low bits of user_data. */
+struct listener {
+	int fd;
+	int offload;
+} __attribute__((aligned(16)));
+
+struct worker {
+	int id;
+	struct io_uring ring;
+	struct listener ls[MAX_LISTENERS];
+	int nls;
+	struct conn *conns;
+	unsigned nconns, cap;
+	struct __kernel_timespec tick_ts;
+	char *scratch;			/* userspace TLS: pread buffer */
+	bool draining;
+};
+
+static inline uint64_t ud(void *p, enum op op)
+{
+	return (uint64_t)(uintptr_t)p | op;
+}
+
+static struct io_uring_sqe *sqe_get(struct worker *w)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&w->ring);
+
+	if (!sqe) {
+		io_uring_submit(&w->ring);
+		sqe = io_uring_get_sqe(&w->ring);
+	}
+	return sqe;	/* a ring of 4096 entries drained every loop: never NULL twice */
+}
+
+static struct io_uring_sqe *conn_sqe(struct conn *c, enum op op)
+{
+	struct io_uring_sqe *sqe = sqe_get(c->w);
+
+	io_uring_sqe_set_data64(sqe, ud(c, op));
+	c->inflight++;
+	return sqe;
+}
+
+static const char *peer_str(const struct conn *c, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+	const struct in6_addr *in6 = &c->peer.sin6_addr;
+
+	if (c->peer.sin6_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const void *)&c->peer;
+
+		inet_ntop(AF_INET, &s4->sin_addr, a, sizeof(a));
+		snprintf(buf, len, "%s:%u", a, ntohs(s4->sin_port));
+	} else if (IN6_IS_ADDR_V4MAPPED(in6)) {
+		inet_ntop(AF_INET, &in6->s6_addr[12], a, sizeof(a));
+		snprintf(buf, len, "%s:%u", a, ntohs(c->peer.sin6_port));
+	} else {
+		inet_ntop(AF_INET6, in6, a, sizeof(a));
+		snprintf(buf, len, "[%s]:%u", a, ntohs(c->peer.sin6_port));
+	}
+	return buf;
+}
+
+static const char *mode_str(const struct conn *c)
+{
+	if (c->ktls_tx && c->ktls_rx)
+		return "ktls-txrx";
+	if (c->ktls_tx)
+		return "ktls-tx";
+	if (c->ktls_rx)
+		return "ktls-rx";
+	return "userspace";
+}
+
+/* ------------------------------------------------------------------ lifecycle */
+
+static void arm_read(struct conn *c);
+static void process(struct conn *c);
+static void send_pending(struct conn *c);
+
+static void set_deadline(struct conn *c)
+{
+	const struct config *cfg = &d.cfg;
+	unsigned ms;
+
+	if (c->state == CS_HANDSHAKE || c->state == CS_HANDOFF)
+		ms = cfg->handshake_timeout_ms;
+	else if (c->in_len || c->rq)
+		ms = cfg->header_timeout_ms;	/* a request started, or a response moving */
+	else
+		ms = cfg->idle_timeout_ms;
+	c->deadline = now_ms() + ms;
+}
+
+static void conn_free(struct conn *c)
+{
+	struct worker *w = c->w;
+	char peer[80];
+
+	char fb[256] = "";
+
+	if (c->fallback)
+		snprintf(fb, sizeof(fb), " fallback=\"%s\"", c->fallback);
+	log_msg("conn peer=%s tls=%s cipher=%s offload=%s%s requests=%u bytes_in=%llu "
+		"bytes_out=%llu ms=%llu close=\"%s\"",
+		peer_str(c, peer, sizeof(peer)), c->version ? kso_version_name(c->version) : "-",
+		c->cipher ? c->cipher : "-", mode_str(c), fb, c->requests,
+		(unsigned long long)c->bytes_in, (unsigned long long)c->bytes_out,
+		(unsigned long long)(now_ms() - c->start),
+		c->close_reason ? c->close_reason : "closed");
+	if (c->fd >= 0)
+		close(c->fd);
+	if (c->rq) {
+		if (c->rq->resp.fd >= 0)
+			close(c->rq->resp.fd);
+		if (c->rq->dirfd >= 0)
+			close(c->rq->dirfd);
+		free(c->rq);
+	}
+	if (c->pipe_r >= 0) {
+		close(c->pipe_r);
+		close(c->pipe_w);
+	}
+	SSL_free(c->ssl);
+	free(c->in);
+	free(c->raw);
+	free(c->out);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		w->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	w->nconns--;
+	atomic_fetch_add(&d.st.closed, 1);
+	free(c);
+}
+
+/* Best effort, never blocking: the connection is going away either way. */
+static void send_close_notify(struct conn *c)
+{
+	static const unsigned char alert[2] = { 1, 0 };	/* warning, close_notify */
+
+	if (c->ktls_tx) {
+		char cbuf[CMSG_SPACE(1)] = { 0 };
+		struct iovec iov = { .iov_base = (void *)alert, .iov_len = 2 };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+				      .msg_controllen = sizeof(cbuf) };
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+
+		cm->cmsg_level = SOL_TLS;
+		cm->cmsg_type = TLS_SET_RECORD_TYPE;
+		cm->cmsg_len = CMSG_LEN(1);
+		*CMSG_DATA(cm) = 21;
+		(void)sendmsg(c->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+	} else if (c->ssl && c->hs_done) {
+		char buf[128];
+		int n;
+
+		SSL_shutdown(c->ssl);
+		n = BIO_read(SSL_get_wbio(c->ssl), buf, sizeof(buf));
+		if (n > 0)
+			(void)send(c->fd, buf, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	}
+}
+
+static void conn_close(struct conn *c, const char *reason)
+{
+	if (c->state == CS_CLOSING) {
+		if (!c->inflight)
+			conn_free(c);
+		return;
+	}
+	c->state = CS_CLOSING;
+	if (!c->close_reason)
+		c->close_reason = reason;
+	send_close_notify(c);
+	/* Completes whatever is in flight on the socket; the last completion frees. */
+	shutdown(c->fd, SHUT_RDWR);
+	if (!c->inflight)
+		conn_free(c);
+}
+
+/* Called after every completion of a connection's operation. */
+static void conn_put(struct conn *c)
+{
+	c->inflight--;
+	if (c->state == CS_CLOSING && !c->inflight)
+		conn_free(c);
+}
+
+/* ------------------------------------------------------------------ output */
+
+static int out_append(struct conn *c, const void *p, size_t n)
+{
+	if (c->out_off && c->out_off == c->out_len)
+		c->out_off = c->out_len = 0;
+	if (c->out_len + n > c->out_cap) {
+		size_t cap = c->out_cap ? c->out_cap : 4096;
+		char *o;
+
+		while (cap < c->out_len + n)
+			cap *= 2;
+		o = realloc(c->out, cap);
+		if (!o)
+			return -ENOMEM;
+		c->out = o;
+		c->out_cap = (uint32_t)cap;
+	}
+	memcpy(c->out + c->out_len, p, n);
+	c->out_len += (uint32_t)n;
+	return 0;
+}
+
+/* Move what OpenSSL wrote into the output buffer. */
+static int drain_wbio(struct conn *c)
+{
+	BIO *wb = SSL_get_wbio(c->ssl);
+	char *data;
+	long n = BIO_get_mem_data(wb, &data);
+	int err = 0;
+
+	if (n > 0) {
+		err = out_append(c, data, (size_t)n);
+		(void)BIO_reset(wb);
+	}
+	return err;
+}
+
+static void send_pending(struct conn *c)
+{
+	struct io_uring_sqe *sqe;
+	int flags = MSG_NOSIGNAL;
+
+	if (c->send_armed || c->out_off == c->out_len || c->state == CS_CLOSING)
+		return;
+	/* A head followed by a spliced body: let kTLS fill its records across both. */
+	if (c->ktls_tx && c->rq && c->file_left)
+		flags |= MSG_MORE;
+	sqe = conn_sqe(c, OP_SEND);
+	io_uring_prep_send(sqe, c->fd, c->out + c->out_off, c->out_len - c->out_off, flags);
+	c->send_armed = true;
+}
+
+/* ------------------------------------------------------------------ handshake */
+
+static void handoff(struct conn *c);
+
+static void hs_fail(struct conn *c, const char *what)
+{
+	static __thread char reason[200];
+	unsigned long e = ERR_peek_last_error();
+
+	atomic_fetch_add(&d.st.handshake_failures, 1);
+	if (e) {
+		snprintf(reason, sizeof(reason), "%s: %s", what, ERR_reason_error_string(e));
+		ERR_clear_error();
+		c->close_reason = reason;
+	} else {
+		c->close_reason = what;
+	}
+	/* an alert OpenSSL prepared goes out before the close, best effort */
+	if (c->ssl && drain_wbio(c) == 0 && c->out_len > c->out_off)
+		(void)send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+			   MSG_DONTWAIT | MSG_NOSIGNAL);
+	conn_close(c, c->close_reason);
+}
+
+static void hs_arm(struct conn *c, int need)
+{
+	struct io_uring_sqe *sqe;
+
+	/* Wake up only when the rest of the record is there (tcp_poll honours it). */
+	setsockopt(c->fd, SOL_SOCKET, SO_RCVLOWAT, &need, sizeof(need));
+	sqe = conn_sqe(c, OP_HS_POLL);
+	io_uring_prep_poll_add(sqe, c->fd, POLLIN | POLLRDHUP);
+}
+
+static void on_hs_poll(struct conn *c, int res)
+{
+	ssize_t n, off = 0;
+	int r, need = 5;
+
+	if (c->state != CS_HANDSHAKE)
+		return;
+	if (res < 0) {
+		conn_close(c, "poll failed during the handshake");
+		return;
+	}
+	n = recv(c->fd, c->in, c->in_cap, MSG_PEEK | MSG_DONTWAIT);
+	if (n < 0 && errno == EAGAIN) {
+		hs_arm(c, 1);
+		return;
+	}
+	if (n <= 0) {
+		conn_close(c, n == 0 ? "client closed during the handshake" :
+				       "recv failed during the handshake");
+		return;
+	}
+	while (off + 5 <= n) {
+		const unsigned char *h = (const unsigned char *)c->in + off;
+		ssize_t rlen = 5 + (h[3] << 8 | h[4]);
+
+		if (h[0] < 20 || h[0] > 24 || h[1] != 3 || rlen > TLS_REC_MAX) {
+			conn_close(c, "not a TLS client (bad record header)");
+			return;
+		}
+		if (off + rlen > n) {
+			need = (int)rlen;
+			break;
+		}
+		/* Consume exactly this record: it is in the queue, this cannot block. */
+		if (recv(c->fd, c->in + off, (size_t)rlen, MSG_DONTWAIT) != rlen) {
+			conn_close(c, "short read of a peeked record");
+			return;
+		}
+		c->bytes_in += (uint64_t)rlen;
+		BIO_write(SSL_get_rbio(c->ssl), c->in + off, (int)rlen);
+		off += rlen;
+		r = SSL_do_handshake(c->ssl);
+		if (drain_wbio(c)) {
+			conn_close(c, "out of memory");
+			return;
+		}
+		if (r == 1) {
+			c->hs_done = true;
+			handoff(c);
+			return;
+		}
+		if (SSL_get_error(c->ssl, r) != SSL_ERROR_WANT_READ) {
+			hs_fail(c, "handshake failed");
+			return;
+		}
+		need = 5;
+	}
+	if (res & (POLLRDHUP | POLLHUP | POLLERR)) {
+		conn_close(c, "client closed during the handshake");
+		return;
+	}
+	send_pending(c);
+	hs_arm(c, need);	/* the queue now starts at the next record */
+}
+
+/* After the handshake: pick what goes to the kernel, then wait for our last bytes. */
+static void handoff(struct conn *c)
+{
+	const SSL_CIPHER *sc = SSL_get_current_cipher(c->ssl);
+	enum kso_cipher kc;
+	uint16_t v = 0;
+
+	atomic_fetch_add(&d.st.handshakes, 1);
+	c->state = CS_HANDOFF;
+	if (sc && !kso_cipher_by_suite(SSL_CIPHER_get_protocol_id(sc), &v, &kc)) {
+		c->version = v;
+		c->cipher = kso_cipher_info(kc)->name;
+		int vi = v == TLS_1_3_VERSION;
+
+		if (c->offload == OFFLOAD_OFF)
+			c->fallback = NULL;
+		else if (d.caps.ulp)
+			c->fallback = kso_ktls_strerror(KSO_STEP_ULP, d.caps.ulp);
+		else if (d.caps.cipher[vi][kc])
+			c->fallback = kso_ktls_strerror(KSO_STEP_TX, d.caps.cipher[vi][kc]);
+	} else {
+		c->version = SSL_version(c->ssl) == TLS1_3_VERSION ? TLS_1_3_VERSION :
+								      TLS_1_2_VERSION;
+		c->cipher = sc ? SSL_CIPHER_get_name(sc) : "?";
+		if (c->offload != OFFLOAD_OFF)
+			c->fallback = "the negotiated suite has no kTLS equivalent";
+	}
+	/* Anything OpenSSL still has to say (TLS 1.2's CCS + Finished) goes out raw first. */
+	if (c->out_off < c->out_len)
+		send_pending(c);
+	else
+		process(c);	/* CS_HANDOFF: installs, then serves */
+}
+
+static void install(struct conn *c)
+{
+	struct kso_dir_keys tx, rx;
+	enum kso_ktls_step step = KSO_STEP_ULP;
+	bool want_tx = c->offload & OFFLOAD_TX, want_rx = c->offload & OFFLOAD_RX;
+	uint64_t seq0 = c->version == TLS_1_2_VERSION ? 1 : 0;
+	int err, one = 1;
+
+	c->state = CS_OPEN;
+	setsockopt(c->fd, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof(one));
+	if (c->offload == OFFLOAD_OFF || c->fallback) {
+		kso_ssl_forget(c->ssl);
+		if (c->fallback)
+			atomic_fetch_add(&d.st.fallbacks, 1);
+		return;
+	}
+	err = kso_ssl_derive(c->ssl, KSO_SERVER, seq0, seq0, &tx, &rx);
+	if (err) {
+		c->fallback = err == -EOPNOTSUPP ? "the negotiated suite has no kTLS equivalent" :
+						   "could not take the keys from OpenSSL";
+		atomic_fetch_add(&d.st.fallbacks, 1);
+		return;
+	}
+	if (!want_tx)
+		kso_dir_keys_wipe(&tx);
+	if (!want_rx)
+		kso_dir_keys_wipe(&rx);
+	err = kso_ktls_install_keys(c->fd, want_tx ? &tx : NULL, want_rx ? &rx : NULL, &step);
+	if (err) {
+		/* Nothing is installed unless TX went in and RX failed: then TX stays kTLS. */
+		c->ktls_tx = want_tx && step == KSO_STEP_RX;
+		c->fallback = kso_ktls_strerror(step, err);
+		atomic_fetch_add(&d.st.fallbacks, 1);
+	} else {
+		c->ktls_tx = want_tx;
+		c->ktls_rx = want_rx;
+		atomic_fetch_add(&d.st.offloaded, 1);
+	}
+	if (c->ktls_tx && c->ktls_rx) {
+		SSL_free(c->ssl);	/* the kernel does TLS now; keys wiped above */
+		c->ssl = NULL;
+	}
+}
+
+/* ------------------------------------------------------------------ requests */
+
+static void arm_read(struct conn *c)
+{
+	struct io_uring_sqe *sqe;
+
+	if (c->read_armed || c->state != CS_OPEN || c->in_len >= c->in_cap)
+		return;
+	if (c->ktls_rx) {
+		c->iov.iov_base = c->in + c->in_len;
+		c->iov.iov_len = c->in_cap - c->in_len;
+		memset(&c->msg, 0, sizeof(c->msg));
+		c->msg.msg_iov = &c->iov;
+		c->msg.msg_iovlen = 1;
+		c->msg.msg_control = c->cmsg;
+		c->msg.msg_controllen = sizeof(c->cmsg);
+		sqe = conn_sqe(c, OP_RECV);
+		io_uring_prep_recvmsg(sqe, c->fd, &c->msg, 0);
+	} else {
+		if (!c->raw && !(c->raw = malloc(TLS_REC_MAX))) {
+			conn_close(c, "out of memory");
+			return;
+		}
+		sqe = conn_sqe(c, OP_RECV);
+		io_uring_prep_recv(sqe, c->fd, c->raw, TLS_REC_MAX, 0);
+	}
+	c->read_armed = true;
+}
+
+/* A record that is not application data, from kTLS RX. */
+static void on_control_record(struct conn *c, unsigned char type, const unsigned char *p,
+			      int n)
+{
+	static __thread char reason[96];
+
+	if (type == 21 && n >= 2) {	/* alert */
+		if (p[1] == 0) {
+			conn_close(c, "close_notify");
+			return;
+		}
+		snprintf(reason, sizeof(reason), "alert from client: level %u description %u",
+			 p[0], p[1]);
+		conn_close(c, reason);
+		return;
+	}
+	if (type == 22 && n >= 1 && p[0] == 24) {	/* handshake: KeyUpdate */
+		conn_close(c, d.caps.rekey ? "client KeyUpdate: rekey is not implemented yet" :
+					     "client KeyUpdate: this kernel cannot rekey kTLS "
+					     "(TLS 1.3 rekey needs Linux 6.14 or later)");
+		return;
+	}
+	snprintf(reason, sizeof(reason), "unexpected record type %u after the handshake", type);
+	conn_close(c, reason);
+}
+
+static void on_recv(struct conn *c, int res)
+{
+	c->read_armed = false;
+	if (c->state != CS_OPEN)
+		return;
+	if (c->ktls_rx) {
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&c->msg);
+
+		if (res == -EBADMSG) {
+			/* corrupted record: bad_record_mac alert, close; others are unaffected */
+			if (c->ktls_tx) {
+				static const unsigned char alert[2] = { 2, 20 };
+				char cbuf[CMSG_SPACE(1)] = { 0 };
+				struct iovec iov = { .iov_base = (void *)alert, .iov_len = 2 };
+				struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+						    .msg_control = cbuf,
+						    .msg_controllen = sizeof(cbuf) };
+				struct cmsghdr *a = CMSG_FIRSTHDR(&m);
+
+				a->cmsg_level = SOL_TLS;
+				a->cmsg_type = TLS_SET_RECORD_TYPE;
+				a->cmsg_len = CMSG_LEN(1);
+				*CMSG_DATA(a) = 21;
+				(void)sendmsg(c->fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+				c->ktls_tx = false;	/* no close_notify after a fatal alert */
+			}
+			conn_close(c, "corrupted record from client (bad_record_mac)");
+			return;
+		}
+		if (res <= 0) {
+			conn_close(c, res == 0 ? "client closed without close_notify" :
+						 "recv failed");
+			return;
+		}
+		if (cm && cm->cmsg_level == SOL_TLS && cm->cmsg_type == TLS_GET_RECORD_TYPE &&
+		    *CMSG_DATA(cm) != 23) {
+			on_control_record(c, *CMSG_DATA(cm), (unsigned char *)c->in + c->in_len,
+					  res);
+			return;
+		}
+		c->in_len += (uint32_t)res;
+		c->bytes_in += (uint64_t)res;
+	} else {
+		int n = 0;
+
+		if (res <= 0) {
+			conn_close(c, res == 0 ? "client closed without close_notify" :
+						 "recv failed");
+			return;
+		}
+		c->bytes_in += (uint64_t)res;
+		BIO_write(SSL_get_rbio(c->ssl), c->raw, res);
+		while (c->in_len < c->in_cap &&
+		       (n = SSL_read(c->ssl, c->in + c->in_len, (int)(c->in_cap - c->in_len))) > 0)
+			c->in_len += (uint32_t)n;
+		if (c->in_len < c->in_cap) {
+			int e = SSL_get_error(c->ssl, n);
+
+			if (e == SSL_ERROR_ZERO_RETURN) {
+				conn_close(c, "close_notify");
+				return;
+			}
+			if (e != SSL_ERROR_WANT_READ) {
+				hs_fail(c, "TLS error");
+				return;
+			}
+		}
+		if (BIO_ctrl_pending(SSL_get_wbio(c->ssl)) && c->ktls_tx) {
+			/* OpenSSL answered (a KeyUpdate, say) under write keys kTLS now owns */
+			conn_close(c, "the client asked for a reply that only kTLS TX could send "
+				      "(key update with TX offloaded)");
+			return;
+		}
+		if (drain_wbio(c) == 0)
+			send_pending(c);	/* e.g. a KeyUpdate answered by OpenSSL */
+	}
+	set_deadline(c);
+	process(c);
+}
+
+static void respond(struct conn *c)
+{
+	struct serve_resp *r = &c->rq->resp;
+
+	c->requests++;
+	atomic_fetch_add(&d.st.requests, 1);
+	if (c->ktls_tx) {
+		if (out_append(c, r->head, r->head_len)) {
+			conn_close(c, "out of memory");
+			return;
+		}
+	} else {
+		if (SSL_write(c->ssl, r->head, (int)r->head_len) <= 0 || drain_wbio(c)) {
+			conn_close(c, "SSL_write failed");
+			return;
+		}
+	}
+	c->file_fd = r->fd;
+	c->file_off = r->off;
+	c->file_left = r->fd >= 0 ? r->len : 0;
+	send_pending(c);
+}
+
+static void start_request(struct conn *c, int n)
+{
+	struct request *q = c->rq;
+	struct io_uring_sqe *sqe;
+
+	q->dirfd = -1;
+	q->resp.fd = -1;
+	memmove(c->in, c->in + n, c->in_len - (uint32_t)n);
+	c->in_len -= (uint32_t)n;
+	if (c->over_cap) {
+		serve_status(503, q->req.method == HTTP_HEAD, false, &q->resp);
+		respond(c);
+		return;
+	}
+	if (q->req.method == HTTP_OTHER) {
+		serve_status(405, false, q->req.keep_alive, &q->resp);
+		respond(c);
+		return;
+	}
+	serve_open_how(&q->how);
+	sqe = conn_sqe(c, OP_OPEN);
+	io_uring_prep_openat2(sqe, d.root_fd, serve_relpath(&q->req), &q->how);
+}
+
+static void on_open(struct conn *c, int res)
+{
+	struct request *q = c->rq;
+	struct io_uring_sqe *sqe;
+	bool index = q->dirfd >= 0;
+	int r;
+
+	if (c->state != CS_OPEN) {
+		if (res >= 0)
+			close(res);
+		return;
+	}
+	r = serve_respond(&q->req, res, q->req.keep_alive && !atomic_load(&d.stop), &q->resp,
+			  index ? NULL : &q->dirfd);
+	if (r == 1) {
+		sqe = conn_sqe(c, OP_OPEN);
+		io_uring_prep_openat2(sqe, q->dirfd, "index.html", &q->how);
+		return;
+	}
+	respond(c);
+}
+
+/* Parse and answer requests as long as there are complete ones and no response runs. */
+static void process(struct conn *c)
+{
+	struct http_limits lim = { d.cfg.max_header_bytes, d.cfg.max_headers };
+	int n;
+
+	if (c->state == CS_HANDOFF) {
+		install(c);
+		if (c->state != CS_OPEN)
+			return;
+		free(c->in);
+		c->in_cap = d.cfg.max_header_bytes;
+		c->in = malloc(c->in_cap);
+		c->in_len = 0;
+		if (!c->in) {
+			conn_close(c, "out of memory");
+			return;
+		}
+		set_deadline(c);
+	}
+	if (c->state != CS_OPEN || c->rq)
+		return;
+	if (c->in_len) {
+		c->rq = calloc(1, sizeof(*c->rq));
+		if (!c->rq) {
+			conn_close(c, "out of memory");
+			return;
+		}
+		n = http_parse(c->in, c->in_len, &lim, &c->rq->req);
+		if (n > 0) {
+			start_request(c, n);
+			return;
+		}
+		if (n < 0) {
+			c->rq->dirfd = -1;
+			c->in_len = 0;
+			serve_status(-n, false, false, &c->rq->resp);
+			respond(c);
+			return;
+		}
+		free(c->rq);
+		c->rq = NULL;
+	}
+	if (atomic_load(&d.stop) && !c->in_len) {
+		conn_close(c, "shutting down");
+		return;
+	}
+	arm_read(c);
+}
+
+/* ------------------------------------------------------------------ response body */
+
+static void body_step(struct conn *c);
+
+static void response_done(struct conn *c)
+{
+	bool close_after = c->rq->resp.close;
+
+	if (c->file_fd >= 0)
+		close(c->file_fd);
+	c->file_fd = -1;
+	if (c->rq->dirfd >= 0)
+		close(c->rq->dirfd);
+	free(c->rq);
+	c->rq = NULL;
+	if (close_after) {
+		conn_close(c, "Connection: close");
+		return;
+	}
+	set_deadline(c);
+	process(c);
+}
+
+static int get_pipe(struct conn *c)
+{
+	int p[2];
+
+	if (c->pipe_r >= 0)
+		return 0;
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK))
+		return -errno;
+	c->pipe_r = p[0];
+	c->pipe_w = p[1];
+	return 0;
+}
+
+static void body_splice(struct conn *c)
+{
+	struct io_uring_sqe *sqe;
+	unsigned more;
+
+	if (c->in_pipe == 0) {
+		uint32_t chunk = c->file_left < CHUNK ? (uint32_t)c->file_left : CHUNK;
+
+		more = c->file_left > chunk ? SPLICE_F_MORE : 0;
+		sqe = conn_sqe(c, OP_SPLICE_IN);
+		io_uring_prep_splice(sqe, c->file_fd, (int64_t)c->file_off, c->pipe_w, -1, chunk,
+				     SPLICE_F_NONBLOCK);
+		sqe->flags |= IOSQE_IO_LINK;
+		sqe = conn_sqe(c, OP_SPLICE_OUT);
+		io_uring_prep_splice(sqe, c->pipe_r, -1, c->fd, -1, chunk,
+				     SPLICE_F_NONBLOCK | more);
+		c->splice_pending = 2;
+	} else {
+		more = c->file_left ? SPLICE_F_MORE : 0;
+		sqe = conn_sqe(c, OP_SPLICE_OUT);
+		io_uring_prep_splice(sqe, c->pipe_r, -1, c->fd, -1, c->in_pipe,
+				     SPLICE_F_NONBLOCK | more);
+		c->splice_pending = 1;
+	}
+}
+
+static void body_userspace(struct conn *c)
+{
+	size_t chunk = c->file_left < 16384 ? (size_t)c->file_left : 16384;
+	ssize_t n;
+
+	/* TODO(io_uring read): pread of page-cache data; a cold file blocks the worker. */
+	n = pread(c->file_fd, c->w->scratch, chunk, (off_t)c->file_off);
+	if (n <= 0) {
+		conn_close(c, n == 0 ? "file shrank while being sent" : "pread failed");
+		return;
+	}
+	c->file_off += (uint64_t)n;
+	c->file_left -= (uint64_t)n;
+	if (SSL_write(c->ssl, c->w->scratch, (int)n) != n || drain_wbio(c)) {
+		conn_close(c, "SSL_write failed");
+		return;
+	}
+	send_pending(c);
+}
+
+static void body_step(struct conn *c)
+{
+	if (c->state != CS_OPEN || !c->rq)
+		return;
+	if (!c->file_left && !c->in_pipe) {
+		response_done(c);
+		return;
+	}
+	if (!c->ktls_tx) {
+		body_userspace(c);
+		return;
+	}
+	if (get_pipe(c)) {
+		conn_close(c, "pipe2 failed");
+		return;
+	}
+	body_splice(c);
+}
+
+static void arm_pollout(struct conn *c)
+{
+	struct io_uring_sqe *sqe = conn_sqe(c, OP_POLLOUT);
+
+	io_uring_prep_poll_add(sqe, c->fd, POLLOUT);
+	c->waiting_pollout = true;
+}
+
+static void on_splice(struct conn *c, enum op op, int res)
+{
+	if (op == OP_SPLICE_IN) {
+		if (res > 0) {
+			c->file_off += (uint64_t)res;
+			c->file_left -= (uint64_t)res;
+			c->in_pipe += (uint32_t)res;
+		} else if (res == 0) {
+			c->close_reason = "file shrank while being sent";
+		} else if (res != -ECANCELED) {
+			c->close_reason = "splice from the file failed";
+		}
+	} else {
+		if (res > 0) {
+			c->in_pipe -= (uint32_t)res;
+			c->bytes_out += (uint64_t)res;
+		} else if (res != -EAGAIN && res != -ECANCELED) {
+			c->close_reason = "splice to the socket failed";
+		}
+	}
+	if (--c->splice_pending)
+		return;
+	if (c->state != CS_OPEN)
+		return;
+	if (c->close_reason) {
+		conn_close(c, c->close_reason);
+		return;
+	}
+	set_deadline(c);
+	if (op == OP_SPLICE_OUT && res == -EAGAIN)
+		arm_pollout(c);	/* the socket is full: come back when it drains */
+	else
+		body_step(c);
+}
+
+static void on_send(struct conn *c, int res)
+{
+	c->send_armed = false;
+	if (res < 0) {
+		conn_close(c, res == -EPIPE || res == -ECONNRESET ? "client went away" :
+								       "send failed");
+		return;
+	}
+	c->out_off += (uint32_t)res;
+	c->bytes_out += (uint64_t)res;
+	if (c->state == CS_CLOSING)
+		return;
+	set_deadline(c);
+	if (c->out_off < c->out_len) {
+		send_pending(c);
+		return;
+	}
+	c->out_off = c->out_len = 0;
+	if (c->state == CS_HANDOFF) {
+		process(c);
+	} else if (c->state == CS_OPEN && c->rq) {
+		body_step(c);
+	}
+}
+
+/* ------------------------------------------------------------------ accept, loop */
+
+static void on_accept(struct worker *w, struct listener *l, int res, unsigned flags)
+{
+	struct conn *c;
+	socklen_t len = sizeof(c->peer);
+	int one = 1;
+
+	if (!(flags & IORING_CQE_F_MORE) && !w->draining) {
+		/* multishot ended (ENFILE, ENOMEM...): re-arm */
+		struct io_uring_sqe *sqe = sqe_get(w);
+
+		io_uring_prep_multishot_accept(sqe, l->fd, NULL, NULL,
+					       SOCK_NONBLOCK | SOCK_CLOEXEC);
+		io_uring_sqe_set_data64(sqe, ud(l, OP_ACCEPT));
+	}
+	if (res < 0) {
+		if (res != -ECANCELED && res != -EBADF)
+			log_msg("worker %d: accept: %s", w->id, strerror(-res));
+		return;
+	}
+	atomic_fetch_add(&d.st.accepted, 1);
+	if (w->draining || w->nconns >= w->cap + w->cap / 8 + 1) {
+		atomic_fetch_add(&d.st.refused_cap, 1);
+		close(res);
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(res);
+		return;
+	}
+	c->w = w;
+	c->fd = res;
+	c->file_fd = c->pipe_r = c->pipe_w = -1;
+	c->offload = (uint8_t)l->offload;
+	c->over_cap = w->nconns >= w->cap;
+	c->start = now_ms();
+	getpeername(res, (struct sockaddr *)&c->peer, &len);
+	setsockopt(res, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c->next = w->conns;
+	if (w->conns)
+		w->conns->prev = c;
+	w->conns = c;
+	w->nconns++;
+
+	c->in_cap = IN_CAP_HS;
+	c->in = malloc(c->in_cap);
+	c->ssl = SSL_new(atomic_load(&d.ctx));
+	if (!c->in || !c->ssl) {
+		conn_close(c, "out of memory");
+		return;
+	}
+	BIO *rb = BIO_new(BIO_s_mem()), *wb = BIO_new(BIO_s_mem());
+
+	BIO_set_mem_eof_return(rb, -1);
+	SSL_set_bio(c->ssl, rb, wb);
+	SSL_set_accept_state(c->ssl);
+	c->state = CS_HANDSHAKE;
+	set_deadline(c);
+	hs_arm(c, 5);
+}
+
+static void tick(struct worker *w)
+{
+	uint64_t now = now_ms();
+	struct io_uring_sqe *sqe;
+	struct conn *c, *next;
+
+	if (atomic_load(&d.stop) && !w->draining) {
+		w->draining = true;
+		for (int i = 0; i < w->nls; i++) {
+			sqe = sqe_get(w);
+			io_uring_prep_cancel64(sqe, ud(&w->ls[i], OP_ACCEPT), 0);
+			io_uring_sqe_set_data64(sqe, 0);	/* its completion is ignored */
+		}
+	}
+	for (c = w->conns; c; c = next) {
+		next = c->next;
+		if (c->state == CS_CLOSING)
+			continue;
+		if (w->draining && c->state == CS_OPEN && !c->rq && !c->in_len) {
+			conn_close(c, "shutting down");
+			continue;
+		}
+		if (now > c->deadline)
+			conn_close(c, c->state == CS_HANDSHAKE ? "handshake timeout" :
+				      c->rq ? "send timeout (client not reading)" :
+				      c->in_len ? "request header timeout" : "idle timeout");
+	}
+	sqe = sqe_get(w);
+	io_uring_prep_timeout(sqe, &w->tick_ts, 0, 0);
+	io_uring_sqe_set_data64(sqe, OP_TICK);
+}
+
+static void dispatch(struct worker *w, struct io_uring_cqe *cqe)
+{
+	uint64_t data = io_uring_cqe_get_data64(cqe);
+	enum op op = (enum op)(data & OP_MASK);
+	void *p = (void *)(uintptr_t)(data & ~(uint64_t)OP_MASK);
+	struct conn *c = p;
+
+	switch (op) {
+	case OP_TICK:
+		tick(w);
+		return;
+	case OP_ACCEPT:
+		on_accept(w, p, cqe->res, cqe->flags);
+		return;
+	case OP_HS_POLL:
+		on_hs_poll(c, cqe->res);
+		break;
+	case OP_RECV:
+		on_recv(c, cqe->res);
+		break;
+	case OP_SEND:
+		on_send(c, cqe->res);
+		break;
+	case OP_SPLICE_IN:
+	case OP_SPLICE_OUT:
+		on_splice(c, op, cqe->res);
+		break;
+	case OP_POLLOUT:
+		c->waiting_pollout = false;
+		if (c->state == CS_OPEN)
+			body_step(c);
+		break;
+	case OP_OPEN:
+		on_open(c, cqe->res);
+		break;
+	default:
+		return;
+	}
+	conn_put(c);
+}
+
+int worker_run(int id, const int *listen_fds)
+{
+	struct io_uring_params p = { .flags = 0 };
+	struct worker w = { .id = id };
+	struct io_uring_cqe *cqe;
+	int err;
+
+	w.tick_ts.tv_sec = TICK_MS / 1000;
+	w.cap = (d.cfg.max_conns + (unsigned)d.cfg.workers - 1) / (unsigned)d.cfg.workers;
+	w.scratch = malloc(16384);
+	err = io_uring_queue_init_params(4096, &w.ring, &p);
+	if (err) {
+		log_msg("worker %d: io_uring_queue_init: %s", id, strerror(-err));
+		return err;
+	}
+	for (int i = 0; i < d.cfg.nlisteners; i++) {
+		struct io_uring_sqe *sqe = sqe_get(&w);
+		int mode = d.cfg.listeners[i].offload;
+
+		w.ls[i].fd = listen_fds[i];
+		w.ls[i].offload = mode < 0 ? d.cfg.offload : mode;
+		io_uring_prep_multishot_accept(sqe, w.ls[i].fd, NULL, NULL,
+					       SOCK_NONBLOCK | SOCK_CLOEXEC);
+		io_uring_sqe_set_data64(sqe, ud(&w.ls[i], OP_ACCEPT));
+	}
+	w.nls = d.cfg.nlisteners;
+	tick(&w);
+
+	while (!w.draining || w.nconns) {
+		unsigned head, n = 0;
+
+		err = io_uring_submit_and_wait(&w.ring, 1);
+		if (err < 0 && err != -EINTR) {
+			log_msg("worker %d: io_uring_submit_and_wait: %s", id, strerror(-err));
+			break;
+		}
+		io_uring_for_each_cqe(&w.ring, head, cqe) {
+			dispatch(&w, cqe);
+			n++;
+		}
+		io_uring_cq_advance(&w.ring, n);
+	}
+	io_uring_queue_exit(&w.ring);
+	for (int i = 0; i < w.nls; i++)
+		close(w.ls[i].fd);
+	free(w.scratch);
+	return 0;
+}
