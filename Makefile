@@ -48,13 +48,15 @@ UNIT_SRC  := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/unit/%)
 VMT_SRC   := $(wildcard tests/vm/*.c)
 VMT_BINS  := $(VMT_SRC:tests/vm/%.c=$(O)/tests/vm/%)
+E2E_SRC   := $(wildcard tests/e2e/*.c)
+E2E_BINS  := $(E2E_SRC:tests/e2e/%.c=$(O)/tests/e2e/%)
 TLIB_SRC  := $(wildcard tests/lib/*.c)
 TLIB_OBJ  := $(TLIB_SRC:%.c=$(O)/obj/%.o)
 
 ALL_OBJ   := $(LIB_OBJ) $(TLIB_OBJ)
 
 .PHONY: all
-all: $(LIB) $(D_LIB) $(DAEMON) $(TOOL_BINS) $(UNIT_BINS) $(VMT_BINS)
+all: $(LIB) $(D_LIB) $(DAEMON) $(TOOL_BINS) $(UNIT_BINS) $(VMT_BINS) $(E2E_BINS)
 
 $(O)/obj/%.o: %.c | deps
 	@mkdir -p $(dir $@)
@@ -125,7 +127,7 @@ test-unit: all
 
 KERNEL ?= 6.1
 demo: all kmod-vm
-	$(Q)tests/vm/run --kernel $(KERNEL) -- ktlsoctl probe
+	$(Q)tests/vm/run --kernel $(KERNEL) -- sh tests/e2e/demo.sh
 
 .PHONY: clean
 clean:

@@ -21,7 +21,7 @@ static const char *tls13_suites[KSO_CIPHER_COUNT] = {
 
 const char *t_ssl_err(void)
 {
-	static char buf[256];
+	static __thread char buf[256];
 	unsigned long e = ERR_get_error();
 
 	if (!e)

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <liburing.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -46,6 +47,29 @@ static const struct variant variants[] = {
 	{ "tls13_chacha20", TLS_1_3_VERSION, KSO_CHACHA20_POLY1305 },
 };
 
+/* A loopback pair whose reads give up after 20 s: a broken case fails, it does not hang. */
+static int pair(int fds[2])
+{
+	struct timeval tv = { .tv_sec = 20 };
+	int err = kso_tcp_pair(fds);
+
+	if (!err) {
+		setsockopt(fds[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(fds[1], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	}
+	return err;
+}
+
+static bool all_zero(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
 static void make_keys(const struct variant *v, uint64_t seq, struct kso_dir_keys *k)
 {
 	memset(k, 0, sizeof(*k));
@@ -68,7 +92,7 @@ static int ktls_pair(const struct variant *v, int fds[2], uint64_t seq)
 	enum kso_ktls_step step;
 	int err;
 
-	err = kso_tcp_pair(fds);
+	err = pair(fds);
 	if (err)
 		return err;
 	make_keys(v, seq, &tx);
@@ -108,7 +132,7 @@ static int test_install_both_ways(const void *arg)
 	char buf[16];
 	int fds[2];
 
-	T_OK(kso_tcp_pair(fds));
+	T_OK(pair(fds));
 	make_keys(v, 0, &a_tx);
 	make_keys(v, 5, &b_tx);
 	b_rx = a_tx;
@@ -116,8 +140,9 @@ static int test_install_both_ways(const void *arg)
 	struct kso_dir_keys a_tx_copy = a_tx;
 	T_OK(kso_ktls_install_keys(fds[0], &a_tx, &a_rx, NULL));
 	T_OK(kso_ktls_install_keys(fds[1], &b_tx, &b_rx, NULL));
-	T_ASSERT(a_tx.key[0] == 0 && a_tx.seq == 0 && b_rx.iv[0] == 0 &&
-		 !memchr((char *)&a_rx + 1, 1, 0), "install_keys must wipe the keys it was given");
+	T_ASSERT(all_zero(&a_tx, sizeof(a_tx)) && all_zero(&a_rx, sizeof(a_rx)) &&
+		 all_zero(&b_tx, sizeof(b_tx)) && all_zero(&b_rx, sizeof(b_rx)),
+		 "install_keys must wipe the keys it was given");
 
 	T_ASSERT(write(fds[0], "ping", 4) == 4, "write: %s", strerror(errno));
 	T_OK(read_full(fds[1], buf, 4));
@@ -133,12 +158,7 @@ static int test_install_both_ways(const void *arg)
 	T_ASSERT(getsockopt(fds[0], SOL_TLS, TLS_TX, &got, &len) == 0, "getsockopt TLS_TX: %s",
 		 strerror(errno));
 	T_ASSERT(len == wlen, "getsockopt length %u, want %u", len, wlen);
-	if (v->version == TLS_1_2_VERSION && v->cipher != KSO_CHACHA20_POLY1305) {
-		/* the explicit nonce advanced too: compare all but the iv field */
-		memcpy(&want.aes128.iv, &got.aes128.iv, 8);
-		if (v->cipher == KSO_AES_256_GCM)
-			memcpy(&want.aes256.iv, &got.aes256.iv, 8);
-	}
+	/* TLS 1.2 GCM: kTLS advanced the explicit nonce with the sequence, as we set it up */
 	T_ASSERT(!memcmp(&got, &want, wlen), "getsockopt(TLS_TX) differs from what was installed");
 	explicit_bzero(&want, sizeof(want));
 	kso_dir_keys_wipe(&a_tx_copy);
@@ -160,7 +180,7 @@ static int test_record_model(const void *arg)
 	int fds[2];
 	ssize_t n;
 
-	T_OK(kso_tcp_pair(fds));
+	T_OK(pair(fds));
 	make_keys(v, 42, &k);
 	k2 = k;
 	T_OK(kso_ktls_fill(&k, &ci, &len));
@@ -174,21 +194,17 @@ static int test_record_model(const void *arg)
 	T_ASSERT(n == 13 && type == 23 && !memcmp(pt, "kernel-sealed", 13),
 		 "the model could not open the kernel's record (n=%zd)", n);
 
-	/* and the other way: the model seals, kTLS RX opens */
-	T_ASSERT(!t_rec_init(&model, &ci), "model");
-	T_OK(kso_ktls_install_keys(fds[1], NULL, &k2, NULL));
-	n = t_rec_seal(&model, 23, "model-sealed", 12, rec);
-	T_ASSERT(n > 0 && write(fds[0], rec, 0) == 0, "seal");
-	/* fds[0] has TLS TX now, so send the raw record from a fresh plain pair instead */
+	kso_dir_keys_wipe(&k2);
 	close(fds[0]);
 	close(fds[1]);
 
+	/* and the other way: the model seals, written raw; kTLS RX opens */
 	int p[2];
 	make_keys(v, 9, &k);
 	k2 = k;
 	T_OK(kso_ktls_fill(&k, &ci, &len));
 	kso_dir_keys_wipe(&k);
-	T_OK(kso_tcp_pair(p));
+	T_OK(pair(p));
 	T_OK(kso_ktls_install_keys(p[1], NULL, &k2, NULL));
 	T_ASSERT(!t_rec_init(&model, &ci), "model");
 	for (int i = 0; i < 3; i++) {
@@ -432,6 +448,8 @@ static int test_control_record(const void *arg)
 	n = recvmsg(fds[1], &msg, 0);
 	T_ASSERT(n == 4 && !memcmp(buf, "data", 4), "first read %zd", n);
 	/* a plain read of a control record fails: the caller must ask for its type */
+	struct pollfd pfd = { .fd = fds[1], .events = POLLIN };
+	T_ASSERT(poll(&pfd, 1, 10000) == 1, "the alert record did not arrive");
 	T_ASSERT(recv(fds[1], buf, sizeof(buf), MSG_DONTWAIT) < 0 && errno == EIO,
 		 "read() of a control record must fail with EIO, got %s", strerror(errno));
 	msg.msg_controllen = sizeof(cbuf);
@@ -455,7 +473,7 @@ static int test_bad_key(const void *arg)
 	char buf[16];
 	int fds[2];
 
-	T_OK(kso_tcp_pair(fds));
+	T_OK(pair(fds));
 	make_keys(v, 0, &tx);
 	rx = tx;
 	rx.key[0] ^= 1;	/* one bit */
@@ -523,6 +541,8 @@ static void *openssl_client(void *arg)
 		snprintf(cc->err, sizeof(cc->err), "expected close_notify, got %d/%d", n,
 			 SSL_get_error(ssl, n));
 out:
+	if (cc->err[0])
+		shutdown(cc->fd, SHUT_RDWR);	/* the server's reads end instead of waiting */
 	free(buf);
 	SSL_free(ssl);
 	SSL_CTX_free(ctx);
@@ -544,7 +564,7 @@ static int test_openssl_peer(const void *arg)
 	uint64_t seq0 = v->version == TLS_1_2_VERSION ? 1 : 0;	/* 1.2: Finished was 0 */
 
 	T_ASSERT(sctx, "server SSL_CTX: %s", t_ssl_err());
-	T_OK(kso_tcp_pair(fds));
+	T_OK(pair(fds));
 	cc.fd = fds[0];
 	T_ASSERT(!pthread_create(&th, NULL, openssl_client, &cc), "pthread_create");
 	s = SSL_new(sctx);
@@ -612,7 +632,7 @@ static int test_errors(const void *arg)
 		 "the ENOTCONN sentence should say what is needed");
 	close(fd);
 
-	T_OK(kso_tcp_pair(fds));
+	T_OK(pair(fds));
 	err = kso_ktls_install(fds[0], KSO_TX, &k);
 	T_ASSERT(err == -ENOPROTOOPT, "TLS_TX without the ULP: %s", t_strerror(err));
 	T_OK(kso_ktls_ulp(fds[0]));
@@ -653,6 +673,14 @@ int main(int argc, char **argv)
 
 	t_init("vm/ktls", argc, argv);
 	if (kso_ktls_probe(&caps) == 0 && caps.ulp) {
+		const char *e = getenv("KTLSO_EXPECT_KTLS");
+
+		/* The VM loaded tls.ko: kTLS missing there is a failure, not a reason to skip. */
+		if (e && !strcmp(e, "1")) {
+			printf("FAIL vm/ktls/all: tls.ko was loaded but %s\n",
+			       kso_ktls_strerror(KSO_STEP_ULP, caps.ulp));
+			return 1;
+		}
 		printf("SKIP vm/ktls/all: %s\n", kso_ktls_strerror(KSO_STEP_ULP, caps.ulp));
 		return 77;
 	}

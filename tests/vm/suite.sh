@@ -4,8 +4,9 @@
 set -u
 cd "$(dirname "$0")/../.." 2>/dev/null || true
 
+failures=0
 pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1: $2"; }
+fail() { echo "FAIL $1: $2"; failures=$((failures + 1)); }
 skip() { echo "SKIP $1: $2"; }
 
 # A test program: its own lines count; an exit that contradicts them is a failure too.
@@ -14,6 +15,7 @@ prog() {
 	shift
 	{ "$@" 2>&1; echo $? >/tmp/.prog-status; } | tee /tmp/.prog-out
 	st=$(cat /tmp/.prog-status)
+	failures=$((failures + $(grep -c '^FAIL ' /tmp/.prog-out)))
 	case $st in
 	0|77) ;;
 	1) grep -q '^FAIL ' /tmp/.prog-out || fail "$name" "exited 1 without reporting a failure" ;;
@@ -25,8 +27,12 @@ prog vm/ktls ktls_test
 
 # ktlsoctl against the module.
 t=vm/ktlsoctl
-if ! grep -q '^ktlso ' /proc/modules; then
-	skip "$t/version" "ktlso.ko is not loaded (tests/vm/run --no-ktlso?)"
+if ! grep -qs '^ktlso ' /proc/modules; then
+	if [ "${KTLSO_EXPECT_MODULE:-0}" = 1 ]; then
+		fail "$t/version" "ktlso.ko should have been loaded"
+	else
+		skip "$t/version" "ktlso.ko is not loaded (tests/vm/run --no-ktlso, or a native run without it)"
+	fi
 else
 	out=$(ktlsoctl version 2>&1)
 	case $out in
@@ -42,7 +48,9 @@ else
 		pass "$t/show_default" || fail "$t/show_default" "no-argument show: $out"
 
 	# Unload and reload with the tool in between: a clear error, then back to normal.
-	if rmmod ktlso; then
+	if [ ! -f /ktlso/ktlso.ko ]; then
+		skip "$t/module_unloaded" "no /ktlso/ktlso.ko to reload (native run)"
+	elif rmmod ktlso; then
 		out=$(ktlsoctl version 2>&1); st=$?
 		case "$st:$out" in
 		"1:"*"ktlso module is not loaded"*) pass "$t/module_unloaded" ;;
@@ -72,4 +80,12 @@ case $out in
 "{"*'"ulp":true'*'"supported":true}'*"}") pass "$t/probe_json" ;;
 *) fail "$t/probe_json" "$out" ;;
 esac
-exit 0
+# The daemon with real clients, through kTLS.
+if [ "${KTLSO_EXPECT_KTLS:-0}" = 1 ] || [ "${KTLSO_VM:-}" = native ]; then
+	{ sh tests/e2e/ktlsod.sh ktls-txrx 2>&1; } | tee /tmp/.e2e-out
+	failures=$((failures + $(grep -c '^FAIL ' /tmp/.e2e-out)))
+	grep -q '^PASS ' /tmp/.e2e-out || fail e2e/ktlsod "no result"
+fi
+
+echo "# suite: $failures failed"
+[ "$failures" = 0 ]

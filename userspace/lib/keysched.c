@@ -138,7 +138,8 @@ int kso_tls13_expand_label(const char *digest, const uint8_t *secret, size_t sec
 	OSSL_PARAM params[7], *p = params;
 
 	/* HkdfLabel's length is a uint16 and its label at most 255 bytes with the prefix. */
-	if (!secret_len || out_len > UINT16_MAX || strlen(label) > 255 - (sizeof(prefix) - 1))
+	if (!secret_len || out_len > UINT16_MAX || strlen(label) > 255 - (sizeof(prefix) - 1) ||
+	    ctx_len > 255)
 		return -EINVAL;
 	pthread_once(&kdf_once, kdf_fetch);
 

@@ -140,17 +140,18 @@ const char *kso_ktls_strerror(enum kso_ktls_step step, int err)
 	case KSO_STEP_ULP:
 		switch (-err) {
 		case ENOENT:
+			/* Also what a caller without CAP_NET_ADMIN sees: no auto-loading for it. */
+			if (access("/proc/modules", F_OK))
+				return "the kernel has no TLS upper-layer protocol and cannot load "
+				       "modules: use a kernel built with CONFIG_TLS";
 			return "the kernel has no TLS upper-layer protocol: load the tls module "
-			       "(modprobe tls) or use a kernel built with CONFIG_TLS";
+			       "(modprobe tls, as root) or use a kernel built with CONFIG_TLS";
 		case ENOPROTOOPT:
 			return "this kernel does not support TCP upper-layer protocols (TCP_ULP)";
 		case ENOTCONN:
 			return "kTLS needs an established TCP connection and this socket is not one";
 		case EEXIST:
 			return "another upper-layer protocol is already attached to this socket";
-		case EPERM:
-			return "attaching the tls ULP was refused (auto-loading tls.ko needs "
-			       "CAP_SYS_MODULE: load it beforehand with modprobe tls)";
 		}
 		break;
 	case KSO_STEP_TX:
@@ -161,8 +162,8 @@ const char *kso_ktls_strerror(enum kso_ktls_step step, int err)
 			       "modules (gcm, aesni_intel, chacha20poly1305) or enable them in the "
 			       "kernel config";
 		case EINVAL:
-			return "the kernel refused this TLS version and cipher: it is too old for "
-			       "them or was built without them";
+			return "the kernel refused these crypto parameters: a version or cipher it "
+			       "does not know, or TX and RX set with different ones";
 		case EBUSY:
 			return "keys are already installed in this direction and this kernel cannot "
 			       "replace them (TLS 1.3 rekey needs Linux 6.14 or later)";
@@ -170,8 +171,6 @@ const char *kso_ktls_strerror(enum kso_ktls_step step, int err)
 			return "the socket has no tls ULP attached";
 		case ENOMEM:
 			return "the kernel could not allocate memory for the TLS context";
-		case EOPNOTSUPP:
-			return "the kernel does not support this TLS version and cipher";
 		}
 		break;
 	case KSO_STEP_NO_PAD:
@@ -254,12 +253,13 @@ int kso_ktls_probe(struct kso_ktls_caps *caps)
 	int fds[2], err;
 
 	memset(caps, 0, sizeof(*caps));
-	caps->tls_stat = access("/proc/net/tls_stat", R_OK) == 0;
 	err = kso_tcp_pair(fds);
 	if (err)
 		return err;
 	caps->ulp = kso_ktls_ulp(fds[0]);
 	close_pair(fds);
+	/* after the attach, which may have loaded tls.ko and with it the file */
+	caps->tls_stat = access("/proc/net/tls_stat", R_OK) == 0;
 	if (caps->ulp) {
 		for (int v = 0; v < 2; v++)
 			for (int c = 0; c < KSO_CIPHER_COUNT; c++)

@@ -17,7 +17,15 @@ int kso_ssl_capture(SSL_CTX *ctx);
 
 /*
  * After the handshake of ssl (playing `role`): derive the keys of both directions, the
- * next records carrying tx_seq and rx_seq. The captured secrets are wiped. Errors:
+ * next records carrying tx_seq and rx_seq. The captured secrets are wiped.
+ *
+ * The sequence numbers are the caller's to know: every record OpenSSL sent or read under
+ * the application keys counts. TLS 1.3 records start at 0 with the application traffic
+ * keys, but a server that sends session tickets (OpenSSL's default is 2, from inside
+ * SSL_accept) has used 0 and 1 already; ktlsod turns tickets off for that reason. TLS 1.2
+ * records start at 1 in both directions after a handshake (Finished was record 0).
+ *
+ * Errors:
  * -EOPNOTSUPP  the negotiated version or suite has no kTLS counterpart here;
  * -ENOKEY      the secrets were not captured (kso_ssl_capture not called on its SSL_CTX,
  *              or already derived once);

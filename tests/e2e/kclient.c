@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * kclient: a TLS client for the ktlsod tests, for what curl cannot do.
+ *
+ *   kclient early PORT PATH          request sent in the same segment as the Finished
+ *   kclient corrupt PORT             a corrupted application record after the handshake
+ *   kclient abort PORT PATH BYTES    read BYTES of a response, then reset the connection
+ *   kclient pipeline PORT PATH N     N requests in one write, N responses expected
+ *   kclient keyupdate PORT PATH      a KeyUpdate, then a request
+ *
+ * Connects to 127.0.0.1. Exit 0 when the server behaved as expected, 1 otherwise, with
+ * the reason on stderr. Options before the command: -2 (TLS 1.2 only).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+static int tls12;
+
+static int die(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "kclient: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n");
+	ERR_print_errors_fp(stderr);
+	return 1;
+}
+
+static int tcp_connect(int port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct timeval tv = { .tv_sec = 20 };
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return fd;
+}
+
+static SSL_CTX *ctx_new(void)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+
+	if (tls12)
+		SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
+	return ctx;
+}
+
+static SSL *connect_tls(SSL_CTX *ctx, int port, int *fdp)
+{
+	int fd = tcp_connect(port);
+	SSL *ssl;
+
+	if (fd < 0)
+		return NULL;
+	ssl = SSL_new(ctx);
+	SSL_set_fd(ssl, fd);
+	if (SSL_connect(ssl) != 1) {
+		SSL_free(ssl);
+		close(fd);
+		return NULL;
+	}
+	*fdp = fd;
+	return ssl;
+}
+
+/* Read one response; returns its status, the body length in *body. */
+static int read_response(SSL *ssl, char *buf, size_t cap, size_t *have, long *body)
+{
+	char *end;
+	long cl = 0;
+	int status, n;
+
+	for (;;) {
+		buf[*have] = 0;
+		end = strstr(buf, "\r\n\r\n");
+		if (end)
+			break;
+		if (*have + 1 >= cap || (n = SSL_read(ssl, buf + *have, (int)(cap - 1 - *have))) <= 0)
+			return -1;
+		*have += (size_t)n;
+	}
+	if (sscanf(buf, "HTTP/1.1 %d", &status) != 1)
+		return -1;
+	char *h = strcasestr(buf, "\r\nContent-Length:");
+	if (h && h < end)
+		cl = strtol(h + 17, NULL, 10);
+	size_t hl = (size_t)(end + 4 - buf);
+	long got = (long)(*have - hl);
+
+	while (got < cl) {
+		char tmp[16384];
+
+		n = SSL_read(ssl, tmp, sizeof(tmp));
+		if (n <= 0)
+			return -1;
+		got += n;
+	}
+	/* keep what follows this response (pipelining) */
+	size_t used = hl + (size_t)cl;
+	if (*have > used) {
+		memmove(buf, buf + used, *have - used);
+		*have -= used;
+	} else {
+		*have = 0;
+	}
+	*body = cl;
+	return status;
+}
+
+static int cmd_early(int port, const char *path)
+{
+	SSL_CTX *ctx = ctx_new();
+	SSL *ssl = SSL_new(ctx);
+	BIO *rb = BIO_new(BIO_s_mem()), *wb = BIO_new(BIO_s_mem());
+	char buf[65536], req[512];
+	int fd = tcp_connect(port), n, r;
+	size_t have = 0;
+	long body;
+
+	if (fd < 0)
+		return die("connect: %s", strerror(errno));
+	BIO_set_mem_eof_return(rb, -1);
+	SSL_set_bio(ssl, rb, wb);
+	SSL_set_connect_state(ssl);
+	for (;;) {
+		r = SSL_do_handshake(ssl);
+		char *p;
+		long len = BIO_get_mem_data(wb, &p);
+
+		if (r == 1) {
+			/* Finished is in wb: add the request behind it, send both at once */
+			snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path);
+			SSL_write(ssl, req, (int)strlen(req));
+			len = BIO_get_mem_data(wb, &p);
+			if (send(fd, p, (size_t)len, 0) != len)
+				return die("send: %s", strerror(errno));
+			(void)BIO_reset(wb);
+			break;
+		}
+		if (len > 0) {
+			if (send(fd, p, (size_t)len, 0) != len)
+				return die("send: %s", strerror(errno));
+			(void)BIO_reset(wb);
+		}
+		if (SSL_get_error(ssl, r) != SSL_ERROR_WANT_READ)
+			return die("handshake failed%s", "");
+		n = (int)recv(fd, buf, sizeof(buf), 0);
+		if (n <= 0)
+			return die("recv during the handshake: %s", n ? strerror(errno) : "EOF");
+		BIO_write(rb, buf, n);
+	}
+	/* now read the response through the same memory BIOs */
+	for (;;) {
+		buf[have] = 0;
+		if (strstr(buf, "\r\n\r\n"))
+			break;
+		n = SSL_read(ssl, buf + have, (int)(sizeof(buf) - 1 - have));
+		if (n > 0) {
+			have += (size_t)n;
+			continue;
+		}
+		if (SSL_get_error(ssl, n) != SSL_ERROR_WANT_READ)
+			return die("no response to the early request%s", "");
+		char raw[16384];
+		int m = (int)recv(fd, raw, sizeof(raw), 0);
+
+		if (m <= 0)
+			return die("no response to the early request (%s)", m ? strerror(errno) : "EOF");
+		BIO_write(rb, raw, m);
+	}
+	if (strncmp(buf, "HTTP/1.1 200", 12))
+		return die("early request: unexpected response: %.40s", buf);
+	(void)body;
+	printf("early request answered: %.15s\n", buf);
+	return 0;
+}
+
+static int cmd_corrupt(int port)
+{
+	SSL_CTX *ctx = ctx_new();
+	unsigned char rec[5 + 64], buf[64];
+	int fd;
+	SSL *ssl = connect_tls(ctx, port, &fd);
+	ssize_t n;
+
+	if (!ssl)
+		return die("handshake failed%s", "");
+	/* an application_data record of random bytes: cannot authenticate */
+	rec[0] = 23, rec[1] = 3, rec[2] = 3, rec[3] = 0, rec[4] = 64;
+	for (int i = 0; i < 64; i++)
+		rec[5 + i] = (unsigned char)(i * 37 + 11);
+	if (send(fd, rec, sizeof(rec), 0) != (ssize_t)sizeof(rec))
+		return die("send: %s", strerror(errno));
+	/* the server must answer with an alert record, or at least close */
+	n = recv(fd, buf, sizeof(buf), 0);
+	if (n < 0 && errno != ECONNRESET)
+		return die("the server neither answered nor closed: %s", strerror(errno));
+	printf("server reaction to a corrupted record: %s (%zd bytes, first record type %d)\n",
+	       n > 0 ? "alert" : "closed", n, n > 0 ? buf[0] : -1);
+	return 0;
+}
+
+static int cmd_abort(int port, const char *path, long bytes)
+{
+	SSL_CTX *ctx = ctx_new();
+	char req[512], buf[16384];
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	long got = 0;
+	int fd, n;
+	SSL *ssl = connect_tls(ctx, port, &fd);
+
+	if (!ssl)
+		return die("handshake failed%s", "");
+	snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path);
+	SSL_write(ssl, req, (int)strlen(req));
+	while (got < bytes && (n = SSL_read(ssl, buf, sizeof(buf))) > 0)
+		got += n;
+	if (got < bytes)
+		return die("the response ended before the abort point%s", "");
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(fd);	/* RST with data unread */
+	printf("aborted after %ld bytes\n", got);
+	return 0;
+}
+
+static int cmd_pipeline(int port, const char *path, int count)
+{
+	SSL_CTX *ctx = ctx_new();
+	char req[8192] = "", buf[65536];
+	size_t have = 0, len = 0;
+	long body;
+	int fd;
+	SSL *ssl = connect_tls(ctx, port, &fd);
+
+	if (!ssl)
+		return die("handshake failed%s", "");
+	for (int i = 0; i < count; i++)
+		len += (size_t)snprintf(req + len, sizeof(req) - len,
+					"GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path);
+	if (SSL_write(ssl, req, (int)len) != (int)len)
+		return die("SSL_write%s", "");
+	for (int i = 0; i < count; i++) {
+		int st = read_response(ssl, buf, sizeof(buf), &have, &body);
+
+		if (st != 200)
+			return die("pipelined response %s was not a 200", i ? "n>1" : "1");
+	}
+	printf("%d pipelined responses\n", count);
+	return 0;
+}
+
+static int cmd_keyupdate(int port, const char *path)
+{
+	SSL_CTX *ctx = ctx_new();
+	char req[512], buf[4096];
+	size_t have = 0;
+	long body;
+	int fd, st;
+	SSL *ssl = connect_tls(ctx, port, &fd);
+
+	if (!ssl)
+		return die("handshake failed%s", "");
+	if (SSL_version(ssl) != TLS1_3_VERSION)
+		return die("KeyUpdate needs TLS 1.3%s", "");
+	SSL_key_update(ssl, SSL_KEY_UPDATE_NOT_REQUESTED);
+	snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path);
+	SSL_write(ssl, req, (int)strlen(req));
+	st = read_response(ssl, buf, sizeof(buf), &have, &body);
+	printf("after KeyUpdate: %s\n", st == 200 ? "served" : "connection closed by the server");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int i = 1;
+
+	if (argc > 1 && !strcmp(argv[1], "-2")) {
+		tls12 = 1;
+		i++;
+	}
+	if (argc - i < 2) {
+		fprintf(stderr, "usage: kclient [-2] early|corrupt|abort|pipeline|keyupdate PORT ...\n");
+		return 2;
+	}
+	const char *cmd = argv[i];
+	int port = atoi(argv[i + 1]);
+
+	if (!strcmp(cmd, "early") && argc - i >= 3)
+		return cmd_early(port, argv[i + 2]);
+	if (!strcmp(cmd, "corrupt"))
+		return cmd_corrupt(port);
+	if (!strcmp(cmd, "abort") && argc - i >= 4)
+		return cmd_abort(port, argv[i + 2], atol(argv[i + 3]));
+	if (!strcmp(cmd, "pipeline") && argc - i >= 4)
+		return cmd_pipeline(port, argv[i + 2], atoi(argv[i + 3]));
+	if (!strcmp(cmd, "keyupdate") && argc - i >= 3)
+		return cmd_keyupdate(port, argv[i + 2]);
+	fprintf(stderr, "kclient: bad arguments\n");
+	return 2;
+}

@@ -1,0 +1,204 @@
+#!/bin/sh
+# tests/e2e/ktlsod.sh OFFLOAD: ktlsod against real clients (curl, openssl s_client, kclient).
+# OFFLOAD is what the log must show for connections on the main listener: "ktls-txrx"
+# inside the VM, "userspace" on a host without kTLS. Prints PASS/FAIL/SKIP lines.
+# POSIX sh: it also runs under busybox inside the VM.
+set -u
+expect=${1:?usage: ktlsod.sh ktls-txrx|userspace}
+T=e2e/ktlsod
+[ -n "${KTLSO_VM:-}" ] && T=e2e/ktlsod-vm
+big_mb=${KTLSO_E2E_BIG_MB:-64}
+
+pass() { echo "PASS $T/$1"; }
+fail() { echo "FAIL $T/$1: $2"; }
+check() { if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "got '$2', expected '$3'"; fi; }
+
+for tool in curl openssl ktlsod kclient sha256sum; do
+	command -v $tool >/dev/null || { echo "SKIP $T/all: $tool is not installed"; exit 0; }
+done
+
+work=$(mktemp -d /tmp/ktlsod-e2e.XXXXXX)
+port=$((20000 + $$ % 20000))
+port2=$((port + 1))
+www=$work/www
+mkdir -p "$www/sub" "$www/dir"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/key.pem" \
+	-out "$work/cert.pem" -days 2 -subj /CN=localhost 2>/dev/null || {
+	echo "FAIL $T/setup: openssl could not make a certificate"; exit 0; }
+for n in 0 1 16383 16384 16385 1048576; do
+	head -c $n /dev/urandom >"$www/f$n"
+done
+head -c $((big_mb * 1048576)) /dev/urandom >"$www/big"
+echo '<h1>index</h1>' >"$www/dir/index.html"
+echo sub >"$www/sub/file.txt"
+ln -s /etc "$www/escape"
+
+cat >"$work/ktlsod.conf" <<EOC
+# the e2e test's configuration: two listeners, the second without offload
+root = $www
+cert = $work/cert.pem
+key = $work/key.pem
+tls-min = 1.2
+workers = 2
+log = $work/log
+
+[listen 127.0.0.1:$port]
+offload = txrx
+
+[listen 127.0.0.1:$port2]
+offload = off
+EOC
+
+ktlsod --config "$work/ktlsod.conf" &
+pid=$!
+up=0
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+	if curl -sk -o /dev/null "https://127.0.0.1:$port/f1" 2>/dev/null; then up=1; break; fi
+	sleep 0.5
+done
+if [ $up = 0 ]; then
+	echo "FAIL $T/start: ktlsod did not answer"; cat "$work/log" 2>/dev/null; kill $pid; exit 0
+fi
+pass start
+url=https://127.0.0.1:$port
+
+sum() { sha256sum "$1" | cut -d' ' -f1; }
+
+# Every version x cipher: files around the record size, on one keep-alive connection.
+for v in "1.3 TLS_AES_128_GCM_SHA256 AES-128-GCM" "1.3 TLS_AES_256_GCM_SHA384 AES-256-GCM" \
+	 "1.3 TLS_CHACHA20_POLY1305_SHA256 CHACHA20-POLY1305" \
+	 "1.2 ECDHE-ECDSA-AES128-GCM-SHA256 AES-128-GCM" \
+	 "1.2 ECDHE-ECDSA-AES256-GCM-SHA384 AES-256-GCM" \
+	 "1.2 ECDHE-ECDSA-CHACHA20-POLY1305 CHACHA20-POLY1305"; do
+	set -- $v
+	if [ "$1" = 1.3 ]; then opts="--tlsv1.3 --tls13-ciphers $2"; else opts="--tlsv1.2 --tls-max 1.2 --ciphers $2"; fi
+	name=tls$1-$3
+	args=""
+	for n in 0 1 16383 16384 16385 1048576; do
+		args="$args $url/f$n -o $work/dl$n"
+	done
+	# shellcheck disable=SC2086
+	if ! curl -sk $opts $args; then
+		fail "download/$name" "curl failed"
+		continue
+	fi
+	ok=1
+	for n in 0 1 16383 16384 16385 1048576; do
+		[ "$(sum "$www/f$n")" = "$(sum "$work/dl$n")" ] || { ok=0; fail "download/$name" "f$n differs"; }
+	done
+	[ $ok = 1 ] && pass "download/$name"
+	sleep 0.2
+	line=$(grep "conn peer" "$work/log" | grep "cipher=$3 " | grep "tls=TLSv$1" | tail -n 1)
+	case $line in
+	*"offload=$expect "*"requests=6 "*) pass "offload/$name" ;;
+	*) fail "offload/$name" "log line: ${line:-none}" ;;
+	esac
+done
+
+# A large file, checked whole.
+if curl -sk "$url/big" -o "$work/dlbig" && [ "$(sum "$www/big")" = "$(sum "$work/dlbig")" ]; then
+	pass "download/${big_mb}MiB"
+else
+	fail "download/${big_mb}MiB" "content differs or curl failed"
+fi
+rm -f "$work/dlbig"
+
+code() { curl -sk -o /dev/null -w '%{http_code}' "$@"; }
+check range/first_byte "$(curl -sk -r 0-0 "$url/f16384" | wc -c | tr -d ' ')" 1
+check range/status "$(code -r 10-19 "$url/f16384")" 206
+check range/open_end "$(curl -sk -r 16380- "$url/f16384" | wc -c | tr -d ' ')" 4
+check range/suffix "$(curl -sk -r -10 "$url/f16384" | wc -c | tr -d ' ')" 10
+check range/content "$(curl -sk -r 100-199 "$url/f16384" | sha256sum | cut -d' ' -f1)" \
+	"$(dd if="$www/f16384" bs=1 skip=100 count=100 2>/dev/null | sha256sum | cut -d' ' -f1)"
+check range/unsatisfiable "$(code -r 20000-20010 "$url/f16384")" 416
+head_out=$(curl -sk -I "$url/f16385")
+case $head_out in
+*"Content-Length: 16385"*) pass head ;;
+*) fail head "$head_out" ;;
+esac
+check head/no_body "$(curl -sk -X HEAD -o - "$url/f16385" 2>/dev/null | wc -c | tr -d ' ')" 0
+etag=$(curl -sk -I "$url/f1" | tr -d '\r' | sed -n 's/^ETag: //p')
+check if_none_match "$(code -H "If-None-Match: $etag" "$url/f1")" 304
+check if_none_match/other "$(code -H 'If-None-Match: "other"' "$url/f1")" 200
+check directory_index "$(curl -sk "$url/dir/")" "<h1>index</h1>"
+check status/404 "$(code "$url/nope")" 404
+check status/403_no_index "$(code "$url/sub/")" 403
+check status/403_traversal "$(code --path-as-is "$url/../etc/passwd")" 403
+check status/403_encoded_traversal "$(code --path-as-is "$url/sub/%2e%2e/%2e%2e/etc/passwd")" 403
+check status/403_symlink_escape "$(code "$url/escape/passwd")" 403
+check status/400_nul "$(code --path-as-is "$url/f1%00.txt")" 400
+check status/405 "$(code -X POST "$url/f1")" 405
+check status/413 "$(code -X GET -d 12345 "$url/f1")" 413
+long=$(head -c 2000 /dev/zero | tr '\0' a)
+check status/414 "$(code "$url/$long")" 414
+hdrs=""
+i=0
+while [ $i -lt 70 ]; do hdrs="$hdrs -H X-$i:1"; i=$((i + 1)); done
+# shellcheck disable=SC2086
+check status/431 "$(code $hdrs "$url/f1")" 431
+raw() { printf "$1" | openssl s_client -quiet -connect 127.0.0.1:$port 2>/dev/null | head -n 1 | tr -d '\r'; }
+check status/400_no_host "$(raw 'GET /f1 HTTP/1.1\r\n\r\n')" "HTTP/1.1 400 Bad Request"
+check status/505 "$(raw 'GET /f1 HTTP/2.0\r\nHost: x\r\n\r\n')" "HTTP/1.1 505 HTTP Version Not Supported"
+
+# The handoff: a request in the same segment as the client's Finished.
+for v in "" "-2"; do
+	# shellcheck disable=SC2086
+	if out=$(kclient $v early $port /f16384 2>&1); then pass "early_request${v:+/tls12}"; else fail "early_request${v:+/tls12}" "$out"; fi
+done
+if out=$(kclient pipeline $port /f16385 5 2>&1); then pass pipelining; else fail pipelining "$out"; fi
+
+# A client gone wrong loses only its own connection.
+out=$(kclient corrupt $port 2>&1) && pass corrupted_record || fail corrupted_record "$out"
+out=$(kclient abort $port /big 300000 2>&1) && pass client_abort || fail client_abort "$out"
+out=$(kclient keyupdate $port /f1 2>&1) && pass keyupdate_handled || fail keyupdate_handled "$out"
+sleep 0.5
+check serves_after_faults "$(code "$url/f1")" 200
+grep -q 'close="corrupted record from client\|close="TLS error' "$work/log" && pass corrupted_record/logged ||
+	fail corrupted_record/logged "no close reason for the corrupted record in the log"
+
+# 64 clients at once, each its own connection.
+args=""
+i=0
+while [ $i -lt 64 ]; do args="$args $url/f1048576 -o $work/par$i"; i=$((i + 1)); done
+# shellcheck disable=SC2086
+if curl -sk --no-progress-meter --parallel --parallel-max 64 $args; then
+	ok=1
+	want=$(sum "$www/f1048576")
+	i=0
+	while [ $i -lt 64 ]; do
+		[ "$(sum "$work/par$i")" = "$want" ] || ok=0
+		i=$((i + 1))
+	done
+	[ $ok = 1 ] && pass concurrent_64 || fail concurrent_64 "a download differs"
+else
+	fail concurrent_64 "curl failed"
+fi
+rm -f "$work"/par*
+
+# The second listener has offload off.
+curl -sk "https://127.0.0.1:$port2/f16384" -o "$work/dl2" && [ "$(sum "$work/dl2")" = "$(sum "$www/f16384")" ] &&
+	pass listener_offload_off || fail listener_offload_off "download failed"
+sleep 0.2
+case $(grep "conn peer" "$work/log" | tail -n 1) in
+*"offload=userspace "*) pass listener_offload_off/logged ;;
+*) fail listener_offload_off/logged "$(grep "conn peer" "$work/log" | tail -n 1)" ;;
+esac
+
+# Operations: reload, then drain on SIGTERM.
+kill -HUP $pid
+sleep 0.5
+grep -q "reloaded certificate" "$work/log" && pass sighup_reload || fail sighup_reload "no reload line"
+check serves_after_reload "$(code "$url/f1")" 200
+kill -TERM $pid
+i=0
+while kill -0 $pid 2>/dev/null && [ $i -lt 40 ]; do sleep 0.25; i=$((i + 1)); done
+if kill -0 $pid 2>/dev/null; then
+	fail sigterm_exit "still running 10 s after SIGTERM"
+	kill -9 $pid
+else
+	wait $pid
+	check sigterm_exit "$?" 0
+fi
+grep -q "stopped:" "$work/log" && pass sigterm/summary_logged || fail sigterm/summary_logged "no summary line"
+if [ -n "${KTLSO_E2E_KEEP:-}" ]; then echo "# log kept in $work/log"; else rm -rf "$work"; fi
+exit 0
