@@ -16,7 +16,6 @@ head -c 16777216 /dev/urandom >"$work/www/demo.bin"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/key.pem" \
 	-out "$work/cert.pem" -days 1 -subj /CN=localhost 2>/dev/null
 stat() { awk -v k="$1" '$1 == k { print $2 }' /proc/net/tls_stat 2>/dev/null || echo 0; }
-tx0=$(stat TlsTxSw) rx0=$(stat TlsRxSw)
 ktlsod --root "$work/www" --cert "$work/cert.pem" --key "$work/key.pem" \
 	--listen 127.0.0.1:$port --workers 1 --log "$work/ktlsod.log" &
 pid=$!
@@ -26,6 +25,8 @@ until curl -sk -o /dev/null https://127.0.0.1:$port/nothing 2>/dev/null; do
 	[ $i -lt 40 ] || { echo "ktlsod did not start:"; cat "$work/ktlsod.log"; exit 1; }
 	sleep 0.25
 done
+
+tx0=$(stat TlsTxSw) rx0=$(stat TlsRxSw)	# after the daemon's own start-up probe
 
 echo
 echo "== curl https://127.0.0.1:$port/demo.bin (16 MiB)"
@@ -42,7 +43,7 @@ echo
 echo "== was it offloaded?"
 echo "ktlsod's log line for the download:"
 grep 'conn peer' "$work/ktlsod.log" | tail -n 1 | sed 's/^/  /'
-echo "/proc/net/tls_stat: TlsTxSw $tx0 -> $tx1, TlsRxSw $rx0 -> $rx1 (kTLS software TX/RX contexts created)"
+echo "/proc/net/tls_stat: TlsTxSw $tx0 -> $tx1, TlsRxSw $rx0 -> $rx1 (kTLS contexts the kernel created for it)"
 kill $pid
 wait $pid 2>/dev/null || true
 rm -rf "$work"

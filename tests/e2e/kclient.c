@@ -7,6 +7,12 @@
  *   kclient abort PORT PATH BYTES    read BYTES of a response, then reset the connection
  *   kclient pipeline PORT PATH N     N requests in one write, N responses expected
  *   kclient keyupdate PORT PATH      a KeyUpdate, then a request
+ *   kclient hold PORT PATH N         N keep-alive connections, each served once, held
+ *                                    open until stdin closes (for memory measurements)
+ *   kclient waitclose PORT WHAT SECS the server must close a connection that is
+ *                                    WHAT = silent (TCP, no ClientHello), partial (a
+ *                                    request without its end), idle (served, then quiet)
+ *                                    by itself within SECS seconds; prints how long it took
  *
  * Connects to 127.0.0.1. Exit 0 when the server behaved as expected, 1 otherwise, with
  * the reason on stderr. Options before the command: -2 (TLS 1.2 only).
@@ -19,6 +25,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -281,6 +288,90 @@ static int cmd_keyupdate(int port, const char *path)
 	return 0;
 }
 
+static int cmd_hold(int port, const char *path, int count)
+{
+	SSL_CTX *ctx = ctx_new();
+	char req[512], buf[65536];
+	long body;
+	int fd;
+
+	snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path);
+	for (int i = 0; i < count; i++) {
+		SSL *ssl = connect_tls(ctx, port, &fd);
+		size_t have = 0;
+
+		int st;
+
+		if (!ssl) {
+			fprintf(stderr, "kclient: connection %d: handshake failed\n", i);
+			return 1;
+		}
+		SSL_write(ssl, req, (int)strlen(req));
+		st = read_response(ssl, buf, sizeof(buf), &have, &body);
+		if (st != 200) {
+			fprintf(stderr, "kclient: connection %d: status %d\n", i, st);
+			ERR_print_errors_fp(stderr);
+			return 1;
+		}
+		/* kept: ssl and fd stay open until we exit */
+	}
+	printf("holding %d connections\n", count);
+	fflush(stdout);
+	while (read(0, buf, sizeof(buf)) > 0)
+		;
+	return 0;
+}
+
+static int cmd_waitclose(int port, const char *what, int secs)
+{
+	SSL_CTX *ctx = ctx_new();
+	struct timeval t0, t1;
+	char buf[4096];
+	int fd = -1, n;
+	SSL *ssl = NULL;
+
+	gettimeofday(&t0, NULL);
+	if (!strcmp(what, "silent")) {
+		fd = tcp_connect(port);
+	} else {
+		ssl = connect_tls(ctx, port, &fd);
+		if (!ssl)
+			return die("handshake failed%s", "");
+		if (!strcmp(what, "partial")) {
+			static const char part[] = "GET /f1 HTTP/1.1\r\nHost: x\r\n";
+
+			SSL_write(ssl, part, (int)strlen(part));
+		} else {
+			size_t have = 0;
+			long body;
+
+			static const char req[] = "GET /f1 HTTP/1.1\r\nHost: x\r\n\r\n";
+
+			SSL_write(ssl, req, (int)strlen(req));
+			if (read_response(ssl, buf, sizeof(buf), &have, &body) != 200)
+				return die("no 200 before idling%s", "");
+		}
+		gettimeofday(&t0, NULL);
+	}
+	if (fd < 0)
+		return die("connect: %s", strerror(errno));
+	struct timeval tv = { .tv_sec = secs + 5 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	/* read until the server closes (an alert or a FIN: both end it) */
+	do {
+		n = ssl ? SSL_read(ssl, buf, sizeof(buf)) : (int)recv(fd, buf, sizeof(buf), 0);
+	} while (n > 0);
+	gettimeofday(&t1, NULL);
+	double el = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_usec - t0.tv_usec) / 1e6;
+
+	if (el > secs) {
+		fprintf(stderr, "kclient: %s connection still open after %.1f s\n", what, el);
+		return 1;
+	}
+	printf("%s connection closed by the server after %.1f s\n", what, el);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int i = 1;
@@ -304,6 +395,10 @@ int main(int argc, char **argv)
 		return cmd_abort(port, argv[i + 2], atol(argv[i + 3]));
 	if (!strcmp(cmd, "pipeline") && argc - i >= 4)
 		return cmd_pipeline(port, argv[i + 2], atoi(argv[i + 3]));
+	if (!strcmp(cmd, "waitclose") && argc - i >= 4)
+		return cmd_waitclose(port, argv[i + 2], atoi(argv[i + 3]));
+	if (!strcmp(cmd, "hold") && argc - i >= 4)
+		return cmd_hold(port, argv[i + 2], atoi(argv[i + 3]));
 	if (!strcmp(cmd, "keyupdate") && argc - i >= 3)
 		return cmd_keyupdate(port, argv[i + 2]);
 	fprintf(stderr, "kclient: bad arguments\n");

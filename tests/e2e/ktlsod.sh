@@ -116,7 +116,9 @@ case $head_out in
 *"Content-Length: 16385"*) pass head ;;
 *) fail head "$head_out" ;;
 esac
-check head/no_body "$(curl -sk -X HEAD -o - "$url/f16385" 2>/dev/null | wc -c | tr -d ' ')" 0
+# no body after the head: the server closes (Connection: close) right after it
+check head/no_body "$(printf 'HEAD /f16385 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' |
+	openssl s_client -quiet -connect 127.0.0.1:$port 2>/dev/null | tr -d '\r' | sed '1,/^$/d' | wc -c | tr -d ' ')" 0
 etag=$(curl -sk -I "$url/f1" | tr -d '\r' | sed -n 's/^ETag: //p')
 check if_none_match "$(code -H "If-None-Match: $etag" "$url/f1")" 304
 check if_none_match/other "$(code -H 'If-None-Match: "other"' "$url/f1")" 200
@@ -200,5 +202,32 @@ else
 	check sigterm_exit "$?" 0
 fi
 grep -q "stopped:" "$work/log" && pass sigterm/summary_logged || fail sigterm/summary_logged "no summary line"
+
+# Timeouts and the connection cap, on a second daemon with tight limits.
+p3=$((port + 2))
+ktlsod --root "$www" --cert "$work/cert.pem" --key "$work/key.pem" --listen 127.0.0.1:$p3 \
+	--workers 1 --max-conns 1 --handshake-timeout 1 --header-timeout 1 --idle-timeout 2 \
+	--log "$work/log2" &
+pid2=$!
+i=0
+until curl -sk -o /dev/null "https://127.0.0.1:$p3/f1" 2>/dev/null || [ $i -gt 20 ]; do sleep 0.5; i=$((i + 1)); done
+for w in "silent 4 handshake timeout" "partial 4 request header timeout" "idle 5 idle timeout"; do
+	set -- $w
+	out=$(kclient waitclose $p3 $1 $2 2>&1) && pass "timeout/$1" || fail "timeout/$1" "$out"
+	shift 2
+	grep -q "close=\"$*\"" "$work/log2" && pass "timeout/$1/logged" || fail "timeout/$1/logged" "no close=\"$*\" in the log"
+done
+mkfifo "$work/capfifo"
+kclient hold $p3 /f1 1 <"$work/capfifo" >"$work/cap.out" 2>&1 &
+cpid=$!
+exec 6>"$work/capfifo"
+i=0
+until grep -q holding "$work/cap.out" 2>/dev/null || [ $i -gt 40 ]; do sleep 0.25; i=$((i + 1)); done
+check cap/503 "$(code "https://127.0.0.1:$p3/f1")" 503
+exec 6>&-
+wait $cpid
+check cap/after "$(code "https://127.0.0.1:$p3/f1")" 200
+kill $pid2
+wait $pid2 2>/dev/null
 if [ -n "${KTLSO_E2E_KEEP:-}" ]; then echo "# log kept in $work/log"; else rm -rf "$work"; fi
 exit 0

@@ -18,6 +18,7 @@
 #include "record.h"
 #include "sslkeys.h"
 #include "t.h"
+#include "variants.h"
 #include "tlspeer.h"
 #include "vectors.h"
 
@@ -215,21 +216,6 @@ static int test_cipher_lookup(const void *arg)
 	return T_PASS;
 }
 
-struct variant {
-	const char *name;
-	uint16_t version;
-	enum kso_cipher cipher;
-};
-
-static const struct variant variants[] = {
-	{ "tls12_aes128gcm", TLS_1_2_VERSION, KSO_AES_128_GCM },
-	{ "tls12_aes256gcm", TLS_1_2_VERSION, KSO_AES_256_GCM },
-	{ "tls12_chacha20", TLS_1_2_VERSION, KSO_CHACHA20_POLY1305 },
-	{ "tls13_aes128gcm", TLS_1_3_VERSION, KSO_AES_128_GCM },
-	{ "tls13_aes256gcm", TLS_1_3_VERSION, KSO_AES_256_GCM },
-	{ "tls13_chacha20", TLS_1_3_VERSION, KSO_CHACHA20_POLY1305 },
-};
-
 /* The <linux/tls.h> layout for each variant, byte by byte. */
 static int test_crypto_info(const void *arg)
 {
@@ -377,7 +363,7 @@ int main(int argc, char **argv)
 	t_run("tls12_prf_vectors", test_tls12_prf_vectors, NULL);
 	t_run("tls12_keyblock_vectors", test_tls12_keyblock_vectors, NULL);
 	t_run("cipher_lookup", test_cipher_lookup, NULL);
-	for (size_t i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
+	for (size_t i = 0; i < N_VARIANTS; i++) {
 		snprintf(name, sizeof(name), "crypto_info/%s", variants[i].name);
 		t_run(name, test_crypto_info, &variants[i]);
 		snprintf(name, sizeof(name), "openssl_agreement/%s", variants[i].name);

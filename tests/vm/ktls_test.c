@@ -26,26 +26,12 @@
 #include "record.h"
 #include "sslkeys.h"
 #include "t.h"
+#include "variants.h"
 #include "tlspeer.h"
 
 #ifndef SOL_TLS
 #define SOL_TLS 282
 #endif
-
-struct variant {
-	const char *name;
-	uint16_t version;
-	enum kso_cipher cipher;
-};
-
-static const struct variant variants[] = {
-	{ "tls12_aes128gcm", TLS_1_2_VERSION, KSO_AES_128_GCM },
-	{ "tls12_aes256gcm", TLS_1_2_VERSION, KSO_AES_256_GCM },
-	{ "tls12_chacha20", TLS_1_2_VERSION, KSO_CHACHA20_POLY1305 },
-	{ "tls13_aes128gcm", TLS_1_3_VERSION, KSO_AES_128_GCM },
-	{ "tls13_aes256gcm", TLS_1_3_VERSION, KSO_AES_256_GCM },
-	{ "tls13_chacha20", TLS_1_3_VERSION, KSO_CHACHA20_POLY1305 },
-};
 
 /* A loopback pair whose reads give up after 20 s: a broken case fails, it does not hang. */
 static int pair(int fds[2])
@@ -414,17 +400,9 @@ static int test_uring_splice(const void *arg)
 
 static int send_record_type(int fd, uint8_t type, const void *data, size_t len)
 {
-	char cbuf[CMSG_SPACE(sizeof(type))] = { 0 };
-	struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			      .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	ssize_t n = kso_ktls_send_record(fd, type, data, len, 0);
 
-	c->cmsg_level = SOL_TLS;
-	c->cmsg_type = TLS_SET_RECORD_TYPE;
-	c->cmsg_len = CMSG_LEN(sizeof(type));
-	memcpy(CMSG_DATA(c), &type, sizeof(type));
-	return sendmsg(fd, &msg, 0) == (ssize_t)len ? 0 : -errno;
+	return n == (ssize_t)len ? 0 : n < 0 ? (int)n : -EIO;
 }
 
 static int test_control_record(const void *arg)
@@ -687,7 +665,7 @@ int main(int argc, char **argv)
 	t_run("probe", test_probe, NULL);
 	t_run("errors", test_errors, NULL);
 	t_run("tls_stat", test_tls_stat, &variants[3]);
-	for (size_t i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
+	for (size_t i = 0; i < N_VARIANTS; i++) {
 		const struct variant *v = &variants[i];
 		static const struct {
 			const char *name;

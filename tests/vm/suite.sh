@@ -87,5 +87,12 @@ if [ "${KTLSO_EXPECT_KTLS:-0}" = 1 ] || [ "${KTLSO_VM:-}" = native ]; then
 	grep -q '^PASS ' /tmp/.e2e-out || fail e2e/ktlsod "no result"
 fi
 
+# Userspace memory of an idle offloaded connection (goal: at most 2 KiB).
+if [ -n "${KTLSO_MEMORY_CHECK:-}" ]; then
+	{ sh tests/e2e/memory.sh "$KTLSO_MEMORY_CHECK" --offloaded-only 2>&1; } | tee /tmp/.mem-out
+	failures=$((failures + $(grep -c '^FAIL ' /tmp/.mem-out)))
+	grep -q '^PASS ' /tmp/.mem-out || fail e2e/memory "no result"
+fi
+
 echo "# suite: $failures failed"
 [ "$failures" = 0 ]

@@ -24,11 +24,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <arpa/inet.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -48,6 +50,16 @@
 #define IN_CAP_HS	TLS_REC_MAX
 #define CHUNK		65536			/* pipe capacity: one splice pair moves this */
 #define TICK_MS		1000
+/*
+ * kTLS RX reads land in a per-worker ring of provided buffers (io_uring picks one when
+ * data arrives) and are copied out at once, so that an idle keep-alive connection holds
+ * no read buffer at all: what stays per connection is struct conn.
+ */
+#define RBUF_SZ		4096
+#define RBUF_N		256
+#define PIPE_POOL	64			/* idle pipes a worker keeps for splicing */
+#define SLAB_CONNS	256			/* struct conn allocated this many at a time */
+#define RBUF_GROUP	1
 
 enum op {
 	OP_TICK = 1,
@@ -128,6 +140,12 @@ struct worker {
 	struct __kernel_timespec tick_ts;
 	char *scratch;			/* userspace TLS: pread buffer */
 	bool draining;
+	struct io_uring_buf_ring *br;	/* NULL: the kernel has no buffer rings */
+	char *rbufs;
+	int pipes[PIPE_POOL][2];	/* empty pipes, ready for the next response */
+	int npipes;
+	struct conn *free_conns;	/* slab free list, linked through ->next */
+	unsigned handshakes_since_trim;
 };
 
 static inline uint64_t ud(void *p, enum op op)
@@ -186,6 +204,82 @@ static const char *mode_str(const struct conn *c)
 	return "userspace";
 }
 
+/* ------------------------------------------------------------------ allocation */
+
+/*
+ * Connections come from slabs of their own, apart from the malloc heap where handshakes
+ * churn through OpenSSL objects and record buffers: long-lived small objects scattered
+ * among those would pin the heap's pages (measured: 6 KB of RSS per idle connection
+ * with malloc, see tests/e2e/memory.sh). Slabs are never returned; their pages are.
+ */
+static struct conn *conn_alloc(struct worker *w)
+{
+	struct conn *c;
+
+	if (!w->free_conns) {
+		size_t len = SLAB_CONNS * sizeof(struct conn);
+		struct conn *slab = mmap(NULL, len, PROT_READ | PROT_WRITE,
+					 MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+
+		if (slab == MAP_FAILED)
+			return NULL;
+		for (int i = SLAB_CONNS - 1; i >= 0; i--) {
+			slab[i].next = w->free_conns;
+			w->free_conns = &slab[i];
+		}
+	}
+	c = w->free_conns;
+	w->free_conns = c->next;
+	memset(c, 0, sizeof(*c));
+	return c;
+}
+
+static void conn_release(struct worker *w, struct conn *c)
+{
+	c->next = w->free_conns;
+	w->free_conns = c;
+}
+
+/* A pipe for splicing, from the worker's pool; given back empty after each response. */
+static int pipe_get(struct conn *c)
+{
+	struct worker *w = c->w;
+	int p[2];
+
+	if (c->pipe_r >= 0)
+		return 0;
+	if (w->npipes) {
+		w->npipes--;
+		c->pipe_r = w->pipes[w->npipes][0];
+		c->pipe_w = w->pipes[w->npipes][1];
+		return 0;
+	}
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK))
+		return -errno;
+	c->pipe_r = p[0];
+	c->pipe_w = p[1];
+	return 0;
+}
+
+static void pipe_put(struct conn *c)
+{
+	struct worker *w = c->w;
+
+	if (c->pipe_r < 0)
+		return;
+	/* a pipe with bytes still in it (an aborted response) is not reusable */
+	if (c->in_pipe || w->npipes == PIPE_POOL) {
+		close(c->pipe_r);
+		close(c->pipe_w);
+	} else {
+		w->pipes[w->npipes][0] = c->pipe_r;
+		w->pipes[w->npipes][1] = c->pipe_w;
+		w->npipes++;
+	}
+	c->pipe_r = c->pipe_w = -1;
+	c->in_pipe = 0;
+}
+
 /* ------------------------------------------------------------------ lifecycle */
 
 static void arm_read(struct conn *c);
@@ -231,10 +325,7 @@ static void conn_free(struct conn *c)
 			close(c->rq->dirfd);
 		free(c->rq);
 	}
-	if (c->pipe_r >= 0) {
-		close(c->pipe_r);
-		close(c->pipe_w);
-	}
+	pipe_put(c);
 	SSL_free(c->ssl);
 	free(c->in);
 	free(c->raw);
@@ -247,7 +338,7 @@ static void conn_free(struct conn *c)
 		c->next->prev = c->prev;
 	w->nconns--;
 	atomic_fetch_add(&d.st.closed, 1);
-	free(c);
+	conn_release(w, c);
 }
 
 /* Best effort, never blocking: the connection is going away either way. */
@@ -256,17 +347,8 @@ static void send_close_notify(struct conn *c)
 	static const unsigned char alert[2] = { 1, 0 };	/* warning, close_notify */
 
 	if (c->ktls_tx) {
-		char cbuf[CMSG_SPACE(1)] = { 0 };
-		struct iovec iov = { .iov_base = (void *)alert, .iov_len = 2 };
-		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-				      .msg_controllen = sizeof(cbuf) };
-		struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-
-		cm->cmsg_level = SOL_TLS;
-		cm->cmsg_type = TLS_SET_RECORD_TYPE;
-		cm->cmsg_len = CMSG_LEN(1);
-		*CMSG_DATA(cm) = 21;
-		(void)sendmsg(c->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+		(void)kso_ktls_send_record(c->fd, 21, alert, sizeof(alert),
+					   MSG_DONTWAIT | MSG_NOSIGNAL);
 	} else if (c->ssl && c->hs_done) {
 		char buf[128];
 		int n;
@@ -463,6 +545,7 @@ static void handoff(struct conn *c)
 	uint16_t v = 0;
 
 	atomic_fetch_add(&d.st.handshakes, 1);
+	c->w->handshakes_since_trim++;
 	c->state = CS_HANDOFF;
 	if (sc && !kso_cipher_by_suite(SSL_CIPHER_get_protocol_id(sc), &v, &kc)) {
 		c->version = v;
@@ -535,11 +618,58 @@ static void install(struct conn *c)
 
 /* ------------------------------------------------------------------ requests */
 
+/* The request buffer: up to max_header_bytes of requests, plus one read's worth. */
+static int in_reserve(struct conn *c)
+{
+	if (c->in)
+		return 0;
+	c->in_cap = d.cfg.max_header_bytes + RBUF_SZ;
+	c->in = malloc(c->in_cap);
+	c->in_len = 0;
+	return c->in ? 0 : -ENOMEM;
+}
+
+static void in_release(struct conn *c)
+{
+	if (c->in && !c->in_len && c->ktls_rx && c->w->br) {
+		free(c->in);
+		c->in = NULL;
+		c->in_cap = 0;
+	}
+}
+
+static void rbuf_return(struct worker *w, unsigned bid)
+{
+	io_uring_buf_ring_add(w->br, w->rbufs + (size_t)bid * RBUF_SZ, RBUF_SZ, (unsigned short)bid,
+			      io_uring_buf_ring_mask(RBUF_N), 0);
+	io_uring_buf_ring_advance(w->br, 1);
+}
+
 static void arm_read(struct conn *c)
 {
 	struct io_uring_sqe *sqe;
 
-	if (c->read_armed || c->state != CS_OPEN || c->in_len >= c->in_cap)
+	if (c->read_armed || c->state != CS_OPEN)
+		return;
+	if (c->ktls_rx && c->w->br) {
+		/* room for a whole provided buffer, or wait until requests are consumed */
+		if (c->in && c->in_len + RBUF_SZ > c->in_cap)
+			return;
+		c->iov.iov_base = NULL;
+		c->iov.iov_len = RBUF_SZ;
+		memset(&c->msg, 0, sizeof(c->msg));
+		c->msg.msg_iov = &c->iov;
+		c->msg.msg_iovlen = 1;
+		c->msg.msg_control = c->cmsg;
+		c->msg.msg_controllen = sizeof(c->cmsg);
+		sqe = conn_sqe(c, OP_RECV);
+		io_uring_prep_recvmsg(sqe, c->fd, &c->msg, 0);
+		sqe->flags |= IOSQE_BUFFER_SELECT;
+		sqe->buf_group = RBUF_GROUP;
+		c->read_armed = true;
+		return;
+	}
+	if (c->in_len >= c->in_cap)
 		return;
 	if (c->ktls_rx) {
 		c->iov.iov_base = c->in + c->in_len;
@@ -588,30 +718,42 @@ static void on_control_record(struct conn *c, unsigned char type, const unsigned
 	conn_close(c, reason);
 }
 
-static void on_recv(struct conn *c, int res)
+static void on_recv(struct conn *c, int res, unsigned cflags)
 {
+	char *data = NULL;
+
 	c->read_armed = false;
+	if (cflags & IORING_CQE_F_BUFFER) {
+		unsigned bid = cflags >> IORING_CQE_BUFFER_SHIFT;
+
+		/* copy out and hand the buffer straight back */
+		data = c->w->rbufs + (size_t)bid * RBUF_SZ;
+		if (res > 0 && c->state == CS_OPEN) {
+			if (in_reserve(c)) {
+				rbuf_return(c->w, bid);
+				conn_close(c, "out of memory");
+				return;
+			}
+			memcpy(c->in + c->in_len, data, (size_t)res);
+		}
+		rbuf_return(c->w, bid);
+	}
 	if (c->state != CS_OPEN)
 		return;
+	if (res == -ENOBUFS) {
+		arm_read(c);	/* every buffer was busy this round: they are back now */
+		return;
+	}
 	if (c->ktls_rx) {
 		struct cmsghdr *cm = CMSG_FIRSTHDR(&c->msg);
 
 		if (res == -EBADMSG) {
 			/* corrupted record: bad_record_mac alert, close; others are unaffected */
 			if (c->ktls_tx) {
-				static const unsigned char alert[2] = { 2, 20 };
-				char cbuf[CMSG_SPACE(1)] = { 0 };
-				struct iovec iov = { .iov_base = (void *)alert, .iov_len = 2 };
-				struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
-						    .msg_control = cbuf,
-						    .msg_controllen = sizeof(cbuf) };
-				struct cmsghdr *a = CMSG_FIRSTHDR(&m);
+				static const unsigned char alert[2] = { 2, 20 };	/* fatal */
 
-				a->cmsg_level = SOL_TLS;
-				a->cmsg_type = TLS_SET_RECORD_TYPE;
-				a->cmsg_len = CMSG_LEN(1);
-				*CMSG_DATA(a) = 21;
-				(void)sendmsg(c->fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+				(void)kso_ktls_send_record(c->fd, 21, alert, sizeof(alert),
+							   MSG_DONTWAIT | MSG_NOSIGNAL);
 				c->ktls_tx = false;	/* no close_notify after a fatal alert */
 			}
 			conn_close(c, "corrupted record from client (bad_record_mac)");
@@ -747,11 +889,13 @@ static void process(struct conn *c)
 		install(c);
 		if (c->state != CS_OPEN)
 			return;
-		free(c->in);
-		c->in_cap = d.cfg.max_header_bytes;
-		c->in = malloc(c->in_cap);
-		c->in_len = 0;
-		if (!c->in) {
+		free(c->in);	/* the handshake's record buffer */
+		c->in = NULL;
+		c->in_len = c->in_cap = 0;
+		free(c->out);
+		c->out = NULL;
+		c->out_len = c->out_off = c->out_cap = 0;
+		if ((!c->ktls_rx || !c->w->br) && in_reserve(c)) {
 			conn_close(c, "out of memory");
 			return;
 		}
@@ -784,6 +928,7 @@ static void process(struct conn *c)
 		conn_close(c, "shutting down");
 		return;
 	}
+	in_release(c);
 	arm_read(c);
 }
 
@@ -798,29 +943,22 @@ static void response_done(struct conn *c)
 	if (c->file_fd >= 0)
 		close(c->file_fd);
 	c->file_fd = -1;
+	pipe_put(c);
 	if (c->rq->dirfd >= 0)
 		close(c->rq->dirfd);
 	free(c->rq);
 	c->rq = NULL;
+	if (c->out_off == c->out_len && c->out) {
+		free(c->out);	/* idle connections keep no output buffer */
+		c->out = NULL;
+		c->out_len = c->out_off = c->out_cap = 0;
+	}
 	if (close_after) {
 		conn_close(c, "Connection: close");
 		return;
 	}
 	set_deadline(c);
 	process(c);
-}
-
-static int get_pipe(struct conn *c)
-{
-	int p[2];
-
-	if (c->pipe_r >= 0)
-		return 0;
-	if (pipe2(p, O_CLOEXEC | O_NONBLOCK))
-		return -errno;
-	c->pipe_r = p[0];
-	c->pipe_w = p[1];
-	return 0;
 }
 
 static void body_splice(struct conn *c)
@@ -881,7 +1019,7 @@ static void body_step(struct conn *c)
 		body_userspace(c);
 		return;
 	}
-	if (get_pipe(c)) {
+	if (pipe_get(c)) {
 		conn_close(c, "pipe2 failed");
 		return;
 	}
@@ -983,7 +1121,7 @@ static void on_accept(struct worker *w, struct listener *l, int res, unsigned fl
 		close(res);
 		return;
 	}
-	c = calloc(1, sizeof(*c));
+	c = conn_alloc(w);
 	if (!c) {
 		close(res);
 		return;
@@ -1046,6 +1184,15 @@ static void tick(struct worker *w)
 				      c->rq ? "send timeout (client not reading)" :
 				      c->in_len ? "request header timeout" : "idle timeout");
 	}
+	/*
+	 * Give back the pages of memory that handshakes freed: OpenSSL objects and record
+	 * buffers come and go, and between the connections that stay they leave holes that
+	 * glibc keeps resident until asked.
+	 */
+	if (w->handshakes_since_trim) {
+		malloc_trim(64 * 1024);
+		w->handshakes_since_trim = 0;
+	}
 	sqe = sqe_get(w);
 	io_uring_prep_timeout(sqe, &w->tick_ts, 0, 0);
 	io_uring_sqe_set_data64(sqe, OP_TICK);
@@ -1069,7 +1216,7 @@ static void dispatch(struct worker *w, struct io_uring_cqe *cqe)
 		on_hs_poll(c, cqe->res);
 		break;
 	case OP_RECV:
-		on_recv(c, cqe->res);
+		on_recv(c, cqe->res, cqe->flags);
 		break;
 	case OP_SEND:
 		on_send(c, cqe->res);
@@ -1090,6 +1237,36 @@ static void dispatch(struct worker *w, struct io_uring_cqe *cqe)
 		return;
 	}
 	conn_put(c);
+}
+
+static void setup_rbufs(struct worker *w)
+{
+	struct io_uring_buf_reg reg = { .ring_entries = RBUF_N, .bgid = RBUF_GROUP };
+	size_t len = RBUF_N * sizeof(struct io_uring_buf);
+	void *ring;
+
+	ring = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+	w->rbufs = malloc((size_t)RBUF_N * RBUF_SZ);
+	if (ring == MAP_FAILED || !w->rbufs)
+		goto fail;
+	reg.ring_addr = (unsigned long)ring;
+	if (io_uring_register_buf_ring(&w->ring, &reg, 0)) {
+		munmap(ring, len);
+		goto fail;
+	}
+	w->br = ring;
+	io_uring_buf_ring_init(w->br);
+	for (unsigned i = 0; i < RBUF_N; i++)
+		io_uring_buf_ring_add(w->br, w->rbufs + (size_t)i * RBUF_SZ, RBUF_SZ,
+				      (unsigned short)i, io_uring_buf_ring_mask(RBUF_N), (int)i);
+	io_uring_buf_ring_advance(w->br, RBUF_N);
+	return;
+fail:
+	/* older kernels: each connection reads into its own buffer */
+	log_msg("worker %d: no io_uring buffer ring (%s); connections keep a read buffer",
+		w->id, strerror(errno));
+	free(w->rbufs);
+	w->rbufs = NULL;
 }
 
 int worker_run(int id, const int *listen_fds)
@@ -1118,6 +1295,7 @@ int worker_run(int id, const int *listen_fds)
 		io_uring_sqe_set_data64(sqe, ud(&w.ls[i], OP_ACCEPT));
 	}
 	w.nls = d.cfg.nlisteners;
+	setup_rbufs(&w);
 	tick(&w);
 
 	while (!w.draining || w.nconns) {

@@ -185,6 +185,24 @@ const char *kso_ktls_strerror(enum kso_ktls_step step, int err)
 	return strerror(-err);
 }
 
+ssize_t kso_ktls_send_record(int fd, unsigned char type, const void *data, size_t len,
+			     int flags)
+{
+	char cbuf[CMSG_SPACE(sizeof(type))] = { 0 };
+	struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			      .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	ssize_t n;
+
+	cm->cmsg_level = SOL_TLS;
+	cm->cmsg_type = TLS_SET_RECORD_TYPE;
+	cm->cmsg_len = CMSG_LEN(sizeof(type));
+	*CMSG_DATA(cm) = type;
+	n = sendmsg(fd, &msg, flags);
+	return n < 0 ? -errno : n;
+}
+
 int kso_tcp_pair(int fds[2])
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };

@@ -68,6 +68,13 @@ struct kso_ktls_caps {
 
 int kso_ktls_probe(struct kso_ktls_caps *caps);
 
+/*
+ * Send one record of a type other than application data (21 alert, 22 handshake) through
+ * kTLS TX (TLS_SET_RECORD_TYPE). flags as for sendmsg. Returns bytes sent or -errno.
+ */
+ssize_t kso_ktls_send_record(int fd, unsigned char type, const void *data, size_t len,
+			     int flags);
+
 /* A connected loopback TCP pair (fds[0] from connect, fds[1] from accept). */
 int kso_tcp_pair(int fds[2]);
 

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <linux/ktlso.h>
 #include <netlink/genl/ctrl.h>
@@ -231,6 +232,9 @@ const char *kso_nl_strerror(int err)
 {
 	switch (err < 0 ? -err : err) {
 	case ENOENT:
+		if (access("/proc/modules", F_OK))
+			return "the ktlso module is not loaded, and this kernel cannot load "
+			       "modules (it was built without CONFIG_MODULES)";
 		return "the ktlso module is not loaded "
 		       "(load it with 'modprobe ktlso' or 'insmod ktlso.ko')";
 	case EPERM:
