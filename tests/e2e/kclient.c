@@ -9,6 +9,9 @@
  *   kclient keyupdate PORT PATH      a KeyUpdate, then a request
  *   kclient hold PORT PATH N         N keep-alive connections, each served once, held
  *                                    open until stdin closes (for memory measurements)
+ *   kclient reneg PORT PATH          TLS 1.2: a request and a renegotiation ClientHello in
+ *                                    one segment; the server must answer or close, and
+ *                                    keep running (it once crashed on this)
  *   kclient waitclose PORT WHAT SECS the server must close a connection that is
  *                                    WHAT = silent (TCP, no ClientHello), partial (a
  *                                    request without its end), idle (served, then quiet)
@@ -244,7 +247,8 @@ static int cmd_abort(int port, const char *path, long bytes)
 static int cmd_pipeline(int port, const char *path, int count)
 {
 	SSL_CTX *ctx = ctx_new();
-	char req[8192] = "", buf[65536];
+	static char req[16000];	/* one TLS record's worth of requests at most */
+	char buf[65536];
 	size_t have = 0, len = 0;
 	long body;
 	int fd;
@@ -252,9 +256,14 @@ static int cmd_pipeline(int port, const char *path, int count)
 
 	if (!ssl)
 		return die("handshake failed%s", "");
-	for (int i = 0; i < count; i++)
-		len += (size_t)snprintf(req + len, sizeof(req) - len,
-					"GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path);
+	for (int i = 0; i < count; i++) {
+		int n = snprintf(req + len, sizeof(req) - len, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n",
+				 path);
+
+		if (n < 0 || (size_t)n >= sizeof(req) - len)
+			return die("too many pipelined requests for one record%s", "");
+		len += (size_t)n;
+	}
 	if (SSL_write(ssl, req, (int)len) != (int)len)
 		return die("SSL_write%s", "");
 	for (int i = 0; i < count; i++) {
@@ -319,6 +328,52 @@ static int cmd_hold(int port, const char *path, int count)
 	fflush(stdout);
 	while (read(0, buf, sizeof(buf)) > 0)
 		;
+	return 0;
+}
+
+static int cmd_reneg(int port, const char *path)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	BIO *rb = BIO_new(BIO_s_mem()), *wb = BIO_new(BIO_s_mem());
+	char buf[16384], req[512], *p;
+	int fd = tcp_connect(port), r, n;
+	SSL *ssl;
+	long len;
+
+	if (fd < 0)
+		return die("connect: %s", strerror(errno));
+	SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
+	ssl = SSL_new(ctx);
+	BIO_set_mem_eof_return(rb, -1);
+	SSL_set_bio(ssl, rb, wb);
+	SSL_set_connect_state(ssl);
+	while ((r = SSL_do_handshake(ssl)) != 1) {
+		len = BIO_get_mem_data(wb, &p);
+		if (len > 0 && send(fd, p, (size_t)len, 0) != len)
+			return die("send: %s", strerror(errno));
+		(void)BIO_reset(wb);
+		if (SSL_get_error(ssl, r) != SSL_ERROR_WANT_READ)
+			return die("handshake failed%s", "");
+		n = (int)recv(fd, buf, sizeof(buf), 0);
+		if (n <= 0)
+			return die("recv during the handshake%s", "");
+		BIO_write(rb, buf, n);
+	}
+	len = BIO_get_mem_data(wb, &p);
+	if (len > 0)
+		(void)!send(fd, p, (size_t)len, 0);
+	(void)BIO_reset(wb);
+	snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path);
+	SSL_write(ssl, req, (int)strlen(req));
+	SSL_renegotiate(ssl);
+	SSL_do_handshake(ssl);
+	len = BIO_get_mem_data(wb, &p);	/* the request record and a ClientHello, one send */
+	if (send(fd, p, (size_t)len, 0) != len)
+		return die("send: %s", strerror(errno));
+	/* whatever the server answers, it must finish: a response, an alert, a close */
+	while ((n = (int)recv(fd, buf, sizeof(buf), 0)) > 0)
+		;
+	printf("renegotiation attempt: the server %s\n", n == 0 ? "closed" : "reset or timed out");
 	return 0;
 }
 
@@ -395,6 +450,8 @@ int main(int argc, char **argv)
 		return cmd_abort(port, argv[i + 2], atol(argv[i + 3]));
 	if (!strcmp(cmd, "pipeline") && argc - i >= 4)
 		return cmd_pipeline(port, argv[i + 2], atoi(argv[i + 3]));
+	if (!strcmp(cmd, "reneg") && argc - i >= 3)
+		return cmd_reneg(port, argv[i + 2]);
 	if (!strcmp(cmd, "waitclose") && argc - i >= 4)
 		return cmd_waitclose(port, argv[i + 2], atoi(argv[i + 3]));
 	if (!strcmp(cmd, "hold") && argc - i >= 4)

@@ -111,6 +111,7 @@ check range/suffix "$(curl -sk -r -10 "$url/f16384" | wc -c | tr -d ' ')" 10
 check range/content "$(curl -sk -r 100-199 "$url/f16384" | sha256sum | cut -d' ' -f1)" \
 	"$(dd if="$www/f16384" bs=1 skip=100 count=100 2>/dev/null | sha256sum | cut -d' ' -f1)"
 check range/unsatisfiable "$(code -r 20000-20010 "$url/f16384")" 416
+check range/suffix_zero "$(code -H 'Range: bytes=-0' "$url/f16384")" 416
 head_out=$(curl -sk -I "$url/f16385")
 case $head_out in
 *"Content-Length: 16385"*) pass head ;;
@@ -148,6 +149,12 @@ for v in "" "-2"; do
 	if out=$(kclient $v early $port /f16384 2>&1); then pass "early_request${v:+/tls12}"; else fail "early_request${v:+/tls12}" "$out"; fi
 done
 if out=$(kclient pipeline $port /f16385 5 2>&1); then pass pipelining; else fail pipelining "$out"; fi
+# 15.5 KB of pipelined requests in one record, more than the request buffer holds at once
+# (it hung once in userspace RX)
+if out=$(kclient pipeline $port /f1 500 2>&1); then pass pipelining_500; else fail pipelining_500 "$out"; fi
+# a renegotiation ClientHello behind a request (it crashed the daemon once)
+out=$(kclient reneg $port /f1 2>&1) && pass renegotiation_refused || fail renegotiation_refused "$out"
+check serves_after_renegotiation "$(code "$url/f1")" 200
 
 # A client gone wrong loses only its own connection.
 out=$(kclient corrupt $port 2>&1) && pass corrupted_record || fail corrupted_record "$out"

@@ -93,8 +93,9 @@ static void parse_range(const char *v, size_t n, struct http_req *req)
 	size_t a_len = (size_t)(dash - v), b_len = n - a_len - 1;
 
 	if (a_len == 0) {
-		req->range = parse_u64(dash + 1, b_len, &req->range_b) && req->range_b ?
-				     HTTP_RANGE_SUFFIX : HTTP_RANGE_INVALID;
+		/* bytes=-0 is well formed and unsatisfiable: 416 (RFC 9110 §14.1.2) */
+		req->range = parse_u64(dash + 1, b_len, &req->range_b) ? HTTP_RANGE_SUFFIX :
+									 HTTP_RANGE_INVALID;
 	} else if (!parse_u64(v, a_len, &req->range_a)) {
 		req->range = HTTP_RANGE_INVALID;
 	} else if (b_len == 0) {

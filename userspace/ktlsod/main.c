@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 struct daemon d;
@@ -31,6 +32,30 @@ static int listen_on(const struct listener_cfg *l)
 		return err;
 	}
 	return fd;
+}
+
+/*
+ * A connection may hold five fds at once (socket, file, directory, the two ends of a
+ * pipe): ask for that many for max-conns, as far as the hard limit allows, and say so
+ * when it does not.
+ */
+static void raise_fd_limit(struct config *cfg)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)cfg->max_conns * 5 + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return;
+	if (rl.rlim_cur < want) {
+		rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur < want)
+		log_msg("open files limited to %llu (hard limit): enough for about %llu "
+			"connections, fewer than --max-conns %u; raise it with ulimit -Hn or "
+			"LimitNOFILE=", (unsigned long long)rl.rlim_cur,
+			(unsigned long long)(rl.rlim_cur - 64) / 5, cfg->max_conns);
 }
 
 struct worker_arg {
@@ -73,8 +98,15 @@ static void reload(void)
 		log_msg("reload failed, still serving the previous certificate: %s", err);
 		return;
 	}
-	/* Connections keep their SSL's reference to the old context. */
-	SSL_CTX_free(atomic_exchange(&d.ctx, ctx));
+	/*
+	 * Connections hold a reference to the context they started with. A worker may be
+	 * between loading d.ctx and SSL_new taking its reference, so the context replaced
+	 * now is freed only at the next reload, not here.
+	 */
+	static SSL_CTX *retired;
+
+	SSL_CTX_free(retired);
+	retired = atomic_exchange(&d.ctx, ctx);
 	log_msg("reloaded certificate %s and key %s", d.cfg.cert, d.cfg.key);
 }
 
@@ -105,6 +137,7 @@ int main(int argc, char **argv)
 	if (cfg->workers < 1)
 		cfg->workers = 1;
 	log_open(cfg->log_path);
+	raise_fd_limit(cfg);
 
 	d.root_fd = open(cfg->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (d.root_fd < 0) {

@@ -225,7 +225,8 @@ int serve_respond(const struct http_req *req, int fd, bool keep_alive, struct se
 	default:
 		break;
 	}
-	if (status == 206 && (size == 0 || a >= size)) {
+	if (status == 206 && (size == 0 || a >= size ||
+			      (req->range == HTTP_RANGE_SUFFIX && req->range_b == 0))) {
 		close(fd);
 		head_start(r, 416, keep_alive);
 		head_add(r, "Content-Range: bytes */%llu\r\nContent-Length: 0\r\n\r\n",

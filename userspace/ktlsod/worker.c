@@ -78,9 +78,10 @@ enum op {
 enum state { CS_HANDSHAKE, CS_HANDOFF, CS_OPEN, CS_CLOSING };
 
 struct request {
-	struct http_req req;
+	struct http_req req;		/* its pointers (host, if-none-match) are into c->in */
 	struct serve_resp resp;
 	int dirfd;
+	uint32_t consumed;		/* bytes of c->in it takes: dropped when it is done */
 	struct open_how how;
 };
 
@@ -93,6 +94,7 @@ struct conn {
 	bool ktls_tx, ktls_rx;
 	bool read_armed, send_armed, hs_done;
 	bool over_cap;
+	bool responding;		/* head/body of c->rq are being sent */
 	uint16_t inflight;
 	SSL *ssl;			/* NULL once both directions are in the kernel */
 	uint16_t version;		/* TLS_1_x_VERSION, once known */
@@ -104,6 +106,7 @@ struct conn {
 	uint32_t in_len, in_cap;
 	char *raw;			/* userspace RX: ciphertext read buffer */
 	char *out;			/* bytes to send as they are */
+	char *out_busy;			/* a replaced out that an in-flight send still reads */
 	uint32_t out_len, out_off, out_cap;
 
 	struct request *rq;		/* the request being answered */
@@ -122,12 +125,15 @@ struct conn {
 	uint64_t bytes_in, bytes_out;
 	uint32_t requests;
 	struct sockaddr_in6 peer;
-};
+} __attribute__((aligned(16)));	/* its address carries an op in user_data's low bits */
+
+_Static_assert(sizeof(struct conn) % 16 == 0, "slab entries must stay 16-byte aligned");
 
 /* 16-byte aligned: its address carries an op in the low bits of user_data. */
 struct listener {
 	int fd;
 	int offload;
+	bool rearm;		/* its multishot accept ended for want of fds: re-arm on tick */
 } __attribute__((aligned(16)));
 
 struct worker {
@@ -140,6 +146,7 @@ struct worker {
 	struct __kernel_timespec tick_ts;
 	char *scratch;			/* userspace TLS: pread buffer */
 	bool draining;
+	bool accept_paused;		/* out of fds or memory: re-armed from the tick */
 	struct io_uring_buf_ring *br;	/* NULL: the kernel has no buffer rings */
 	char *rbufs;
 	int pipes[PIPE_POOL][2];	/* empty pipes, ready for the next response */
@@ -157,11 +164,17 @@ static struct io_uring_sqe *sqe_get(struct worker *w)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&w->ring);
 
-	if (!sqe) {
-		io_uring_submit(&w->ring);
+	while (!sqe) {
+		/* the SQ is full: hand it to the kernel (the CQ is sized to take it) */
+		int err = io_uring_submit(&w->ring);
+
+		if (err < 0 && err != -EINTR && err != -EAGAIN) {
+			log_msg("worker %d: io_uring_submit: %s", w->id, strerror(-err));
+			abort();	/* no way to go on without queueing work */
+		}
 		sqe = io_uring_get_sqe(&w->ring);
 	}
-	return sqe;	/* a ring of 4096 entries drained every loop: never NULL twice */
+	return sqe;
 }
 
 static struct io_uring_sqe *conn_sqe(struct conn *c, enum op op)
@@ -330,6 +343,7 @@ static void conn_free(struct conn *c)
 	free(c->in);
 	free(c->raw);
 	free(c->out);
+	free(c->out_busy);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -397,9 +411,18 @@ static int out_append(struct conn *c, const void *p, size_t n)
 
 		while (cap < c->out_len + n)
 			cap *= 2;
-		o = realloc(c->out, cap);
-		if (!o)
-			return -ENOMEM;
+		if (c->send_armed && !c->out_busy) {
+			/* a send reads c->out right now: move, keep the old one until it completes */
+			o = malloc(cap);
+			if (!o)
+				return -ENOMEM;
+			memcpy(o, c->out, c->out_len);
+			c->out_busy = c->out;
+		} else {
+			o = realloc(c->out, cap);
+			if (!o)
+				return -ENOMEM;
+		}
 		c->out = o;
 		c->out_cap = (uint32_t)cap;
 	}
@@ -455,8 +478,10 @@ static void hs_fail(struct conn *c, const char *what)
 	} else {
 		c->close_reason = what;
 	}
-	/* an alert OpenSSL prepared goes out before the close, best effort */
-	if (c->ssl && drain_wbio(c) == 0 && c->out_len > c->out_off)
+	/* an alert OpenSSL prepared goes out before the close, best effort: not while an
+	 * io_uring send has those bytes, and never raw once the kernel owns TX */
+	if (c->ssl && !c->ktls_tx && !c->send_armed && drain_wbio(c) == 0 &&
+	    c->out_len > c->out_off)
 		(void)send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
 			   MSG_DONTWAIT | MSG_NOSIGNAL);
 	conn_close(c, c->close_reason);
@@ -718,8 +743,44 @@ static void on_control_record(struct conn *c, unsigned char type, const unsigned
 	conn_close(c, reason);
 }
 
+/*
+ * Userspace RX: decrypt what OpenSSL holds into c->in, as far as it fits. Returns 1 when
+ * the connection was closed. What does not fit stays in OpenSSL (SSL_pending) and is
+ * pulled by process() once requests have been consumed: the socket may have nothing more.
+ */
+static int ssl_pull(struct conn *c)
+{
+	int n = 0, e;
+
+	while (c->in_len < c->in_cap &&
+	       (n = SSL_read(c->ssl, c->in + c->in_len, (int)(c->in_cap - c->in_len))) > 0)
+		c->in_len += (uint32_t)n;
+	if (n <= 0) {
+		e = SSL_get_error(c->ssl, n);
+		if (e == SSL_ERROR_ZERO_RETURN) {
+			conn_close(c, "close_notify");
+			return 1;
+		}
+		if (e != SSL_ERROR_WANT_READ) {
+			hs_fail(c, "TLS error");
+			return 1;
+		}
+	}
+	if (c->ktls_tx && (BIO_ctrl_pending(SSL_get_wbio(c->ssl)) ||
+			   SSL_get_key_update_type(c->ssl) != SSL_KEY_UPDATE_NONE)) {
+		/* a reply is due (a KeyUpdate, say) under write keys kTLS now owns */
+		conn_close(c, "the client asked for a reply that only kTLS TX could send "
+			      "(key update with TX offloaded)");
+		return 1;
+	}
+	if (drain_wbio(c) == 0)
+		send_pending(c);	/* e.g. a KeyUpdate answered by OpenSSL */
+	return 0;
+}
+
 static void on_recv(struct conn *c, int res, unsigned cflags)
 {
+	bool was_empty = c->in_len == 0;
 	char *data = NULL;
 
 	c->read_armed = false;
@@ -773,7 +834,6 @@ static void on_recv(struct conn *c, int res, unsigned cflags)
 		c->in_len += (uint32_t)res;
 		c->bytes_in += (uint64_t)res;
 	} else {
-		int n = 0;
 
 		if (res <= 0) {
 			conn_close(c, res == 0 ? "client closed without close_notify" :
@@ -782,31 +842,11 @@ static void on_recv(struct conn *c, int res, unsigned cflags)
 		}
 		c->bytes_in += (uint64_t)res;
 		BIO_write(SSL_get_rbio(c->ssl), c->raw, res);
-		while (c->in_len < c->in_cap &&
-		       (n = SSL_read(c->ssl, c->in + c->in_len, (int)(c->in_cap - c->in_len))) > 0)
-			c->in_len += (uint32_t)n;
-		if (c->in_len < c->in_cap) {
-			int e = SSL_get_error(c->ssl, n);
-
-			if (e == SSL_ERROR_ZERO_RETURN) {
-				conn_close(c, "close_notify");
-				return;
-			}
-			if (e != SSL_ERROR_WANT_READ) {
-				hs_fail(c, "TLS error");
-				return;
-			}
-		}
-		if (BIO_ctrl_pending(SSL_get_wbio(c->ssl)) && c->ktls_tx) {
-			/* OpenSSL answered (a KeyUpdate, say) under write keys kTLS now owns */
-			conn_close(c, "the client asked for a reply that only kTLS TX could send "
-				      "(key update with TX offloaded)");
+		if (ssl_pull(c))
 			return;
-		}
-		if (drain_wbio(c) == 0)
-			send_pending(c);	/* e.g. a KeyUpdate answered by OpenSSL */
 	}
-	set_deadline(c);
+	if (was_empty && c->in_len)
+		set_deadline(c);	/* a request began: its header deadline does not move */
 	process(c);
 }
 
@@ -815,6 +855,7 @@ static void respond(struct conn *c)
 	struct serve_resp *r = &c->rq->resp;
 
 	c->requests++;
+	c->responding = true;
 	atomic_fetch_add(&d.st.requests, 1);
 	if (c->ktls_tx) {
 		if (out_append(c, r->head, r->head_len)) {
@@ -840,8 +881,7 @@ static void start_request(struct conn *c, int n)
 
 	q->dirfd = -1;
 	q->resp.fd = -1;
-	memmove(c->in, c->in + n, c->in_len - (uint32_t)n);
-	c->in_len -= (uint32_t)n;
+	q->consumed = (uint32_t)n;
 	if (c->over_cap) {
 		serve_status(503, q->req.method == HTTP_HEAD, false, &q->resp);
 		respond(c);
@@ -916,13 +956,25 @@ static void process(struct conn *c)
 		}
 		if (n < 0) {
 			c->rq->dirfd = -1;
-			c->in_len = 0;
+			c->rq->consumed = c->in_len;	/* the connection closes after it */
 			serve_status(-n, false, false, &c->rq->resp);
 			respond(c);
 			return;
 		}
 		free(c->rq);
 		c->rq = NULL;
+	}
+	/* userspace RX: plaintext OpenSSL decrypted earlier but that did not fit */
+	if (!c->ktls_rx && c->ssl && c->in_len < c->in_cap &&
+	    (SSL_pending(c->ssl) || BIO_ctrl_pending(SSL_get_rbio(c->ssl)))) {
+		uint32_t before = c->in_len;
+
+		if (ssl_pull(c))
+			return;
+		if (c->in_len > before) {
+			process(c);
+			return;
+		}
 	}
 	if (atomic_load(&d.stop) && !c->in_len) {
 		conn_close(c, "shutting down");
@@ -939,6 +991,12 @@ static void body_step(struct conn *c);
 static void response_done(struct conn *c)
 {
 	bool close_after = c->rq->resp.close;
+	uint32_t n = c->rq->consumed;
+
+	c->responding = false;
+	/* only now: the request's header pointers were into these bytes */
+	memmove(c->in, c->in + n, c->in_len - n);
+	c->in_len -= n;
 
 	if (c->file_fd >= 0)
 		close(c->file_fd);
@@ -1009,7 +1067,7 @@ static void body_userspace(struct conn *c)
 
 static void body_step(struct conn *c)
 {
-	if (c->state != CS_OPEN || !c->rq)
+	if (c->state != CS_OPEN || !c->responding)
 		return;
 	if (!c->file_left && !c->in_pipe) {
 		response_done(c);
@@ -1072,6 +1130,8 @@ static void on_splice(struct conn *c, enum op op, int res)
 static void on_send(struct conn *c, int res)
 {
 	c->send_armed = false;
+	free(c->out_busy);
+	c->out_busy = NULL;
 	if (res < 0) {
 		conn_close(c, res == -EPIPE || res == -ECONNRESET ? "client went away" :
 								       "send failed");
@@ -1087,14 +1147,22 @@ static void on_send(struct conn *c, int res)
 		return;
 	}
 	c->out_off = c->out_len = 0;
-	if (c->state == CS_HANDOFF) {
+	if (c->state == CS_HANDOFF)
 		process(c);
-	} else if (c->state == CS_OPEN && c->rq) {
-		body_step(c);
-	}
+	else if (c->state == CS_OPEN && c->responding)
+		body_step(c);	/* the head (or a userspace-TLS chunk) is out: next part */
 }
 
 /* ------------------------------------------------------------------ accept, loop */
+
+static void arm_accept(struct worker *w, struct listener *l)
+{
+	struct io_uring_sqe *sqe = sqe_get(w);
+
+	io_uring_prep_multishot_accept(sqe, l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	io_uring_sqe_set_data64(sqe, ud(l, OP_ACCEPT));
+	l->rearm = false;
+}
 
 static void on_accept(struct worker *w, struct listener *l, int res, unsigned flags)
 {
@@ -1103,16 +1171,25 @@ static void on_accept(struct worker *w, struct listener *l, int res, unsigned fl
 	int one = 1;
 
 	if (!(flags & IORING_CQE_F_MORE) && !w->draining) {
-		/* multishot ended (ENFILE, ENOMEM...): re-arm */
-		struct io_uring_sqe *sqe = sqe_get(w);
+		bool fd_shortage = res == -EMFILE || res == -ENFILE || res == -ENOMEM ||
+				   res == -ENOBUFS;
 
-		io_uring_prep_multishot_accept(sqe, l->fd, NULL, NULL,
-					       SOCK_NONBLOCK | SOCK_CLOEXEC);
-		io_uring_sqe_set_data64(sqe, ud(l, OP_ACCEPT));
+		/* multishot ended: re-arm now, or from the tick when short of fds/memory */
+		if (fd_shortage)
+			l->rearm = true;
+		else
+			arm_accept(w, l);
 	}
 	if (res < 0) {
-		if (res != -ECANCELED && res != -EBADF)
+		if (res == -EMFILE || res == -ENFILE || res == -ENOMEM || res == -ENOBUFS) {
+			/* pause accepting until the next tick instead of spinning on it */
+			if (!w->accept_paused)
+				log_msg("worker %d: accept: %s; pausing accepts for a second",
+					w->id, strerror(-res));
+			w->accept_paused = true;
+		} else if (res != -ECANCELED && res != -EBADF) {
 			log_msg("worker %d: accept: %s", w->id, strerror(-res));
+		}
 		return;
 	}
 	atomic_fetch_add(&d.st.accepted, 1);
@@ -1171,6 +1248,12 @@ static void tick(struct worker *w)
 			io_uring_sqe_set_data64(sqe, 0);	/* its completion is ignored */
 		}
 	}
+	if (w->accept_paused && !w->draining) {
+		w->accept_paused = false;
+		for (int i = 0; i < w->nls; i++)
+			if (w->ls[i].rearm)
+				arm_accept(w, &w->ls[i]);
+	}
 	for (c = w->conns; c; c = next) {
 		next = c->next;
 		if (c->state == CS_CLOSING)
@@ -1227,7 +1310,7 @@ static void dispatch(struct worker *w, struct io_uring_cqe *cqe)
 		break;
 	case OP_POLLOUT:
 		c->waiting_pollout = false;
-		if (c->state == CS_OPEN)
+		if (c->state == CS_OPEN && c->responding)
 			body_step(c);
 		break;
 	case OP_OPEN:
@@ -1271,7 +1354,8 @@ fail:
 
 int worker_run(int id, const int *listen_fds)
 {
-	struct io_uring_params p = { .flags = 0 };
+	/* a CQ big enough for every connection's operations at once: no overflow */
+	struct io_uring_params p = { .flags = IORING_SETUP_CQSIZE, .cq_entries = 65536 };
 	struct worker w = { .id = id };
 	struct io_uring_cqe *cqe;
 	int err;
@@ -1285,14 +1369,11 @@ int worker_run(int id, const int *listen_fds)
 		return err;
 	}
 	for (int i = 0; i < d.cfg.nlisteners; i++) {
-		struct io_uring_sqe *sqe = sqe_get(&w);
 		int mode = d.cfg.listeners[i].offload;
 
 		w.ls[i].fd = listen_fds[i];
 		w.ls[i].offload = mode < 0 ? d.cfg.offload : mode;
-		io_uring_prep_multishot_accept(sqe, w.ls[i].fd, NULL, NULL,
-					       SOCK_NONBLOCK | SOCK_CLOEXEC);
-		io_uring_sqe_set_data64(sqe, ud(&w.ls[i], OP_ACCEPT));
+		arm_accept(&w, &w.ls[i]);
 	}
 	w.nls = d.cfg.nlisteners;
 	setup_rbufs(&w);
