@@ -26,6 +26,7 @@
 #include <fcntl.h>
 #include <malloc.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +102,7 @@ struct conn {
 	const char *cipher;
 	const char *fallback;		/* why some direction stays in userspace */
 	const char *close_reason;
+	char *reason_buf;		/* a formatted close_reason, owned (rare: errors) */
 
 	char *in;			/* handshake: peek buffer; then plaintext requests */
 	uint32_t in_len, in_cap;
@@ -344,6 +346,7 @@ static void conn_free(struct conn *c)
 	free(c->raw);
 	free(c->out);
 	free(c->out_busy);
+	free(c->reason_buf);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -372,6 +375,26 @@ static void send_close_notify(struct conn *c)
 		if (n > 0)
 			(void)send(c->fd, buf, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
 	}
+}
+
+static void conn_close(struct conn *c, const char *reason);
+
+/* A close reason with details, kept with the connection until its log line is written. */
+static void conn_close_fmt(struct conn *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void conn_close_fmt(struct conn *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!c->close_reason && !c->reason_buf) {
+		va_start(ap, fmt);
+		if (vasprintf(&c->reason_buf, fmt, ap) < 0)
+			c->reason_buf = NULL;
+		va_end(ap);
+		c->close_reason = c->reason_buf;
+	}
+	conn_close(c, c->close_reason ? c->close_reason : "error");
 }
 
 static void conn_close(struct conn *c, const char *reason)
@@ -467,24 +490,22 @@ static void handoff(struct conn *c);
 
 static void hs_fail(struct conn *c, const char *what)
 {
-	static __thread char reason[200];
 	unsigned long e = ERR_peek_last_error();
+	const char *why = e ? ERR_reason_error_string(e) : NULL;
 
-	atomic_fetch_add(&d.st.handshake_failures, 1);
-	if (e) {
-		snprintf(reason, sizeof(reason), "%s: %s", what, ERR_reason_error_string(e));
-		ERR_clear_error();
-		c->close_reason = reason;
-	} else {
-		c->close_reason = what;
-	}
+	if (!c->hs_done)
+		atomic_fetch_add(&d.st.handshake_failures, 1);
+	ERR_clear_error();
 	/* an alert OpenSSL prepared goes out before the close, best effort: not while an
 	 * io_uring send has those bytes, and never raw once the kernel owns TX */
 	if (c->ssl && !c->ktls_tx && !c->send_armed && drain_wbio(c) == 0 &&
 	    c->out_len > c->out_off)
 		(void)send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
 			   MSG_DONTWAIT | MSG_NOSIGNAL);
-	conn_close(c, c->close_reason);
+	if (why)
+		conn_close_fmt(c, "%s: %s", what, why);
+	else
+		conn_close(c, what);
 }
 
 static void hs_arm(struct conn *c, int need)
@@ -721,16 +742,12 @@ static void arm_read(struct conn *c)
 static void on_control_record(struct conn *c, unsigned char type, const unsigned char *p,
 			      int n)
 {
-	static __thread char reason[96];
-
 	if (type == 21 && n >= 2) {	/* alert */
 		if (p[1] == 0) {
 			conn_close(c, "close_notify");
 			return;
 		}
-		snprintf(reason, sizeof(reason), "alert from client: level %u description %u",
-			 p[0], p[1]);
-		conn_close(c, reason);
+		conn_close_fmt(c, "alert from client: level %u description %u", p[0], p[1]);
 		return;
 	}
 	if (type == 22 && n >= 1 && p[0] == 24) {	/* handshake: KeyUpdate */
@@ -739,8 +756,7 @@ static void on_control_record(struct conn *c, unsigned char type, const unsigned
 					     "(TLS 1.3 rekey needs Linux 6.14 or later)");
 		return;
 	}
-	snprintf(reason, sizeof(reason), "unexpected record type %u after the handshake", type);
-	conn_close(c, reason);
+	conn_close_fmt(c, "unexpected record type %u after the handshake", type);
 }
 
 /*
