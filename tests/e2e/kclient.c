@@ -128,48 +128,72 @@ static int read_response(SSL *ssl, char *buf, size_t cap, size_t *have, long *bo
 	return status;
 }
 
-static int cmd_early(int port, const char *path)
+/* Send what the SSL wrote into its memory BIO; 0 or -1. */
+static int mem_flush(SSL *ssl, int fd)
 {
-	SSL_CTX *ctx = ctx_new();
-	SSL *ssl = SSL_new(ctx);
-	BIO *rb = BIO_new(BIO_s_mem()), *wb = BIO_new(BIO_s_mem());
-	char buf[65536], req[512];
-	int fd = tcp_connect(port), n, r;
-	size_t have = 0;
-	long body;
+	BIO *wb = SSL_get_wbio(ssl);
+	char *p;
+	long len = BIO_get_mem_data(wb, &p);
 
-	if (fd < 0)
-		return die("connect: %s", strerror(errno));
+	if (len > 0 && send(fd, p, (size_t)len, 0) != len)
+		return -1;
+	(void)BIO_reset(wb);
+	return 0;
+}
+
+/*
+ * A client handshake over memory BIOs on fd. The last flight (the client's Finished) is
+ * left unsent in the write BIO, for the caller to send with whatever it adds behind it.
+ */
+static SSL *mem_handshake(SSL_CTX *ctx, int fd)
+{
+	BIO *rb = BIO_new(BIO_s_mem()), *wb = BIO_new(BIO_s_mem());
+	SSL *ssl = SSL_new(ctx);
+	char buf[16384];
+	int r, n;
+
 	BIO_set_mem_eof_return(rb, -1);
 	SSL_set_bio(ssl, rb, wb);
 	SSL_set_connect_state(ssl);
-	for (;;) {
-		r = SSL_do_handshake(ssl);
-		char *p;
-		long len = BIO_get_mem_data(wb, &p);
-
-		if (r == 1) {
-			/* Finished is in wb: add the request behind it, send both at once */
-			snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path);
-			SSL_write(ssl, req, (int)strlen(req));
-			len = BIO_get_mem_data(wb, &p);
-			if (send(fd, p, (size_t)len, 0) != len)
-				return die("send: %s", strerror(errno));
-			(void)BIO_reset(wb);
-			break;
+	while ((r = SSL_do_handshake(ssl)) != 1) {
+		if (mem_flush(ssl, fd)) {
+			die("send: %s", strerror(errno));
+			return NULL;
 		}
-		if (len > 0) {
-			if (send(fd, p, (size_t)len, 0) != len)
-				return die("send: %s", strerror(errno));
-			(void)BIO_reset(wb);
+		if (SSL_get_error(ssl, r) != SSL_ERROR_WANT_READ) {
+			die("handshake failed%s", "");
+			return NULL;
 		}
-		if (SSL_get_error(ssl, r) != SSL_ERROR_WANT_READ)
-			return die("handshake failed%s", "");
 		n = (int)recv(fd, buf, sizeof(buf), 0);
-		if (n <= 0)
-			return die("recv during the handshake: %s", n ? strerror(errno) : "EOF");
+		if (n <= 0) {
+			die("recv during the handshake: %s", n ? strerror(errno) : "EOF");
+			return NULL;
+		}
 		BIO_write(rb, buf, n);
 	}
+	return ssl;
+}
+
+static int cmd_early(int port, const char *path)
+{
+	SSL_CTX *ctx = ctx_new();
+	char buf[65536], req[512];
+	int fd = tcp_connect(port), n;
+	size_t have = 0;
+	SSL *ssl;
+
+	if (fd < 0)
+		return die("connect: %s", strerror(errno));
+	if (!(ssl = mem_handshake(ctx, fd)))
+		return 1;
+	/* the Finished is still in the write BIO: put the request behind it, one send */
+	snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path);
+	SSL_write(ssl, req, (int)strlen(req));
+	if (mem_flush(ssl, fd))
+		return die("send: %s", strerror(errno));
+
+	BIO *rb = SSL_get_rbio(ssl);
+
 	/* now read the response through the same memory BIOs */
 	for (;;) {
 		buf[have] = 0;
@@ -191,7 +215,6 @@ static int cmd_early(int port, const char *path)
 	}
 	if (strncmp(buf, "HTTP/1.1 200", 12))
 		return die("early request: unexpected response: %.40s", buf);
-	(void)body;
 	printf("early request answered: %.15s\n", buf);
 	return 0;
 }
@@ -334,41 +357,20 @@ static int cmd_hold(int port, const char *path, int count)
 static int cmd_reneg(int port, const char *path)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-	BIO *rb = BIO_new(BIO_s_mem()), *wb = BIO_new(BIO_s_mem());
-	char buf[16384], req[512], *p;
-	int fd = tcp_connect(port), r, n;
+	char buf[16384], req[512];
+	int fd = tcp_connect(port), n;
 	SSL *ssl;
-	long len;
 
 	if (fd < 0)
 		return die("connect: %s", strerror(errno));
 	SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
-	ssl = SSL_new(ctx);
-	BIO_set_mem_eof_return(rb, -1);
-	SSL_set_bio(ssl, rb, wb);
-	SSL_set_connect_state(ssl);
-	while ((r = SSL_do_handshake(ssl)) != 1) {
-		len = BIO_get_mem_data(wb, &p);
-		if (len > 0 && send(fd, p, (size_t)len, 0) != len)
-			return die("send: %s", strerror(errno));
-		(void)BIO_reset(wb);
-		if (SSL_get_error(ssl, r) != SSL_ERROR_WANT_READ)
-			return die("handshake failed%s", "");
-		n = (int)recv(fd, buf, sizeof(buf), 0);
-		if (n <= 0)
-			return die("recv during the handshake%s", "");
-		BIO_write(rb, buf, n);
-	}
-	len = BIO_get_mem_data(wb, &p);
-	if (len > 0)
-		(void)!send(fd, p, (size_t)len, 0);
-	(void)BIO_reset(wb);
+	if (!(ssl = mem_handshake(ctx, fd)) || mem_flush(ssl, fd))
+		return 1;
 	snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path);
 	SSL_write(ssl, req, (int)strlen(req));
 	SSL_renegotiate(ssl);
 	SSL_do_handshake(ssl);
-	len = BIO_get_mem_data(wb, &p);	/* the request record and a ClientHello, one send */
-	if (send(fd, p, (size_t)len, 0) != len)
+	if (mem_flush(ssl, fd))	/* the request record and a ClientHello, one send */
 		return die("send: %s", strerror(errno));
 	/* whatever the server answers, it must finish: a response, an alert, a close */
 	while ((n = (int)recv(fd, buf, sizeof(buf), 0)) > 0)

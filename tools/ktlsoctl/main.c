@@ -71,15 +71,12 @@ static int ctl_module_version(char *line, size_t len)
 	return 0;
 }
 
-int ctl_show(int argc, char **argv)
+/* "module: <version line>", or the reason there is none. */
+static int ctl_print_module(void)
 {
 	char line[128];
-	int err;
+	int err = ctl_module_version(line, sizeof(line));
 
-	if (ctl_no_args(argc, argv))
-		return CTL_EXIT_USAGE;
-
-	err = ctl_module_version(line, sizeof(line));
 	if (err) {
 		fprintf(stderr, "%s: module: %s\n", CTL_PROG, kso_nl_strerror(err));
 		return CTL_EXIT_ERROR;
@@ -88,23 +85,22 @@ int ctl_show(int argc, char **argv)
 	return CTL_EXIT_OK;
 }
 
+int ctl_show(int argc, char **argv)
+{
+	if (ctl_no_args(argc, argv))
+		return CTL_EXIT_USAGE;
+
+	return ctl_print_module();
+}
+
 int ctl_version(int argc, char **argv)
 {
-	char line[128];
-	int err;
-
 	if (ctl_no_args(argc, argv))
 		return CTL_EXIT_USAGE;
 
 	printf("%s %s\n", CTL_PROG, CTL_VERSION);
 	fflush(stdout);
-	err = ctl_module_version(line, sizeof(line));
-	if (err) {
-		fprintf(stderr, "%s: module: %s\n", CTL_PROG, kso_nl_strerror(err));
-		return CTL_EXIT_ERROR;
-	}
-	printf("module: %s\n", line);
-	return CTL_EXIT_OK;
+	return ctl_print_module();
 }
 
 int main(int argc, char **argv)

@@ -697,29 +697,15 @@ static void arm_read(struct conn *c)
 
 	if (c->read_armed || c->state != CS_OPEN)
 		return;
-	if (c->ktls_rx && c->w->br) {
-		/* room for a whole provided buffer, or wait until requests are consumed */
-		if (c->in && c->in_len + RBUF_SZ > c->in_cap)
-			return;
-		c->iov.iov_base = NULL;
-		c->iov.iov_len = RBUF_SZ;
-		memset(&c->msg, 0, sizeof(c->msg));
-		c->msg.msg_iov = &c->iov;
-		c->msg.msg_iovlen = 1;
-		c->msg.msg_control = c->cmsg;
-		c->msg.msg_controllen = sizeof(c->cmsg);
-		sqe = conn_sqe(c, OP_RECV);
-		io_uring_prep_recvmsg(sqe, c->fd, &c->msg, 0);
-		sqe->flags |= IOSQE_BUFFER_SELECT;
-		sqe->buf_group = RBUF_GROUP;
-		c->read_armed = true;
-		return;
-	}
-	if (c->in_len >= c->in_cap)
-		return;
 	if (c->ktls_rx) {
-		c->iov.iov_base = c->in + c->in_len;
-		c->iov.iov_len = c->in_cap - c->in_len;
+		bool ring = c->w->br != NULL;
+
+		/* a provided buffer must fit whole, or wait until requests are consumed */
+		if (ring ? c->in && c->in_len + RBUF_SZ > c->in_cap : c->in_len >= c->in_cap)
+			return;
+		/* kTLS RX: recvmsg, for the record type of non-data records */
+		c->iov.iov_base = ring ? NULL : c->in + c->in_len;
+		c->iov.iov_len = ring ? RBUF_SZ : c->in_cap - c->in_len;
 		memset(&c->msg, 0, sizeof(c->msg));
 		c->msg.msg_iov = &c->iov;
 		c->msg.msg_iovlen = 1;
@@ -727,7 +713,13 @@ static void arm_read(struct conn *c)
 		c->msg.msg_controllen = sizeof(c->cmsg);
 		sqe = conn_sqe(c, OP_RECV);
 		io_uring_prep_recvmsg(sqe, c->fd, &c->msg, 0);
+		if (ring) {
+			sqe->flags |= IOSQE_BUFFER_SELECT;
+			sqe->buf_group = RBUF_GROUP;
+		}
 	} else {
+		if (c->in_len >= c->in_cap)
+			return;
 		if (!c->raw && !(c->raw = malloc(TLS_REC_MAX))) {
 			conn_close(c, "out of memory");
 			return;
