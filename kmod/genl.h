@@ -2,8 +2,22 @@
 #ifndef _KTLSO_GENL_H
 #define _KTLSO_GENL_H
 
+#include <linux/types.h>
+
 /* Reported by MODULE_VERSION and by KTLSO_CMD_GET_VERSION. */
 #define KTLSO_MODULE_VERSION "0.1.0"
+
+struct ktlso_net;
+struct ktlso_policy;
+struct ktlso_sock;
+
+/* Events on the "events" group, in kn's namespace; under kn->lock. */
+void ktlso_genl_notify_sock(struct ktlso_net *kn, u8 cmd,
+			    const struct ktlso_sock *ks, const char *reason,
+			    int dir);
+void ktlso_genl_notify_id(struct ktlso_net *kn, u8 cmd, u64 id);
+void ktlso_genl_notify_policy(struct ktlso_net *kn, u8 cmd,
+			      const struct ktlso_policy *pol);
 
 int ktlso_genl_init(void);
 void ktlso_genl_uninit(void);

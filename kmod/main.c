@@ -11,10 +11,16 @@
 #include <net/genetlink.h>
 
 #include "genl.h"
+#include "guard.h"
+#include "netns.h"
 
 static int __init ktlso_init(void)
 {
 	int err;
+
+	err = ktlso_netns_init();
+	if (err)
+		goto err_netns;
 
 	/* The family goes last: once it is registered, requests arrive. */
 	err = ktlso_genl_init();
@@ -26,12 +32,23 @@ static int __init ktlso_init(void)
 	return 0;
 
 err_genl:
+	ktlso_netns_uninit();
+err_netns:
 	return err;
 }
 
+/*
+ * The mirror of ktlso_init(), with the scans stopped first: a scan sends
+ * events on the family's group, whose id is free for another family once
+ * the family is gone. Then no request arrives any more, and the namespaces'
+ * state goes, dropping the references on registered sockets. Those keep
+ * working: kTLS belongs to tls.ko.
+ */
 static void __exit ktlso_exit(void)
 {
+	ktlso_guard_stop_all();
 	ktlso_genl_uninit();
+	ktlso_netns_uninit();
 }
 
 module_init(ktlso_init);

@@ -16,11 +16,20 @@
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
+	const char *args;
 	const char *help;
 } ctl_subcommands[] = {
-	{ "show", ctl_show, "show the loaded ktlso module (the default)" },
-	{ "version", ctl_version, "print the versions of ktlsoctl and of the loaded module" },
-	{ "probe", ctl_probe, "probe the running kernel's kTLS support" },
+	{ "show", ctl_show, "", "the module, a summary and the sockets (the default)" },
+	{ "sock", ctl_sock, "list [-j] | show ID [-j] | offload ID [--timeout SEC]",
+	  "registered TLS sockets; move one into kTLS, live" },
+	{ "policy", ctl_policy,
+	  "add ADDR:PORT mode off|tx|rx|txrx [ciphers LIST] [limit N] [warn PCT]\n"
+	  "                   | del ADDR:PORT | list [-j]",
+	  "offload policy per listener" },
+	{ "monitor", ctl_monitor, "[-j]", "print the module's events as they happen" },
+	{ "stats", ctl_stats, "[-j | --prometheus]", "counters of the module and of kTLS" },
+	{ "version", ctl_version, "", "the versions of ktlsoctl and of the loaded module" },
+	{ "probe", ctl_probe, "[-j]", "what the running kernel's kTLS can take" },
 };
 
 #define CTL_N_SUBCOMMANDS (sizeof(ctl_subcommands) / sizeof(ctl_subcommands[0]))
@@ -32,75 +41,52 @@ static void ctl_usage(FILE *f)
 	fprintf(f, "Usage: %s [<command> [<args>]]\n\n", CTL_PROG);
 	fprintf(f, "Commands:\n");
 	for (i = 0; i < CTL_N_SUBCOMMANDS; i++)
-		fprintf(f, "  %-10s%s\n", ctl_subcommands[i].name, ctl_subcommands[i].help);
-	fprintf(f, "  %-10s%s\n", "help", "print this help");
-	fprintf(f, "\nWith no command, runs \"show\". "
-		   "Exit status: 0 ok, 1 runtime error, 2 usage error.\n");
+		fprintf(f, "  %-9s %s\n", ctl_subcommands[i].name, ctl_subcommands[i].help);
+	fprintf(f, "  %-9s %s\n", "help", "this help; '<command> help' for a command's own");
+	fprintf(f, "\nArguments:\n");
+	for (i = 0; i < CTL_N_SUBCOMMANDS; i++)
+		if (ctl_subcommands[i].args[0])
+			fprintf(f, "  %-9s %s\n", ctl_subcommands[i].name, ctl_subcommands[i].args);
+	fprintf(f,
+		"\n"
+		"-j prints JSON for scripts. Changes (policy add/del, sock offload) and monitor\n"
+		"need CAP_NET_ADMIN; anyone may read, and sees only the sockets of their own uid.\n"
+		"A socket cannot be moved back out of kTLS: upstream kTLS cannot remove itself\n"
+		"from a socket, so there is no 'sock unoffload'; close the connection instead.\n"
+		"With no command, runs \"show\". "
+		"Exit status: 0 ok, 1 runtime error, 2 usage error.\n");
 }
 
 static int ctl_no_args(int argc, char **argv)
 {
 	if (argc <= 1)
 		return 0;
-	fprintf(stderr, "%s: %s: unexpected argument '%s'\n", CTL_PROG, argv[0], argv[1]);
-	fprintf(stderr, "Usage: %s %s\n", CTL_PROG, argv[0]);
-	return -EINVAL;
-}
-
-/* The module's version line, "<ver> (netlink protocol N)", or -errno. */
-static int ctl_module_version(char *line, size_t len)
-{
-	char ver[KTLSO_VERSION_STRING_MAX];
-	struct kso_nl *nl;
-	uint32_t proto;
-	int err;
-
-	err = kso_nl_open(&nl);
-	if (err)
-		return err;
-	err = kso_nl_get_version(nl, ver, sizeof(ver), &proto);
-	kso_nl_close(nl);
-	if (err)
-		return err;
-
-	if (proto == KTLSO_GENL_VERSION)
-		snprintf(line, len, "%s (netlink protocol %u)", ver, proto);
-	else
-		snprintf(line, len, "%s (netlink protocol %u, %s speaks %u)", ver, proto,
-			 CTL_PROG, KTLSO_GENL_VERSION);
-	return 0;
-}
-
-/* "module: <version line>", or the reason there is none. */
-static int ctl_print_module(void)
-{
-	char line[128];
-	int err = ctl_module_version(line, sizeof(line));
-
-	if (err) {
-		fprintf(stderr, "%s: module: %s\n", CTL_PROG, kso_nl_strerror(err));
-		return CTL_EXIT_ERROR;
-	}
-	printf("module: %s\n", line);
-	return CTL_EXIT_OK;
-}
-
-int ctl_show(int argc, char **argv)
-{
-	if (ctl_no_args(argc, argv))
-		return CTL_EXIT_USAGE;
-
-	return ctl_print_module();
+	return ctl_usage_err(argv[0], "%s: unexpected argument '%s'", argv[0], argv[1]);
 }
 
 int ctl_version(int argc, char **argv)
 {
+	char line[128], ver[KTLSO_VERSION_STRING_MAX];
+	struct kso_nl *nl;
+	uint32_t proto;
+	int err;
+
 	if (ctl_no_args(argc, argv))
 		return CTL_EXIT_USAGE;
 
 	printf("%s %s\n", CTL_PROG, CTL_VERSION);
 	fflush(stdout);
-	return ctl_print_module();
+	if (ctl_open(&nl, "module"))
+		return CTL_EXIT_ERROR;
+	err = ctl_module_version(nl, line, sizeof(line), ver, sizeof(ver), &proto);
+	if (err) {
+		ctl_nl_err("module", nl, err);
+		kso_nl_close(nl);
+		return CTL_EXIT_ERROR;
+	}
+	kso_nl_close(nl);
+	printf("module: %s\n", line);
+	return CTL_EXIT_OK;
 }
 
 int main(int argc, char **argv)

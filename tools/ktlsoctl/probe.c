@@ -41,7 +41,7 @@ static void print_human(const struct kso_ktls_caps *c, const char *kernel, const
 	printf("module: %s\n", module_err ? kso_nl_strerror(module_err) : module);
 }
 
-static void json_str(const char *key, const char *val, bool comma)
+static void probe_json_str(const char *key, const char *val, bool comma)
 {
 	printf("\"%s\":\"", key);
 	for (const char *p = val; *p; p++) {
@@ -56,10 +56,10 @@ static void print_json(const struct kso_ktls_caps *c, const char *kernel, const 
 		       int module_err)
 {
 	putchar('{');
-	json_str("kernel", kernel, true);
+	probe_json_str("kernel", kernel, true);
 	printf("\"ulp\":%s,", c->ulp ? "false" : "true");
 	if (c->ulp)
-		json_str("ulp_error", kso_ktls_strerror(KSO_STEP_ULP, c->ulp), true);
+		probe_json_str("ulp_error", kso_ktls_strerror(KSO_STEP_ULP, c->ulp), true);
 	printf("\"ciphers\":[");
 	for (int v = 0; v < 2; v++) {
 		for (int i = 0; i < KSO_CIPHER_COUNT; i++) {
@@ -74,7 +74,7 @@ static void print_json(const struct kso_ktls_caps *c, const char *kernel, const 
 	if (module_err)
 		printf("\"module\":null");
 	else
-		json_str("module", module, false);
+		probe_json_str("module", module, false);
 	printf("}\n");
 }
 

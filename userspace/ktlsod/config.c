@@ -301,6 +301,11 @@ static void usage(FILE *f)
 "  -h, --help              this help\n"
 "  --version               the version\n"
 "\n"
+"With the ktlso module loaded, every connection is registered with it (ktlsoctl sock\n"
+"list), the module's listener policies override --offload, key-usage limits close\n"
+"connections before their keys wear out, and 'ktlsoctl sock offload ID' moves a\n"
+"userspace-TLS connection into kTLS live. Without it, all of that is off.\n"
+"\n"
 "Signals: SIGHUP reloads the certificate and key (a failed reload keeps the old\n"
 "ones); SIGTERM or SIGINT stop accepting, finish responses in progress, and exit.\n");
 }

@@ -12,6 +12,7 @@
 #include <openssl/ssl.h>
 
 #include "ktls.h"
+#include "nl.h"
 
 enum offload { OFFLOAD_OFF = 0, OFFLOAD_TX = 1, OFFLOAD_RX = 2, OFFLOAD_TXRX = 3 };
 
@@ -39,7 +40,7 @@ struct config {
 /* Counters, summed over workers at exit and (later) exported through ktlso.ko. */
 struct stats {
 	atomic_ullong accepted, handshakes, handshake_failures, offloaded, fallbacks, requests,
-		refused_cap, closed;
+		refused_cap, closed, live_offloaded, key_limit_closed;
 };
 
 struct daemon {
@@ -52,6 +53,24 @@ struct daemon {
 };
 
 extern struct daemon d;
+
+/* ctl.c: one per worker; its address carries an op in user_data's low bits */
+struct wctl {
+	struct kso_nl *req;		/* NULL: no module (retried from the tick) */
+	struct kso_nl *ev;		/* events; NULL if they could not be subscribed */
+	struct kso_policy *pol;		/* the module's listener policies */
+	size_t npol;
+	uint64_t retry_at;
+	bool ev_armed;
+} __attribute__((aligned(16)));
+
+int ctl_open(struct wctl *wc, int wid);
+void ctl_close(struct wctl *wc);
+bool ctl_retry_due(struct wctl *wc, uint64_t now);
+int ctl_register(struct wctl *wc, const struct kso_sock_reg *reg);
+void ctl_unregister(struct wctl *wc, int fd, const char *reason);
+void ctl_policy_event(struct wctl *wc, const struct kso_event *ev);
+void ctl_resync(struct wctl *wc);
 
 /* worker.c */
 int worker_run(int id, const int *listen_fds);

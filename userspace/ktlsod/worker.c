@@ -72,6 +72,7 @@ enum op {
 	OP_SPLICE_OUT,	/* pipe -> socket */
 	OP_POLLOUT,	/* the socket was full */
 	OP_OPEN,	/* openat2 of the requested path */
+	OP_NLEV,	/* ktlso.ko's events socket is readable */
 };
 #define OP_BITS 4
 #define OP_MASK ((1u << OP_BITS) - 1)
@@ -86,6 +87,28 @@ struct request {
 	struct open_how how;
 };
 
+/* Counts the TLS records of a byte stream as it passes, and knows where they end. */
+struct recscan {
+	uint8_t hdr[5];
+	uint8_t have;			/* header bytes of the current record seen */
+	uint16_t left;			/* body bytes of the current record still to come */
+};
+
+/*
+ * Beside OpenSSL, for a connection with a direction still in userspace TLS: the record
+ * sequence numbers as kTLS will need them if an operator moves the connection into the
+ * kernel live (ktlsoctl sock offload). Every record OpenSSL writes after the handshake is
+ * counted in the bytes it hands us, every record it reads in the bytes we feed it.
+ */
+struct tlsu {
+	char *raw;			/* RX: ciphertext read buffer */
+	uint64_t tx_seq, rx_seq;	/* the next records' numbers */
+	struct recscan txs, rxs;
+	bool offload_pending;		/* asked to move into kTLS at the next record boundary */
+	bool cancel_sent;		/* the armed read is being cancelled for it */
+	bool keys_updated;		/* a KeyUpdate passed through OpenSSL: secrets are stale */
+};
+
 struct conn {
 	struct conn *prev, *next;
 	struct worker *w;
@@ -96,9 +119,11 @@ struct conn {
 	bool read_armed, send_armed, hs_done;
 	bool over_cap;
 	bool responding;		/* head/body of c->rq are being sent */
+	uint8_t li;			/* index of the listener that accepted it */
 	uint16_t inflight;
 	SSL *ssl;			/* NULL once both directions are in the kernel */
 	uint16_t version;		/* TLS_1_x_VERSION, once known */
+	uint16_t ktls_cipher;		/* TLS_CIPHER_*, 0 if none */
 	const char *cipher;
 	const char *fallback;		/* why some direction stays in userspace */
 	const char *close_reason;
@@ -106,7 +131,7 @@ struct conn {
 
 	char *in;			/* handshake: peek buffer; then plaintext requests */
 	uint32_t in_len, in_cap;
-	char *raw;			/* userspace RX: ciphertext read buffer */
+	struct tlsu *tu;		/* NULL once both directions are in the kernel */
 	char *out;			/* bytes to send as they are */
 	char *out_busy;			/* a replaced out that an in-flight send still reads */
 	uint32_t out_len, out_off, out_cap;
@@ -118,6 +143,8 @@ struct conn {
 	uint32_t in_pipe;
 	uint8_t splice_pending;
 	bool waiting_pollout;
+	bool registered;		/* with ktlso.ko */
+	bool key_limit;			/* close at the next record boundary: key usage limit */
 
 	struct msghdr msg;		/* kTLS RX recvmsg */
 	struct iovec iov;
@@ -134,7 +161,10 @@ _Static_assert(sizeof(struct conn) % 16 == 0, "slab entries must stay 16-byte al
 /* 16-byte aligned: its address carries an op in the low bits of user_data. */
 struct listener {
 	int fd;
-	int offload;
+	int offload;		/* in effect: the module's policy, else the configuration */
+	int cfg_offload;	/* from the configuration */
+	uint32_t ciphers;	/* the module's policy: KTLSO_CIPHER_MASK bits allowed, 0 all */
+	struct sockaddr_storage addr;	/* what it is bound to, for policy matching */
 	bool rearm;		/* its multishot accept ended for want of fds: re-arm on tick */
 } __attribute__((aligned(16)));
 
@@ -155,6 +185,8 @@ struct worker {
 	int npipes;
 	struct conn *free_conns;	/* slab free list, linked through ->next */
 	unsigned handshakes_since_trim;
+	struct wctl ctl;		/* ktlso.ko */
+	bool ctl_up;			/* ctl.req was open at the last look */
 };
 
 static inline uint64_t ud(void *p, enum op op)
@@ -217,6 +249,83 @@ static const char *mode_str(const struct conn *c)
 	if (c->ktls_rx)
 		return "ktls-rx";
 	return "userspace";
+}
+
+/* ------------------------------------------------------------------ records */
+
+/* Count the records that n bytes of a stream complete. */
+static void recscan(struct recscan *rs, uint64_t *seq, const unsigned char *p, size_t n)
+{
+	while (n) {
+		if (rs->left) {
+			size_t k = n < rs->left ? n : rs->left;
+
+			rs->left -= (uint16_t)k;
+			p += k;
+			n -= k;
+		} else {
+			rs->hdr[rs->have++] = *p++;
+			n--;
+			if (rs->have < 5)
+				continue;
+			rs->left = (uint16_t)(rs->hdr[3] << 8 | rs->hdr[4]);
+		}
+		if (rs->have == 5 && !rs->left) {
+			(*seq)++;
+			rs->have = 0;
+		}
+	}
+}
+
+static bool recscan_boundary(const struct recscan *rs)
+{
+	return !rs->have && !rs->left;
+}
+
+/* Bytes a read may take without passing the end of the current record. */
+static size_t recscan_need(const struct recscan *rs)
+{
+	return rs->have == 5 ? rs->left : 5u - rs->have;
+}
+
+/* OpenSSL's message callback: a KeyUpdate makes the captured secrets stale. */
+static void tlsu_msg_cb(int write_p, int version, int content_type, const void *buf,
+			size_t len, SSL *ssl, void *arg)
+{
+	struct tlsu *u = arg;
+
+	(void)write_p, (void)version, (void)ssl;
+	if (content_type == SSL3_RT_HANDSHAKE && len >= 1 &&
+	    *(const unsigned char *)buf == SSL3_MT_KEY_UPDATE)
+		u->keys_updated = true;
+}
+
+static void tlsu_free(struct conn *c)
+{
+	if (!c->tu)
+		return;
+	if (c->ssl)
+		SSL_set_msg_callback(c->ssl, NULL);
+	free(c->tu->raw);
+	free(c->tu);
+	c->tu = NULL;
+}
+
+/* ------------------------------------------------------------------ ktlso.ko */
+
+/* Tell the module about the connection (again, after a change). */
+static void conn_register(struct conn *c)
+{
+	struct kso_sock_reg reg = {
+		.fd = c->fd,
+		.version = c->version,
+		.cipher = c->ktls_cipher,
+		.fallback = c->fallback,
+	};
+
+	if (!c->w->ctl.req || c->state != CS_OPEN)
+		return;
+	c->registered = ctl_register(&c->w->ctl, &reg) == 0;
 }
 
 /* ------------------------------------------------------------------ allocation */
@@ -331,6 +440,8 @@ static void conn_free(struct conn *c)
 		(unsigned long long)c->bytes_in, (unsigned long long)c->bytes_out,
 		(unsigned long long)(now_ms() - c->start),
 		c->close_reason ? c->close_reason : "closed");
+	if (c->registered)
+		ctl_unregister(&w->ctl, c->fd, c->close_reason ? c->close_reason : "closed");
 	if (c->fd >= 0)
 		close(c->fd);
 	if (c->rq) {
@@ -341,9 +452,9 @@ static void conn_free(struct conn *c)
 		free(c->rq);
 	}
 	pipe_put(c);
+	tlsu_free(c);
 	SSL_free(c->ssl);
 	free(c->in);
-	free(c->raw);
 	free(c->out);
 	free(c->out_busy);
 	free(c->reason_buf);
@@ -463,6 +574,8 @@ static int drain_wbio(struct conn *c)
 	int err = 0;
 
 	if (n > 0) {
+		if (c->tu)
+			recscan(&c->tu->txs, &c->tu->tx_seq, (const unsigned char *)data, (size_t)n);
 		err = out_append(c, data, (size_t)n);
 		(void)BIO_reset(wb);
 	}
@@ -594,12 +707,17 @@ static void handoff(struct conn *c)
 	c->w->handshakes_since_trim++;
 	c->state = CS_HANDOFF;
 	if (sc && !kso_cipher_by_suite(SSL_CIPHER_get_protocol_id(sc), &v, &kc)) {
+		uint32_t allowed = c->w->ls[c->li].ciphers;
+
 		c->version = v;
 		c->cipher = kso_cipher_info(kc)->name;
+		c->ktls_cipher = kso_cipher_info(kc)->ktls_type;
 		int vi = v == TLS_1_3_VERSION;
 
 		if (c->offload == OFFLOAD_OFF)
 			c->fallback = NULL;
+		else if (allowed && !(allowed & KTLSO_CIPHER_MASK(c->ktls_cipher)))
+			c->fallback = "the listener's ktlso policy does not allow this cipher in kTLS";
 		else if (d.caps.ulp)
 			c->fallback = kso_ktls_strerror(KSO_STEP_ULP, d.caps.ulp);
 		else if (d.caps.cipher[vi][kc])
@@ -618,48 +736,133 @@ static void handoff(struct conn *c)
 		process(c);	/* CS_HANDOFF: installs, then serves */
 }
 
-static void install(struct conn *c)
+/* Keep counting records in userspace, for a live offload later. */
+static int tlsu_start(struct conn *c, uint64_t seq0)
+{
+	c->tu = calloc(1, sizeof(*c->tu));
+	if (!c->tu)
+		return -ENOMEM;
+	c->tu->tx_seq = c->tu->rx_seq = seq0;
+	SSL_set_msg_callback(c->ssl, tlsu_msg_cb);
+	SSL_set_msg_callback_arg(c->ssl, c->tu);
+	return 0;
+}
+
+/*
+ * Derive and install the directions wanted into kTLS, the next records numbered tx_seq and
+ * rx_seq. Only the secrets of what goes into the kernel are used up: a direction left in
+ * userspace can still move later. Returns the reason it did not work, or NULL.
+ */
+static const char *ktls_move(struct conn *c, bool want_tx, bool want_rx, uint64_t tx_seq,
+			     uint64_t rx_seq)
 {
 	struct kso_dir_keys tx, rx;
 	enum kso_ktls_step step = KSO_STEP_ULP;
-	bool want_tx = c->offload & OFFLOAD_TX, want_rx = c->offload & OFFLOAD_RX;
-	uint64_t seq0 = c->version == TLS_1_2_VERSION ? 1 : 0;
-	int err, one = 1;
+	int err = 0;
 
-	c->state = CS_OPEN;
-	setsockopt(c->fd, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof(one));
-	if (c->offload == OFFLOAD_OFF || c->fallback) {
-		kso_ssl_forget(c->ssl);
-		if (c->fallback)
-			atomic_fetch_add(&d.st.fallbacks, 1);
-		return;
+	if (want_tx)
+		err = kso_ssl_derive_one(c->ssl, KSO_SERVER, true, tx_seq, &tx);
+	if (!err && want_rx) {
+		err = kso_ssl_derive_one(c->ssl, KSO_SERVER, false, rx_seq, &rx);
+		if (err && want_tx)
+			kso_dir_keys_wipe(&tx);
 	}
-	err = kso_ssl_derive(c->ssl, KSO_SERVER, seq0, seq0, &tx, &rx);
-	if (err) {
-		c->fallback = err == -EOPNOTSUPP ? "the negotiated suite has no kTLS equivalent" :
-						   "could not take the keys from OpenSSL";
-		atomic_fetch_add(&d.st.fallbacks, 1);
-		return;
-	}
-	if (!want_tx)
-		kso_dir_keys_wipe(&tx);
-	if (!want_rx)
-		kso_dir_keys_wipe(&rx);
+	if (err)
+		return err == -EOPNOTSUPP ? "the negotiated suite has no kTLS equivalent" :
+					    "could not take the keys from OpenSSL";
 	err = kso_ktls_install_keys(c->fd, want_tx ? &tx : NULL, want_rx ? &rx : NULL, &step);
 	if (err) {
 		/* Nothing is installed unless TX went in and RX failed: then TX stays kTLS. */
-		c->ktls_tx = want_tx && step == KSO_STEP_RX;
-		c->fallback = kso_ktls_strerror(step, err);
-		atomic_fetch_add(&d.st.fallbacks, 1);
-	} else {
-		c->ktls_tx = want_tx;
-		c->ktls_rx = want_rx;
-		atomic_fetch_add(&d.st.offloaded, 1);
+		c->ktls_tx |= want_tx && step == KSO_STEP_RX;
+		return kso_ktls_strerror(step, err);
 	}
+	c->ktls_tx |= want_tx;
+	c->ktls_rx |= want_rx;
+	return NULL;
+}
+
+static void install(struct conn *c)
+{
+	bool want_tx = c->offload & OFFLOAD_TX, want_rx = c->offload & OFFLOAD_RX;
+	uint64_t seq0 = c->version == TLS_1_2_VERSION ? 1 : 0;
+	int one = 1;
+
+	c->state = CS_OPEN;
+	setsockopt(c->fd, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof(one));
+	if (c->offload != OFFLOAD_OFF && !c->fallback) {
+		c->fallback = ktls_move(c, want_tx, want_rx, seq0, seq0);
+		if (!c->fallback)
+			atomic_fetch_add(&d.st.offloaded, 1);
+	}
+	if (c->fallback)
+		atomic_fetch_add(&d.st.fallbacks, 1);
 	if (c->ktls_tx && c->ktls_rx) {
 		SSL_free(c->ssl);	/* the kernel does TLS now; keys wiped above */
 		c->ssl = NULL;
+	} else if (tlsu_start(c, seq0)) {
+		conn_close(c, "out of memory");
+		return;
 	}
+	conn_register(c);
+}
+
+/*
+ * An operator asked for this connection to move into kTLS (ktlsoctl sock offload). That
+ * can happen only where both directions are at a record boundary: every record OpenSSL
+ * wrote has been sent, every byte read from the socket was a whole record that OpenSSL
+ * has decrypted. Until then reads take no byte past the end of the current record, and
+ * this is tried again at the next completion. A direction already in kTLS stays.
+ */
+static void live_offload_try(struct conn *c)
+{
+	struct tlsu *u = c->tu;
+	bool rx_user = !c->ktls_rx;
+	const char *why;
+	char peer[80];
+
+	if (!u || !u->offload_pending || c->state != CS_OPEN)
+		return;
+	if (c->send_armed || c->out_off != c->out_len || BIO_ctrl_pending(SSL_get_wbio(c->ssl)))
+		return;
+	if (rx_user && c->read_armed) {
+		if (!u->cancel_sent) {
+			struct io_uring_sqe *sqe = sqe_get(c->w);
+
+			io_uring_prep_cancel64(sqe, ud(c, OP_RECV), 0);
+			io_uring_sqe_set_data64(sqe, 0);	/* its completion is ignored */
+			u->cancel_sent = true;
+		}
+		return;
+	}
+	if (rx_user && (!recscan_boundary(&u->rxs) || BIO_ctrl_pending(SSL_get_rbio(c->ssl)) ||
+			SSL_has_pending(c->ssl)))
+		return;
+
+	u->offload_pending = false;
+	if (u->keys_updated)
+		why = "the keys were updated (TLS 1.3 KeyUpdate) while in userspace TLS";
+	else if (!c->ktls_cipher)
+		why = "the negotiated suite has no kTLS equivalent";
+	else
+		why = ktls_move(c, !c->ktls_tx, rx_user, u->tx_seq, u->rx_seq);
+	if (why) {
+		log_msg("conn peer=%s: live offload failed: %s", peer_str(c, peer, sizeof(peer)),
+			why);
+		c->fallback = why;
+	} else {
+		log_msg("conn peer=%s: moved into kTLS live (%s) at record tx %llu rx %llu",
+			peer_str(c, peer, sizeof(peer)), mode_str(c),
+			(unsigned long long)u->tx_seq, (unsigned long long)u->rx_seq);
+		c->fallback = NULL;
+		atomic_fetch_add(&d.st.offloaded, 1);
+		atomic_fetch_add(&d.st.live_offloaded, 1);
+	}
+	if (c->ktls_tx && c->ktls_rx) {
+		tlsu_free(c);
+		SSL_free(c->ssl);
+		c->ssl = NULL;
+	}
+	conn_register(c);	/* the module announces the outcome */
 }
 
 /* ------------------------------------------------------------------ requests */
@@ -718,14 +921,20 @@ static void arm_read(struct conn *c)
 			sqe->buf_group = RBUF_GROUP;
 		}
 	} else {
+		struct tlsu *u = c->tu;
+		size_t len = TLS_REC_MAX;
+
 		if (c->in_len >= c->in_cap)
 			return;
-		if (!c->raw && !(c->raw = malloc(TLS_REC_MAX))) {
+		if (!u->raw && !(u->raw = malloc(TLS_REC_MAX))) {
 			conn_close(c, "out of memory");
 			return;
 		}
+		/* moving into kTLS: take no byte past the end of the current record */
+		if (u->offload_pending)
+			len = recscan_need(&u->rxs);
 		sqe = conn_sqe(c, OP_RECV);
-		io_uring_prep_recv(sqe, c->fd, c->raw, TLS_REC_MAX, 0);
+		io_uring_prep_recv(sqe, c->fd, u->raw, len, 0);
 	}
 	c->read_armed = true;
 }
@@ -813,6 +1022,11 @@ static void on_recv(struct conn *c, int res, unsigned cflags)
 		arm_read(c);	/* every buffer was busy this round: they are back now */
 		return;
 	}
+	if (res == -ECANCELED && c->tu) {
+		c->tu->cancel_sent = false;
+		process(c);	/* cancelled for a live offload: try it */
+		return;
+	}
 	if (c->ktls_rx) {
 		struct cmsghdr *cm = CMSG_FIRSTHDR(&c->msg);
 
@@ -849,7 +1063,9 @@ static void on_recv(struct conn *c, int res, unsigned cflags)
 			return;
 		}
 		c->bytes_in += (uint64_t)res;
-		BIO_write(SSL_get_rbio(c->ssl), c->raw, res);
+		c->tu->cancel_sent = false;
+		recscan(&c->tu->rxs, &c->tu->rx_seq, (const unsigned char *)c->tu->raw, (size_t)res);
+		BIO_write(SSL_get_rbio(c->ssl), c->tu->raw, res);
 		if (ssl_pull(c))
 			return;
 	}
@@ -988,6 +1204,11 @@ static void process(struct conn *c)
 		conn_close(c, "shutting down");
 		return;
 	}
+	if (c->key_limit) {
+		conn_close(c, c->close_reason);
+		return;
+	}
+	live_offload_try(c);
 	in_release(c);
 	arm_read(c);
 }
@@ -1077,10 +1298,15 @@ static void body_step(struct conn *c)
 {
 	if (c->state != CS_OPEN || !c->responding)
 		return;
+	if (c->key_limit && !c->in_pipe) {
+		conn_close(c, c->close_reason);	/* between records: the client sees a close */
+		return;
+	}
 	if (!c->file_left && !c->in_pipe) {
 		response_done(c);
 		return;
 	}
+	live_offload_try(c);	/* between two records: the rest may go through kTLS */
 	if (!c->ktls_tx) {
 		body_userspace(c);
 		return;
@@ -1215,6 +1441,7 @@ static void on_accept(struct worker *w, struct listener *l, int res, unsigned fl
 	c->fd = res;
 	c->file_fd = c->pipe_r = c->pipe_w = -1;
 	c->offload = (uint8_t)l->offload;
+	c->li = (uint8_t)(l - w->ls);
 	c->over_cap = w->nconns >= w->cap;
 	c->start = now_ms();
 	getpeername(res, (struct sockaddr *)&c->peer, &len);
@@ -1242,6 +1469,151 @@ static void on_accept(struct worker *w, struct listener *l, int res, unsigned fl
 	hs_arm(c, 5);
 }
 
+/* The listeners' offload mode and ciphers: the module's policy where it has one. */
+static void apply_policies(struct worker *w)
+{
+	for (int i = 0; i < w->nls; i++) {
+		struct listener *l = &w->ls[i];
+		const struct kso_policy *p = kso_policy_match(w->ctl.pol, w->ctl.npol, &l->addr);
+		int mode = p ? p->mode : l->cfg_offload;
+		uint32_t ciphers = p ? p->ciphers : 0;
+
+		if (mode != l->offload && w->id == 0)
+			log_msg("listener %s: offload %s (was %s), %s", d.cfg.listeners[i].name,
+				offload_name(mode), offload_name(l->offload),
+				p ? "by ktlso policy" : "as configured: no ktlso policy for it");
+		l->offload = mode;
+		l->ciphers = ciphers;
+	}
+}
+
+static struct conn *conn_by_id(struct worker *w, const struct kso_sock *s)
+{
+	for (struct conn *c = w->conns; c; c = c->next) {
+		uint64_t cookie;
+		socklen_t len = sizeof(cookie);
+
+		/* a syscall per connection, for the rare events that name one */
+		if (c->state != CS_OPEN)
+			continue;
+		if (!getsockopt(c->fd, SOL_SOCKET, SO_COOKIE, &cookie, &len) && cookie == s->id)
+			return c;
+	}
+	return NULL;
+}
+
+static void on_key_limit(struct conn *c, const struct kso_event *ev)
+{
+	bool tx = ev->dir == KTLSO_DIR_TX;
+	uint64_t seq = tx ? ev->sock.tx_seq : ev->sock.rx_seq;
+
+	atomic_fetch_add(&d.st.key_limit_closed, 1);
+	free(c->reason_buf);
+	if (asprintf(&c->reason_buf,
+		     "key usage limit: %s at record %llu of %llu; %s", tx ? "TX" : "RX",
+		     (unsigned long long)seq, (unsigned long long)ev->sock.rec_limit,
+		     c->version == TLS_1_2_VERSION ? "TLS 1.2 cannot rekey" :
+		     d.caps.rekey ? "this kernel cannot rekey kTLS (TLS 1.3 rekey needs Linux 6.14 "
+				    "or later)" : "rekeying kTLS is not implemented yet") < 0)
+		c->reason_buf = NULL;
+	c->close_reason = c->reason_buf ? c->reason_buf : "key usage limit";
+	c->key_limit = true;
+	/* idle: close now; in a response: at the end of the record being sent */
+	if (!c->responding)
+		conn_close(c, c->close_reason);
+}
+
+static int on_event(const struct kso_event *ev, void *arg)
+{
+	struct worker *w = arg;
+	struct conn *c;
+
+	switch (ev->cmd) {
+	case KTLSO_CMD_POLICY_ADD:
+	case KTLSO_CMD_POLICY_DEL:
+		ctl_policy_event(&w->ctl, ev);
+		apply_policies(w);
+		break;
+	case KTLSO_CMD_EV_KEY_LIMIT:
+		c = conn_by_id(w, &ev->sock);
+		if (c && !c->key_limit)
+			on_key_limit(c, ev);
+		break;
+	case KTLSO_CMD_EV_OFFLOAD_REQUEST:
+		c = conn_by_id(w, &ev->sock);
+		if (!c)
+			break;
+		if (!c->tu) {
+			conn_register(c);	/* in kTLS already: the module says so */
+			break;
+		}
+		c->tu->offload_pending = true;
+		live_offload_try(c);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static void arm_events(struct worker *w)
+{
+	struct io_uring_sqe *sqe;
+
+	if (!w->ctl.ev || w->ctl.ev_armed)
+		return;
+	sqe = sqe_get(w);
+	io_uring_prep_poll_add(sqe, kso_nl_fd(w->ctl.ev), POLLIN);
+	io_uring_sqe_set_data64(sqe, ud(&w->ctl, OP_NLEV));
+	w->ctl.ev_armed = true;
+}
+
+static void on_events(struct worker *w, int res)
+{
+	int err;
+
+	if (res == -ECANCELED)
+		return;	/* the poll of a socket closed since (ctl_start) */
+	w->ctl.ev_armed = false;
+	if (!w->ctl.ev)
+		return;	/* closed while the poll was in flight */
+	if (res < 0 && res != -EINTR) {
+		log_msg("worker %d: ktlso events: poll: %s", w->id, strerror(-res));
+		return;
+	}
+	err = kso_nl_events_read(w->ctl.ev, on_event, w);
+	if (err == -ENOBUFS) {
+		log_msg("worker %d: ktlso events were lost (socket buffer full); policies "
+			"read again", w->id);
+		ctl_resync(&w->ctl);
+		apply_policies(w);
+	} else if (err && err != -EAGAIN) {
+		log_msg("worker %d: ktlso events: %s", w->id, kso_nl_strerror(err));
+	}
+	arm_events(w);
+}
+
+/* The module is (back) there: policies apply, live connections get registered. */
+static void ctl_start(struct worker *w)
+{
+	if (w->ctl.ev_armed) {
+		/* a poll on the events socket of a module that went away */
+		struct io_uring_sqe *sqe = sqe_get(w);
+
+		io_uring_prep_cancel64(sqe, ud(&w->ctl, OP_NLEV), 0);
+		io_uring_sqe_set_data64(sqe, 0);
+		w->ctl.ev_armed = false;
+	}
+	if (ctl_open(&w->ctl, w->id))
+		return;
+	w->ctl_up = true;
+	apply_policies(w);
+	arm_events(w);
+	for (struct conn *c = w->conns; c; c = c->next)
+		if (c->state == CS_OPEN)
+			conn_register(c);
+}
+
 static void tick(struct worker *w)
 {
 	uint64_t now = now_ms();
@@ -1256,6 +1628,12 @@ static void tick(struct worker *w)
 			io_uring_sqe_set_data64(sqe, 0);	/* its completion is ignored */
 		}
 	}
+	if (w->ctl_up && !w->ctl.req) {
+		w->ctl_up = false;
+		apply_policies(w);	/* the module went away: back to the configuration */
+	}
+	if (ctl_retry_due(&w->ctl, now) && !w->draining)
+		ctl_start(w);
 	if (w->accept_paused && !w->draining) {
 		w->accept_paused = false;
 		for (int i = 0; i < w->nls; i++)
@@ -1302,6 +1680,9 @@ static void dispatch(struct worker *w, struct io_uring_cqe *cqe)
 		return;
 	case OP_ACCEPT:
 		on_accept(w, p, cqe->res, cqe->flags);
+		return;
+	case OP_NLEV:
+		on_events(w, cqe->res);
 		return;
 	case OP_HS_POLL:
 		on_hs_poll(c, cqe->res);
@@ -1379,11 +1760,15 @@ int worker_run(int id, const int *listen_fds)
 	for (int i = 0; i < d.cfg.nlisteners; i++) {
 		int mode = d.cfg.listeners[i].offload;
 
+		socklen_t len = sizeof(w.ls[i].addr);
+
 		w.ls[i].fd = listen_fds[i];
-		w.ls[i].offload = mode < 0 ? d.cfg.offload : mode;
+		w.ls[i].cfg_offload = w.ls[i].offload = mode < 0 ? d.cfg.offload : mode;
+		getsockname(listen_fds[i], (struct sockaddr *)&w.ls[i].addr, &len);
 		arm_accept(&w, &w.ls[i]);
 	}
 	w.nls = d.cfg.nlisteners;
+	ctl_start(&w);
 	setup_rbufs(&w);
 	tick(&w);
 
@@ -1402,6 +1787,7 @@ int worker_run(int id, const int *listen_fds)
 		io_uring_cq_advance(&w.ring, n);
 	}
 	io_uring_queue_exit(&w.ring);
+	ctl_close(&w.ctl);
 	for (int i = 0; i < w.nls; i++)
 		close(w.ls[i].fd);
 	free(w.scratch);

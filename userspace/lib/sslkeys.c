@@ -140,29 +140,68 @@ out:
 	return err;
 }
 
-int kso_ssl_derive(SSL *ssl, enum kso_role role, uint64_t tx_seq, uint64_t rx_seq,
-		   struct kso_dir_keys *tx, struct kso_dir_keys *rx)
+/* The negotiated version (TLS1_x_VERSION of OpenSSL) and kTLS cipher, or -errno. */
+static int negotiated(SSL *ssl, int *ossl_version, enum kso_cipher *c)
 {
 	const SSL_CIPHER *sc = SSL_get_current_cipher(ssl);
 	uint16_t version;
-	enum kso_cipher c;
 
 	if (!SSL_is_init_finished(ssl) || !sc)
 		return -EINVAL;
-	if (kso_cipher_by_suite(SSL_CIPHER_get_protocol_id(sc), &version, &c))
+	if (kso_cipher_by_suite(SSL_CIPHER_get_protocol_id(sc), &version, c))
 		return -EOPNOTSUPP;
-	switch (SSL_version(ssl)) {
-	case TLS1_3_VERSION:
-		if (version != TLS_1_3_VERSION)
-			return -EOPNOTSUPP;
+	*ossl_version = SSL_version(ssl);
+	if ((*ossl_version == TLS1_3_VERSION && version == TLS_1_3_VERSION) ||
+	    (*ossl_version == TLS1_2_VERSION && version == TLS_1_2_VERSION))
+		return 0;
+	return -EOPNOTSUPP;
+}
+
+int kso_ssl_derive(SSL *ssl, enum kso_role role, uint64_t tx_seq, uint64_t rx_seq,
+		   struct kso_dir_keys *tx, struct kso_dir_keys *rx)
+{
+	enum kso_cipher c;
+	int v, err;
+
+	err = negotiated(ssl, &v, &c);
+	if (err)
+		return err;
+	if (v == TLS1_3_VERSION)
 		return derive13(ssl, c, role, tx_seq, rx_seq, tx, rx);
-	case TLS1_2_VERSION:
-		if (version != TLS_1_2_VERSION)
-			return -EOPNOTSUPP;
-		return derive12(ssl, c, role, tx_seq, rx_seq, tx, rx);
-	default:
-		return -EOPNOTSUPP;
+	return derive12(ssl, c, role, tx_seq, rx_seq, tx, rx);
+}
+
+int kso_ssl_derive_one(SSL *ssl, enum kso_role role, bool tx, uint64_t seq,
+		       struct kso_dir_keys *out)
+{
+	struct kso_dir_keys other;
+	struct captured *cap;
+	enum kso_cipher c;
+	int v, err;
+	bool ours;
+
+	err = negotiated(ssl, &v, &c);
+	if (err)
+		return err;
+	if (v == TLS1_2_VERSION) {
+		err = derive12(ssl, c, role, seq, seq, tx ? out : &other, tx ? &other : out);
+		kso_dir_keys_wipe(&other);
+		return err;
 	}
+	cap = ex_index >= 0 ? SSL_get_ex_data(ssl, ex_index) : NULL;
+	if (!cap)
+		return -ENOKEY;
+	/* our write secret is the server's when we are the server */
+	ours = tx == (role == KSO_SERVER);
+	if (ours ? !cap->server_len : !cap->client_len)
+		return -ENOKEY;
+	err = kso_tls13_derive(c, ours ? cap->server : cap->client,
+			       ours ? cap->server_len : cap->client_len, seq, out);
+	OPENSSL_cleanse(ours ? cap->server : cap->client, KSO_MAX_SECRET);
+	*(ours ? &cap->server_len : &cap->client_len) = 0;
+	if (!cap->server_len && !cap->client_len)
+		kso_ssl_forget(ssl);
+	return err;
 }
 
 void kso_ssl_forget(SSL *ssl)

@@ -9,6 +9,7 @@
 #ifndef KTLSO_SSLKEYS_H
 #define KTLSO_SSLKEYS_H
 
+#include <stdbool.h>
 #include <openssl/ssl.h>
 #include "keysched.h"
 
@@ -33,6 +34,15 @@ int kso_ssl_capture(SSL_CTX *ctx);
  */
 int kso_ssl_derive(SSL *ssl, enum kso_role role, uint64_t tx_seq, uint64_t rx_seq,
 		   struct kso_dir_keys *tx, struct kso_dir_keys *rx);
+
+/*
+ * One direction only (tx: our writes), wiping only that direction's captured secret, so
+ * that the other can be derived later (a connection whose RX stays in userspace TLS and
+ * moves into kTLS when an operator asks). Errors as kso_ssl_derive; -ENOKEY also when
+ * that direction was derived before.
+ */
+int kso_ssl_derive_one(SSL *ssl, enum kso_role role, bool tx, uint64_t seq,
+		       struct kso_dir_keys *out);
 
 /* Wipe whatever was captured for ssl (a connection that stays in userspace TLS). */
 void kso_ssl_forget(SSL *ssl);

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The scan: every scan_ms, per namespace with registered sockets, reap the
+ * sockets their process closed and compare the kTLS record sequence numbers
+ * of the others with their key-usage limit (RFC 8446 section 5.5, RFC 9147
+ * section 4.5.3).
+ */
+
+#include <linux/ktlso.h>
+#include <linux/math64.h>
+#include <linux/minmax.h>
+#include <linux/moduleparam.h>
+#include <linux/rtnetlink.h>
+#include <linux/sched.h>
+#include <net/net_namespace.h>
+
+#include "genl.h"
+#include "guard.h"
+#include "netns.h"
+#include "sock.h"
+
+#define KTLSO_SCAN_MS_MIN	10
+#define KTLSO_SCAN_MS_MAX	3600000
+
+static unsigned int scan_ms = 1000;
+
+static int ktlso_set_scan_ms(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, KTLSO_SCAN_MS_MIN,
+				     KTLSO_SCAN_MS_MAX);
+}
+
+static const struct kernel_param_ops ktlso_scan_ms_ops = {
+	.set	= ktlso_set_scan_ms,
+	.get	= param_get_uint,
+};
+
+module_param_cb(scan_ms, &ktlso_scan_ms_ops, &scan_ms, 0644);
+MODULE_PARM_DESC(scan_ms,
+		 "Milliseconds between scans for closed sockets and key usage (10..3600000, default 1000)");
+
+/*
+ * Arm the scan while sockets are registered. A new period applies from the
+ * next arming on.
+ */
+void ktlso_guard_kick(struct ktlso_net *kn)
+{
+	lockdep_assert_held(&kn->lock);
+
+	if (kn->nr_socks && !kn->scan_stopped)
+		queue_delayed_work(system_unbound_wq, &kn->scan_work,
+				   msecs_to_jiffies(READ_ONCE(scan_ms)));
+}
+
+/* Warn once per key generation and direction past warn_pct of the limit. */
+static void ktlso_guard_check(struct ktlso_net *kn, struct ktlso_sock *ks)
+{
+	u64 limit = ktlso_sock_rec_limit(ks);
+	u64 mark, seq;
+	int dir;
+
+	if (!limit)
+		return;
+
+	mark = max_t(u64, mul_u64_u32_div(limit, ks->warn_pct, 100), 1);
+	for (dir = KTLSO_DIR_TX; dir <= KTLSO_DIR_RX; dir++) {
+		if (!(ks->st.seq_valid & BIT(dir)) || ks->key_warned & BIT(dir))
+			continue;
+		/* the raw number: a TLS 1.2 key starts at 1, not 0 */
+		seq = dir == KTLSO_DIR_TX ? ks->st.tx_seq : ks->st.rx_seq;
+		if (seq < mark)
+			continue;
+		ks->key_warned |= BIT(dir);
+		kn->stats.key_limit_events++;
+		ktlso_genl_notify_sock(kn, KTLSO_CMD_EV_KEY_LIMIT, ks, NULL, dir);
+	}
+}
+
+void ktlso_guard_scan(struct work_struct *work)
+{
+	struct ktlso_net *kn = container_of(to_delayed_work(work),
+					    struct ktlso_net, scan_work);
+	struct ktlso_sock *ks;
+	unsigned long id;
+
+	mutex_lock(&kn->lock);
+	xa_for_each(&kn->socks, id, ks) {
+		ktlso_sock_read(kn, ks);
+		if (ks->closed) {
+			kn->stats.reaped++;
+			ktlso_sock_unregister(kn, ks, "closed");
+		} else {
+			ktlso_guard_check(kn, ks);
+		}
+		cond_resched();
+	}
+	ktlso_guard_kick(kn);
+	mutex_unlock(&kn->lock);
+}
+
+/*
+ * Module unload, before the family goes: no scan may run or be queued
+ * again, since a scan multicasts on the family's group. Requests still
+ * arriving see scan_stopped under kn->lock and leave the work alone.
+ */
+void ktlso_guard_stop_all(void)
+{
+	struct net *net;
+
+	down_read(&net_rwsem);
+	for_each_net(net) {
+		struct ktlso_net *kn = ktlso_net(net);
+
+		mutex_lock(&kn->lock);
+		kn->scan_stopped = true;
+		mutex_unlock(&kn->lock);
+		cancel_delayed_work_sync(&kn->scan_work);
+	}
+	up_read(&net_rwsem);
+}

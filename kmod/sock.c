@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The socket registry, and what the module reads from a registered socket:
+ * its addresses, owner, TCP byte counters and kTLS state.
+ *
+ * Reading the kTLS context (struct tls_context, icsk_ulp_data) safely:
+ * tls.ko changes it only under lock_sock() - installing the ULP and keys
+ * (setsockopt), advancing the record sequence numbers (sendmsg, recvmsg,
+ * the TX work) - and on close, tls_sk_proto_close() frees what it points to
+ * (6.1: the kmalloc'ed tx/rx.rec_seq; both kernels: the TLS_SW contexts) and
+ * clears icsk_ulp_data in one lock_sock() section, then frees the context
+ * itself with kfree_rcu() (6.1 and 6.12 alike). For TLS_HW the context is
+ * kept until the socket is destructed, which the reference held here
+ * prevents. So under lock_sock(), a non-NULL icsk_ulp_data of the "tls" ULP
+ * is a live context and the rec_seq of a direction whose conf is TLS_SW or
+ * TLS_HW is allocated. A socket the process closed (SOCK_DEAD) is not read
+ * at all: its last state is its final one.
+ */
+
+#include <linux/ktlso.h>
+#include <linux/slab.h>
+#include <linux/sock_diag.h>
+#include <linux/string.h>
+#include <linux/timekeeping.h>
+#include <net/inet_connection_sock.h>
+#include <net/ipv6.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+#include <net/tls.h>
+
+#include "genl.h"
+#include "guard.h"
+#include "netns.h"
+#include "policy.h"
+#include "sock.h"
+
+/* Socket cookies are u64 and index an xarray. */
+static_assert(sizeof(unsigned long) >= sizeof(u64));
+
+/*
+ * The socket cookie, as SO_COOKIE reports it. __sock_gen_cookie() is not
+ * exported to modules; sock_diag_save_cookie() is, and gives the same.
+ */
+u64 ktlso_sock_cookie(struct sock *sk)
+{
+	u32 cookie[2];
+
+	sock_diag_save_cookie(sk, cookie);
+	return (u64)cookie[1] << 32 | cookie[0];
+}
+
+static void ktlso_read_addrs(struct sock *sk, struct ktlso_sock_state *st)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+
+	if (sk->sk_family == AF_INET) {
+		st->local.sin.sin_family = AF_INET;
+		st->local.sin.sin_port = inet->inet_sport;
+		st->local.sin.sin_addr.s_addr = inet->inet_rcv_saddr ?:
+						inet->inet_saddr;
+		st->peer.sin.sin_family = AF_INET;
+		st->peer.sin.sin_port = inet->inet_dport;
+		st->peer.sin.sin_addr.s_addr = inet->inet_daddr;
+		return;
+	}
+#if IS_ENABLED(CONFIG_IPV6)
+	st->local.sin6.sin6_family = AF_INET6;
+	st->local.sin6.sin6_port = inet->inet_sport;
+	st->local.sin6.sin6_addr = sk->sk_v6_rcv_saddr;
+	st->local.sin6.sin6_scope_id =
+		ipv6_iface_scope_id(&sk->sk_v6_rcv_saddr, sk->sk_bound_dev_if);
+	st->peer.sin6.sin6_family = AF_INET6;
+	st->peer.sin6.sin6_port = inet->inet_dport;
+	st->peer.sin6.sin6_addr = sk->sk_v6_daddr;
+	st->peer.sin6.sin6_scope_id =
+		ipv6_iface_scope_id(&sk->sk_v6_daddr, sk->sk_bound_dev_if);
+#endif
+}
+
+static u8 ktlso_conf(u8 tls_conf)
+{
+	switch (tls_conf) {
+	case TLS_SW:
+		return KTLSO_CONF_SW;
+	case TLS_HW:
+	case TLS_HW_RECORD:
+		return KTLSO_CONF_HW;
+	}
+	return KTLSO_CONF_NONE;
+}
+
+/*
+ * The next record's sequence number, 8 bytes big-endian for every cipher.
+ * Only TLS_SW and TLS_HW keep it in the context (TLS_HW_RECORD, the TOE
+ * mode, leaves it to the device).
+ */
+static bool ktlso_rec_seq(const struct tls_context *ctx,
+			  const struct cipher_context *cctx, u8 tls_conf,
+			  u64 *seq)
+{
+	__be64 be;
+
+	if ((tls_conf != TLS_SW && tls_conf != TLS_HW) ||
+	    ctx->prot_info.rec_seq_size != sizeof(be))
+		return false;
+	memcpy(&be, cctx->rec_seq, sizeof(be));
+	*seq = be64_to_cpu(be);
+	return true;
+}
+
+/* Called under lock_sock(); see the top of this file. */
+static void ktlso_read_tls(struct sock *sk, const struct ktlso_sock_state *old,
+			   struct ktlso_sock_state *st)
+{
+	const struct inet_connection_sock *icsk = inet_csk(sk);
+	const struct tls_context *ctx;
+
+	if (!icsk->icsk_ulp_ops || strcmp(icsk->icsk_ulp_ops->name, "tls"))
+		return;
+	ctx = rcu_dereference_protected(icsk->icsk_ulp_data,
+					lockdep_sock_is_held(sk));
+	if (!ctx) {
+		/*
+		 * tls_sk_proto_close() has run and tcp_close() has not marked
+		 * the socket dead yet: the last kTLS state is the final one.
+		 */
+		st->version = old->version;
+		st->cipher = old->cipher;
+		st->tx_conf = old->tx_conf;
+		st->rx_conf = old->rx_conf;
+		st->seq_valid = old->seq_valid;
+		st->tx_seq = old->tx_seq;
+		st->rx_seq = old->rx_seq;
+		return;
+	}
+
+	st->tx_conf = ktlso_conf(ctx->tx_conf);
+	st->rx_conf = ktlso_conf(ctx->rx_conf);
+	if (st->tx_conf == KTLSO_CONF_NONE && st->rx_conf == KTLSO_CONF_NONE)
+		return;
+	st->version = ctx->prot_info.version;
+	st->cipher = ctx->prot_info.cipher_type;
+	if (ktlso_rec_seq(ctx, &ctx->tx, ctx->tx_conf, &st->tx_seq))
+		st->seq_valid |= BIT(KTLSO_DIR_TX);
+	if (ktlso_rec_seq(ctx, &ctx->rx, ctx->rx_conf, &st->rx_seq))
+		st->seq_valid |= BIT(KTLSO_DIR_RX);
+}
+
+/*
+ * Refresh ks->st from the socket, or mark it closed, and re-match its
+ * policy if the policies changed since.
+ */
+void ktlso_sock_read(struct ktlso_net *kn, struct ktlso_sock *ks)
+{
+	struct ktlso_sock_state st = {};
+	struct sock *sk = ks->sk;
+
+	lockdep_assert_held(&kn->lock);
+
+	if (!ks->closed) {
+		lock_sock(sk);
+		if (sock_flag(sk, SOCK_DEAD)) {
+			ks->closed = true;
+		} else {
+			ktlso_read_addrs(sk, &st);
+			st.uid = sock_i_uid(sk);
+			st.bytes_sent = tcp_sk(sk)->bytes_sent;
+			st.bytes_received = tcp_sk(sk)->bytes_received;
+			ktlso_read_tls(sk, &ks->st, &st);
+		}
+		release_sock(sk);
+		if (!ks->closed)
+			ks->st = st;
+	}
+
+	if (ks->policy_gen != kn->policy_gen) {
+		ktlso_policy_guard(kn, &ks->st.local, &ks->policy_rec_limit,
+				   &ks->warn_pct);
+		ks->policy_gen = kn->policy_gen;
+	}
+}
+
+static bool ktlso_sock_in_ktls(const struct ktlso_sock *ks)
+{
+	return ks->st.tx_conf != KTLSO_CONF_NONE ||
+	       ks->st.rx_conf != KTLSO_CONF_NONE;
+}
+
+/* kTLS's version and cipher win over what the server reported. */
+u16 ktlso_sock_version(const struct ktlso_sock *ks)
+{
+	return ktlso_sock_in_ktls(ks) ? ks->st.version : ks->version;
+}
+
+u16 ktlso_sock_cipher(const struct ktlso_sock *ks)
+{
+	return ktlso_sock_in_ktls(ks) ? ks->st.cipher : ks->cipher;
+}
+
+/* The key-usage limit in records: the policy's, else the cipher's own. */
+u64 ktlso_sock_rec_limit(const struct ktlso_sock *ks)
+{
+	if (ks->policy_rec_limit)
+		return ks->policy_rec_limit;
+
+	switch (ktlso_sock_cipher(ks)) {
+	case TLS_CIPHER_AES_GCM_128:
+	case TLS_CIPHER_AES_GCM_256:
+		return KTLSO_REC_LIMIT_AES_GCM;
+	case TLS_CIPHER_AES_CCM_128:
+		return KTLSO_REC_LIMIT_AES_CCM;
+	}
+	return KTLSO_REC_LIMIT_NONE;
+}
+
+unsigned int ktlso_sock_ktls_dirs(const struct ktlso_sock *ks)
+{
+	return (ks->st.tx_conf != KTLSO_CONF_NONE) +
+	       (ks->st.rx_conf != KTLSO_CONF_NONE);
+}
+
+struct ktlso_sock *ktlso_sock_find(struct ktlso_net *kn, u64 id)
+{
+	lockdep_assert_held(&kn->lock);
+	return xa_load(&kn->socks, id);
+}
+
+static void ktlso_sock_free(struct ktlso_sock *ks)
+{
+	sock_put(ks->sk);
+	put_pid(ks->pid);
+	kfree(ks->fallback);
+	kfree(ks);
+}
+
+static struct ktlso_sock *ktlso_sock_new(struct ktlso_net *kn,
+					 struct sock *sk, u64 id)
+{
+	struct ktlso_sock *ks;
+	int err;
+
+	err = -ENOSPC;
+	if (kn->nr_socks >= KTLSO_MAX_SOCKS)
+		goto out;
+
+	err = -ENOMEM;
+	ks = kzalloc(sizeof(*ks), GFP_KERNEL);
+	if (!ks)
+		goto out;
+
+	ks->id = id;
+	ks->sk = sk;
+	/* so that the first read matches the policies */
+	ks->policy_gen = kn->policy_gen - 1;
+	ks->registered_ns = ktime_get_boottime_ns();
+	err = xa_insert(&kn->socks, id, ks, GFP_KERNEL);
+	if (err)
+		goto out_free;
+
+	sock_hold(sk);
+	ks->pid = get_pid(task_tgid(current));
+	kn->nr_socks++;
+	return ks;
+
+out_free:
+	kfree(ks);
+out:
+	return ERR_PTR(err);
+}
+
+int ktlso_sock_register(struct ktlso_net *kn, struct sock *sk,
+			const struct ktlso_sock_params *params)
+{
+	unsigned int old_dirs = 0;
+	char *fallback = NULL;
+	struct ktlso_sock *ks;
+	bool fell_back;
+	u64 id;
+
+	if (params->fallback) {
+		fallback = kstrdup(params->fallback, GFP_KERNEL);
+		if (!fallback)
+			return -ENOMEM;
+	}
+
+	id = ktlso_sock_cookie(sk);
+	mutex_lock(&kn->lock);
+	ks = ktlso_sock_find(kn, id);
+	if (ks) {
+		old_dirs = ktlso_sock_ktls_dirs(ks);
+	} else {
+		ks = ktlso_sock_new(kn, sk, id);
+		if (IS_ERR(ks)) {
+			mutex_unlock(&kn->lock);
+			kfree(fallback);
+			return PTR_ERR(ks);
+		}
+		kn->stats.registered++;
+	}
+
+	ks->version = params->version;
+	ks->cipher = params->cipher;
+	/* a new key: the guard warns again for it */
+	if (params->key_gen > ks->key_gen)
+		ks->key_warned = 0;
+	ks->key_gen = params->key_gen;
+	kfree(ks->fallback);
+	ks->fallback = fallback;
+	ktlso_sock_read(kn, ks);
+
+	/* either answer to a SOCK_OFFLOAD request ends it */
+	fell_back = ks->offload_pending && ks->fallback;
+	if (ktlso_sock_ktls_dirs(ks) > old_dirs) {
+		kn->stats.offloaded++;
+		ks->offload_pending = false;
+		ktlso_genl_notify_sock(kn, KTLSO_CMD_EV_OFFLOADED, ks, NULL, -1);
+	}
+	if (fell_back) {
+		ks->offload_pending = false;
+		ktlso_genl_notify_sock(kn, KTLSO_CMD_EV_FALLBACK, ks, NULL, -1);
+	}
+
+	ktlso_guard_kick(kn);
+	mutex_unlock(&kn->lock);
+	return 0;
+}
+
+/* Forget ks; the last read state goes out in KTLSO_CMD_EV_CLOSED. */
+void ktlso_sock_unregister(struct ktlso_net *kn, struct ktlso_sock *ks,
+			   const char *reason)
+{
+	lockdep_assert_held(&kn->lock);
+
+	xa_erase(&kn->socks, ks->id);
+	kn->nr_socks--;
+	ktlso_genl_notify_sock(kn, KTLSO_CMD_EV_CLOSED, ks, reason, -1);
+	ktlso_sock_free(ks);
+}
+
+int ktlso_sock_offload(struct ktlso_net *kn, u64 id)
+{
+	struct ktlso_sock *ks;
+	int err;
+
+	mutex_lock(&kn->lock);
+	err = -ENOENT;
+	ks = ktlso_sock_find(kn, id);
+	if (!ks)
+		goto out;
+
+	ktlso_sock_read(kn, ks);
+	err = -EALREADY;
+	if (ktlso_sock_ktls_dirs(ks) == 2)
+		goto out;
+
+	ks->offload_pending = true;
+	kn->stats.offload_requests++;
+	ktlso_genl_notify_id(kn, KTLSO_CMD_EV_OFFLOAD_REQUEST, id);
+	err = 0;
+out:
+	mutex_unlock(&kn->lock);
+	return err;
+}
+
+/* Module unload or namespace exit: drop the references, nothing else. */
+void ktlso_sock_release_all(struct ktlso_net *kn)
+{
+	struct ktlso_sock *ks;
+	unsigned long id;
+
+	mutex_lock(&kn->lock);
+	xa_for_each(&kn->socks, id, ks) {
+		xa_erase(&kn->socks, id);
+		ktlso_sock_free(ks);
+	}
+	kn->nr_socks = 0;
+	mutex_unlock(&kn->lock);
+}

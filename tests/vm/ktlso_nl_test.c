@@ -1,0 +1,2053 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * ktlso.ko over its generic netlink family, spoken raw (AF_NETLINK, NETLINK_GENERIC, no
+ * libnl) so that the kernel side is tested on its own: every command against real loopback
+ * TCP pairs with kTLS installed, errors, permissions, events, the reaper and key-usage guard,
+ * a seeded generator of malformed messages, and unloading with live registered sockets.
+ * Needs the VM (tests/vm/run) or a kTLS host with the module loaded, as root.
+ *
+ *	ktlso_nl_test [--fuzz N] [--seed S] [CASE-FILTER...]
+ *
+ * --fuzz N sets how many random messages the fuzz case sends (default 20000), --seed S its
+ * seed (default: from the clock, printed so that a failure can be replayed).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <grp.h>
+#include <sys/fsuid.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <linux/genetlink.h>
+#include <linux/ktlso.h>
+#include <linux/netlink.h>
+#include <linux/tls.h>
+
+#include "keysched.h"
+#include "ktls.h"
+#include "t.h"
+
+#ifndef SOL_TLS
+#define SOL_TLS 282
+#endif
+#ifndef SO_COOKIE
+#define SO_COOKIE 57
+#endif
+
+#define NOBODY 65534
+#define SCAN_MS_PATH "/sys/module/ktlso/parameters/scan_ms"
+#define KO_PATH "/ktlso/ktlso.ko"
+#define RX_BUF (64 * 1024)
+/* enum nlmsgerr_attrs' NLMSGERR_ATTR_MISS_TYPE (Linux 6.0), whatever the libc headers say */
+#define NLMSGERR_MISS_TYPE 5
+#define NL_TIMEOUT_S 10
+
+static unsigned long fuzz_count = 20000;
+static unsigned long long fuzz_seed;
+
+/* ------------------------------------------------------------------ raw netlink */
+
+struct nl {
+	int fd;
+	uint32_t seq;
+	uint16_t fam;	/* the ktlso family id */
+	uint32_t grp;	/* the "events" group id */
+};
+
+struct msg {
+	union {
+		struct nlmsghdr nh;
+		uint8_t buf[8192];
+	};
+};
+
+/* What the kernel answered: the error of NLMSG_ERROR / NLMSG_DONE and its extended ack. */
+struct result {
+	int err;
+	char ext_msg[256];
+	int bad_off;		/* NLMSGERR_ATTR_OFFS, or -1 */
+	int miss_type;		/* NLMSGERR_ATTR_MISS_TYPE, or -1 */
+	int replies;		/* messages before the end */
+	int datagrams;		/* that carried them */
+	bool multi;		/* NLM_F_MULTI seen */
+	bool dump_intr;
+};
+
+/* A message's attributes, pointing into a private copy. */
+struct attrs {
+	uint8_t cmd;
+	uint8_t buf[4096];
+	const struct nlattr *tb[KTLSO_A_MAX + 1];
+};
+
+typedef void (*reply_fn)(const struct attrs *a, void *arg);
+
+static void nl_close(struct nl *nl)
+{
+	if (nl->fd >= 0)
+		close(nl->fd);
+	nl->fd = -1;
+}
+
+static int nl_socket(struct nl *nl)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct timeval tv = { .tv_sec = NL_TIMEOUT_S };
+	int one = 1;
+
+	memset(nl, 0, sizeof(*nl));
+	nl->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	if (nl->fd < 0)
+		return -errno;
+	if (bind(nl->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    setsockopt(nl->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    setsockopt(nl->fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one)) < 0 ||
+	    setsockopt(nl->fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one)) < 0) {
+		int err = -errno;
+
+		nl_close(nl);
+		return err;
+	}
+	nl->seq = (uint32_t)time(NULL);
+	return 0;
+}
+
+static struct nlmsghdr *msg_start(struct msg *m, uint16_t type, uint16_t flags, uint8_t cmd)
+{
+	struct genlmsghdr *g;
+
+	memset(m->buf, 0, NLMSG_HDRLEN + GENL_HDRLEN + 64);
+	m->nh.nlmsg_len = NLMSG_HDRLEN + GENL_HDRLEN;
+	m->nh.nlmsg_type = type;
+	m->nh.nlmsg_flags = flags | NLM_F_REQUEST | NLM_F_ACK;
+	g = (struct genlmsghdr *)(m->buf + NLMSG_HDRLEN);
+	g->cmd = cmd;
+	g->version = 1;
+	return &m->nh;
+}
+
+static struct nlattr *msg_put(struct msg *m, uint16_t type, const void *data, size_t len)
+{
+	size_t off = NLMSG_ALIGN(m->nh.nlmsg_len);
+	struct nlattr *a = (struct nlattr *)(m->buf + off);
+
+	if (off + NLA_HDRLEN + NLA_ALIGN(len) > sizeof(m->buf))
+		abort();
+	a->nla_type = type;
+	a->nla_len = (uint16_t)(NLA_HDRLEN + len);
+	memcpy((uint8_t *)a + NLA_HDRLEN, data, len);
+	memset((uint8_t *)a + NLA_HDRLEN + len, 0, NLA_ALIGN(len) - len);
+	m->nh.nlmsg_len = (uint32_t)(off + NLA_HDRLEN + NLA_ALIGN(len));
+	return a;
+}
+
+static void put_u8(struct msg *m, uint16_t t, uint8_t v) { msg_put(m, t, &v, 1); }
+static void put_u16(struct msg *m, uint16_t t, uint16_t v) { msg_put(m, t, &v, 2); }
+static void put_u32(struct msg *m, uint16_t t, uint32_t v) { msg_put(m, t, &v, 4); }
+static void put_u64(struct msg *m, uint16_t t, uint64_t v) { msg_put(m, t, &v, 8); }
+static void put_str(struct msg *m, uint16_t t, const char *s) { msg_put(m, t, s, strlen(s) + 1); }
+
+static void parse_attrs(const struct nlmsghdr *nh, struct attrs *a, int max,
+			const struct nlattr **tb)
+{
+	size_t len = nh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
+	const struct nlattr *at;
+
+	if (len > sizeof(a->buf))
+		len = sizeof(a->buf);
+	memcpy(a->buf, (const uint8_t *)nh + NLMSG_HDRLEN + GENL_HDRLEN, len);
+	a->cmd = ((const struct genlmsghdr *)NLMSG_DATA(nh))->cmd;
+	for (int i = 0; i <= max; i++)
+		tb[i] = NULL;
+	at = (const struct nlattr *)a->buf;
+	while (len >= NLA_HDRLEN && at->nla_len >= NLA_HDRLEN && at->nla_len <= len) {
+		int type = at->nla_type & NLA_TYPE_MASK;
+
+		if (type <= max)
+			tb[type] = at;
+		len -= (size_t)NLA_ALIGN(at->nla_len) < len ? (size_t)NLA_ALIGN(at->nla_len) : len;
+		at = (const struct nlattr *)((const uint8_t *)at + NLA_ALIGN(at->nla_len));
+	}
+}
+
+static void parse_err(const struct nlmsghdr *nh, struct result *r)
+{
+	const struct nlmsgerr *e = NLMSG_DATA(nh);
+	size_t off = NLMSG_HDRLEN + sizeof(*e);
+	const struct nlattr *at;
+
+	r->err = e->error;
+	if (!(nh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	while (off + NLA_HDRLEN <= nh->nlmsg_len) {
+		at = (const struct nlattr *)((const uint8_t *)nh + off);
+		if (at->nla_len < NLA_HDRLEN || off + at->nla_len > nh->nlmsg_len)
+			break;
+		if (at->nla_type == NLMSGERR_ATTR_MSG)
+			snprintf(r->ext_msg, sizeof(r->ext_msg), "%.*s",
+				 (int)(at->nla_len - NLA_HDRLEN), (const char *)(at + 1));
+		else if (at->nla_type == NLMSGERR_ATTR_OFFS)
+			r->bad_off = (int)*(const uint32_t *)(at + 1);
+		else if (at->nla_type == NLMSGERR_MISS_TYPE)
+			r->miss_type = (int)*(const uint32_t *)(at + 1);
+		off += NLA_ALIGN(at->nla_len);
+	}
+}
+
+/*
+ * Send m, then read until the NLMSG_ERROR (ack or error) or NLMSG_DONE of its sequence
+ * number; messages before it go to fn. Returns the kernel's 0/-errno, or -ETIMEDOUT when
+ * nothing ends the exchange within NL_TIMEOUT_S.
+ */
+static int nl_xfer(struct nl *nl, struct msg *m, reply_fn fn, void *arg, struct result *r)
+{
+	static uint8_t buf[RX_BUF] __attribute__((aligned(4)));
+	struct result local;
+	struct attrs *a = malloc(sizeof(*a));
+
+	if (!r)
+		r = &local;
+	memset(r, 0, sizeof(*r));
+	r->bad_off = r->miss_type = -1;
+	m->nh.nlmsg_seq = ++nl->seq;
+	if (send(nl->fd, m->buf, m->nh.nlmsg_len, 0) < 0) {
+		free(a);
+		return r->err = -errno;
+	}
+	for (;;) {
+		ssize_t n = recv(nl->fd, buf, sizeof(buf), 0);
+		bool counted = false;
+
+		if (n < 0) {
+			free(a);
+			return r->err = (errno == EAGAIN ? -ETIMEDOUT : -errno);
+		}
+		for (struct nlmsghdr *nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)n);
+		     nh = NLMSG_NEXT(nh, n)) {
+			if (nh->nlmsg_seq != m->nh.nlmsg_seq)
+				continue;
+			if (nh->nlmsg_type == NLMSG_ERROR) {
+				parse_err(nh, r);
+				free(a);
+				return r->err;
+			}
+			if (nh->nlmsg_type == NLMSG_DONE) {
+				r->err = nh->nlmsg_len >= NLMSG_HDRLEN + sizeof(int) ?
+						 *(int *)NLMSG_DATA(nh) : 0;
+				if (nh->nlmsg_flags & NLM_F_DUMP_INTR)
+					r->dump_intr = true;
+				free(a);
+				return r->err;
+			}
+			if (!counted)
+				r->datagrams++;
+			counted = true;
+			r->replies++;
+			if (nh->nlmsg_flags & NLM_F_MULTI)
+				r->multi = true;
+			if (nh->nlmsg_flags & NLM_F_DUMP_INTR)
+				r->dump_intr = true;
+			if (fn && nh->nlmsg_len >= NLMSG_HDRLEN + GENL_HDRLEN) {
+				parse_attrs(nh, a, KTLSO_A_MAX, a->tb);
+				fn(a, arg);
+			}
+		}
+	}
+}
+
+static uint16_t a_u16(const struct attrs *a, int t);
+
+struct family_info {
+	uint16_t id;
+	uint32_t grp;
+};
+
+/* CTRL_ATTR_* numbers are below KTLSO_A_MAX: the same table holds them. */
+static void family_reply(const struct attrs *a, void *arg)
+{
+	const struct nlattr *grps = a->tb[CTRL_ATTR_MCAST_GROUPS], *g;
+	struct family_info *fi = arg;
+	size_t left;
+
+	if (a->tb[CTRL_ATTR_FAMILY_ID])
+		fi->id = a_u16(a, CTRL_ATTR_FAMILY_ID);
+	if (!grps)
+		return;
+	left = grps->nla_len - NLA_HDRLEN;
+	for (g = grps + 1; left >= NLA_HDRLEN && g->nla_len >= NLA_HDRLEN && g->nla_len <= left;
+	     left -= (size_t)NLA_ALIGN(g->nla_len) < left ? (size_t)NLA_ALIGN(g->nla_len) : left,
+	     g = (const struct nlattr *)((const uint8_t *)g + NLA_ALIGN(g->nla_len))) {
+		const struct nlattr *f = g + 1;
+		size_t fl = g->nla_len - NLA_HDRLEN;
+		const char *name = NULL;
+		uint32_t id = 0;
+
+		while (fl >= NLA_HDRLEN && f->nla_len >= NLA_HDRLEN && f->nla_len <= fl) {
+			if (f->nla_type == CTRL_ATTR_MCAST_GRP_NAME)
+				name = (const char *)(f + 1);
+			else if (f->nla_type == CTRL_ATTR_MCAST_GRP_ID)
+				id = *(const uint32_t *)(f + 1);
+			fl -= (size_t)NLA_ALIGN(f->nla_len) < fl ? (size_t)NLA_ALIGN(f->nla_len) : fl;
+			f = (const struct nlattr *)((const uint8_t *)f + NLA_ALIGN(f->nla_len));
+		}
+		if (name && !strcmp(name, KTLSO_MCGRP_EVENTS))
+			fi->grp = id;
+	}
+}
+
+/* The family's id and events group, from the controller; -ENOENT without the module. */
+static int resolve_family(struct nl *nl)
+{
+	struct family_info fi = { 0 };
+	struct msg m;
+	int err;
+
+	msg_start(&m, GENL_ID_CTRL, 0, CTRL_CMD_GETFAMILY);
+	((struct genlmsghdr *)NLMSG_DATA(&m.nh))->version = 2;
+	put_str(&m, CTRL_ATTR_FAMILY_NAME, KTLSO_GENL_NAME);
+	err = nl_xfer(nl, &m, family_reply, &fi, NULL);
+	if (err)
+		return err;
+	if (!fi.id || !fi.grp)
+		return -ENOENT;
+	nl->fam = fi.id;
+	nl->grp = fi.grp;
+	return 0;
+}
+
+static int nl_open(struct nl *nl)
+{
+	int err = nl_socket(nl);
+
+	if (!err)
+		err = resolve_family(nl);
+	if (err)
+		nl_close(nl);
+	return err;
+}
+
+/* A socket subscribed to the events group: -EPERM without CAP_NET_ADMIN. */
+static int ev_open(struct nl *ev)
+{
+	int err = nl_open(ev);
+
+	if (err)
+		return err;
+	if (setsockopt(ev->fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &ev->grp,
+		       sizeof(ev->grp)) < 0) {
+		err = -errno;
+		nl_close(ev);
+	}
+	return err;
+}
+
+static uint64_t a_u64(const struct attrs *a, int t)
+{
+	uint64_t v = 0;
+
+	if (a->tb[t])
+		memcpy(&v, a->tb[t] + 1, a->tb[t]->nla_len - NLA_HDRLEN >= 8 ? 8 : 0);
+	return v;
+}
+
+static uint32_t a_u32(const struct attrs *a, int t)
+{
+	return a->tb[t] ? *(const uint32_t *)(a->tb[t] + 1) : 0;
+}
+
+static uint16_t a_u16(const struct attrs *a, int t)
+{
+	return a->tb[t] ? *(const uint16_t *)(a->tb[t] + 1) : 0;
+}
+
+static uint8_t a_u8(const struct attrs *a, int t)
+{
+	return a->tb[t] ? *(const uint8_t *)(a->tb[t] + 1) : 0;
+}
+
+static const char *a_str(const struct attrs *a, int t)
+{
+	return a->tb[t] ? (const char *)(a->tb[t] + 1) : NULL;
+}
+
+static int a_len(const struct attrs *a, int t)
+{
+	return a->tb[t] ? a->tb[t]->nla_len - NLA_HDRLEN : -1;
+}
+
+/*
+ * Wait for an event of cmd (about socket id, when id is not 0). Other events are skipped.
+ * Returns 0 with the event in *out, or -ETIMEDOUT.
+ */
+static int ev_wait(struct nl *ev, uint8_t cmd, uint64_t id, int timeout_ms, struct attrs *out)
+{
+	static uint8_t buf[RX_BUF] __attribute__((aligned(4)));
+	struct timespec start, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		struct pollfd p = { .fd = ev->fd, .events = POLLIN };
+		long left;
+		ssize_t n;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = timeout_ms - ((now.tv_sec - start.tv_sec) * 1000 +
+				     (now.tv_nsec - start.tv_nsec) / 1000000);
+		if (left <= 0 || poll(&p, 1, (int)left) != 1)
+			return -ETIMEDOUT;
+		n = recv(ev->fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			return -errno;
+		}
+		for (struct nlmsghdr *nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)n);
+		     nh = NLMSG_NEXT(nh, n)) {
+			if (nh->nlmsg_type != ev->fam ||
+			    nh->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN)
+				continue;
+			parse_attrs(nh, out, KTLSO_A_MAX, out->tb);
+			if (out->cmd == cmd && (!id || a_u64(out, KTLSO_A_SOCK_ID) == id))
+				return 0;
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ ktlso commands */
+
+static void ktlso_start(struct nl *nl, struct msg *m, uint8_t cmd, uint16_t flags)
+{
+	msg_start(m, nl->fam, flags, cmd);
+}
+
+struct reg {
+	uint16_t version;
+	uint16_t cipher;
+	uint32_t key_gen;
+	const char *fallback;
+};
+
+static int sock_register(struct nl *nl, int fd, const struct reg *r)
+{
+	struct msg m;
+
+	ktlso_start(nl, &m, KTLSO_CMD_SOCK_REGISTER, 0);
+	put_u32(&m, KTLSO_A_SOCK_FD, (uint32_t)fd);
+	if (r && r->version)
+		put_u16(&m, KTLSO_A_SOCK_VERSION, r->version);
+	if (r && r->cipher)
+		put_u16(&m, KTLSO_A_SOCK_CIPHER, r->cipher);
+	if (r && r->key_gen)
+		put_u32(&m, KTLSO_A_SOCK_KEY_GEN, r->key_gen);
+	if (r && r->fallback)
+		put_str(&m, KTLSO_A_SOCK_FALLBACK, r->fallback);
+	return nl_xfer(nl, &m, NULL, NULL, NULL);
+}
+
+static int sock_unregister(struct nl *nl, uint64_t id, int fd, const char *reason)
+{
+	struct msg m;
+
+	ktlso_start(nl, &m, KTLSO_CMD_SOCK_UNREGISTER, 0);
+	if (id)
+		put_u64(&m, KTLSO_A_SOCK_ID, id);
+	if (fd >= 0)
+		put_u32(&m, KTLSO_A_SOCK_FD, (uint32_t)fd);
+	if (reason)
+		put_str(&m, KTLSO_A_SOCK_CLOSE_REASON, reason);
+	return nl_xfer(nl, &m, NULL, NULL, NULL);
+}
+
+static void copy_reply(const struct attrs *a, void *arg)
+{
+	struct attrs *out = arg;
+
+	memcpy(out->buf, a->buf, sizeof(a->buf));
+	out->cmd = a->cmd;
+	for (int i = 0; i <= KTLSO_A_MAX; i++)
+		out->tb[i] = a->tb[i] ? (const struct nlattr *)(out->buf + ((const uint8_t *)a->tb[i] -
+									    a->buf)) : NULL;
+}
+
+static int sock_get(struct nl *nl, uint64_t id, struct attrs *out)
+{
+	struct msg m;
+
+	memset(out->tb, 0, sizeof(out->tb));
+	ktlso_start(nl, &m, KTLSO_CMD_SOCK_GET, 0);
+	put_u64(&m, KTLSO_A_SOCK_ID, id);
+	return nl_xfer(nl, &m, copy_reply, out, NULL);
+}
+
+static int sock_offload(struct nl *nl, uint64_t id)
+{
+	struct msg m;
+
+	ktlso_start(nl, &m, KTLSO_CMD_SOCK_OFFLOAD, 0);
+	put_u64(&m, KTLSO_A_SOCK_ID, id);
+	return nl_xfer(nl, &m, NULL, NULL, NULL);
+}
+
+struct ids {
+	uint64_t *id;
+	uint32_t *uid;
+	size_t n, cap;
+};
+
+static void collect_id(const struct attrs *a, void *arg)
+{
+	struct ids *ids = arg;
+
+	if (ids->n == ids->cap) {
+		ids->cap = ids->cap ? ids->cap * 2 : 64;
+		ids->id = realloc(ids->id, ids->cap * sizeof(*ids->id));
+		ids->uid = realloc(ids->uid, ids->cap * sizeof(*ids->uid));
+	}
+	ids->uid[ids->n] = a_u32(a, KTLSO_A_SOCK_UID);
+	ids->id[ids->n++] = a_u64(a, KTLSO_A_SOCK_ID);
+}
+
+static int sock_dump(struct nl *nl, struct ids *ids, struct result *r)
+{
+	struct msg m;
+
+	memset(ids, 0, sizeof(*ids));
+	ktlso_start(nl, &m, KTLSO_CMD_SOCK_GET, NLM_F_DUMP);
+	return nl_xfer(nl, &m, collect_id, ids, r);
+}
+
+static size_t ids_count(const struct ids *ids, uint64_t id)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ids->n; i++)
+		n += ids->id[i] == id;
+	return n;
+}
+
+struct pol {
+	const void *addr;
+	size_t addrlen;
+	int mode;		/* -1: absent */
+	uint32_t ciphers;
+	uint64_t rec_limit;
+	int warn_pct;		/* -1: absent */
+};
+
+static int policy_add(struct nl *nl, const struct pol *p, struct result *r)
+{
+	struct msg m;
+
+	ktlso_start(nl, &m, KTLSO_CMD_POLICY_ADD, 0);
+	msg_put(&m, KTLSO_A_POLICY_ADDR, p->addr, p->addrlen);
+	if (p->mode >= 0)
+		put_u8(&m, KTLSO_A_POLICY_MODE, (uint8_t)p->mode);
+	if (p->ciphers)
+		put_u32(&m, KTLSO_A_POLICY_CIPHERS, p->ciphers);
+	if (p->rec_limit)
+		put_u64(&m, KTLSO_A_POLICY_REC_LIMIT, p->rec_limit);
+	if (p->warn_pct >= 0)
+		put_u8(&m, KTLSO_A_POLICY_WARN_PCT, (uint8_t)p->warn_pct);
+	return nl_xfer(nl, &m, NULL, NULL, r);
+}
+
+static int policy_addr_cmd(struct nl *nl, uint8_t cmd, const void *addr, size_t len,
+			   struct attrs *out)
+{
+	struct msg m;
+
+	if (out)
+		memset(out->tb, 0, sizeof(out->tb));
+	ktlso_start(nl, &m, cmd, 0);
+	msg_put(&m, KTLSO_A_POLICY_ADDR, addr, len);
+	return nl_xfer(nl, &m, out ? copy_reply : NULL, out, NULL);
+}
+
+static void count_reply(const struct attrs *a, void *arg)
+{
+	(void)a;
+	(*(int *)arg)++;
+}
+
+static int policy_dump_count(struct nl *nl)
+{
+	struct msg m;
+	int n = 0, err;
+
+	ktlso_start(nl, &m, KTLSO_CMD_POLICY_GET, NLM_F_DUMP);
+	err = nl_xfer(nl, &m, count_reply, &n, NULL);
+	return err ? err : n;
+}
+
+struct stats {
+	uint64_t v[KTLSO_A_MAX + 1];
+};
+
+static void stats_reply(const struct attrs *a, void *arg)
+{
+	struct stats *s = arg;
+
+	for (int t = KTLSO_A_STATS_SOCKS; t <= KTLSO_A_STATS_POLICIES; t++)
+		s->v[t] = a->tb[t] ? a_u64(a, t) : ~0ULL;
+}
+
+static int get_stats(struct nl *nl, struct stats *s)
+{
+	struct msg m;
+
+	memset(s, 0, sizeof(*s));
+	ktlso_start(nl, &m, KTLSO_CMD_STATS, 0);
+	return nl_xfer(nl, &m, stats_reply, s, NULL);
+}
+
+static int get_version(struct nl *nl, char *ver, size_t len, uint32_t *proto)
+{
+	struct attrs a;
+	struct msg m;
+	int err;
+
+	memset(a.tb, 0, sizeof(a.tb));
+	ktlso_start(nl, &m, KTLSO_CMD_GET_VERSION, 0);
+	err = nl_xfer(nl, &m, copy_reply, &a, NULL);
+	if (err)
+		return err;
+	if (!a_str(&a, KTLSO_A_VERSION_STRING) || !a.tb[KTLSO_A_PROTO_VERSION])
+		return -EBADMSG;
+	snprintf(ver, len, "%s", a_str(&a, KTLSO_A_VERSION_STRING));
+	*proto = a_u32(&a, KTLSO_A_PROTO_VERSION);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ fixtures */
+
+static uint64_t cookie(int fd)
+{
+	uint64_t c = 0;
+	socklen_t len = sizeof(c);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_COOKIE, &c, &len) < 0)
+		return 0;
+	return c;
+}
+
+static int pair(int fds[2])
+{
+	struct timeval tv = { .tv_sec = 20 };
+	int err = kso_tcp_pair(fds);
+
+	if (!err) {
+		setsockopt(fds[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(fds[1], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	}
+	return err;
+}
+
+static void make_keys(uint16_t version, enum kso_cipher c, uint64_t seq, struct kso_dir_keys *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->version = version;
+	k->cipher = c;
+	k->seq = seq;
+	t_fill_random(k->key, sizeof(k->key));
+	t_fill_random(k->iv, sizeof(k->iv));
+	if (version == TLS_1_2_VERSION) {
+		const struct kso_cipher_info *ci = kso_cipher_info(c);
+
+		memset(k->iv + ci->tls12_fixed_iv, 0, KSO_IV_LEN - ci->tls12_fixed_iv);
+	}
+}
+
+/*
+ * kTLS on a pair: a->b when ab, b->a when ba, with keys starting at seq. fds[0] is the
+ * connecting end, fds[1] the accepted one.
+ */
+static int ktls_setup(int fds[2], uint16_t version, uint64_t seq, bool ab, bool ba)
+{
+	struct kso_dir_keys a_tx, a_rx, b_tx, b_rx;
+	int err;
+
+	make_keys(version, KSO_AES_128_GCM, seq, &a_tx);
+	make_keys(version, KSO_AES_128_GCM, seq, &b_tx);
+	b_rx = a_tx;
+	a_rx = b_tx;
+	err = kso_ktls_install_keys(fds[0], ab ? &a_tx : NULL, ba ? &a_rx : NULL, NULL);
+	if (!err)
+		err = kso_ktls_install_keys(fds[1], ba ? &b_tx : NULL, ab ? &b_rx : NULL, NULL);
+	kso_dir_keys_wipe(&a_tx);
+	kso_dir_keys_wipe(&a_rx);
+	kso_dir_keys_wipe(&b_tx);
+	kso_dir_keys_wipe(&b_rx);
+	return err;
+}
+
+static int ktls_pair(int fds[2], uint16_t version, uint64_t seq)
+{
+	int err = pair(fds);
+
+	if (!err)
+		err = ktls_setup(fds, version, seq, true, true);
+	return err;
+}
+
+static int read_full(int fd, void *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = read(fd, (char *)buf + got, len - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EPIPE;
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+/* n records from -> to, one write each, each read before the next. */
+static int send_records(int from, int to, int n)
+{
+	char buf[32];
+
+	for (int i = 0; i < n; i++) {
+		int len = snprintf(buf, sizeof(buf), "record %03d", i);
+
+		if (write(from, buf, (size_t)len) != len)
+			return -errno;
+		char got[32];
+		int err = read_full(to, got, (size_t)len);
+
+		if (err)
+			return err;
+		if (memcmp(buf, got, (size_t)len))
+			return -EBADMSG;
+	}
+	return 0;
+}
+
+static bool ktls_available(void)
+{
+	int fds[2];
+	int err;
+
+	if (pair(fds))
+		return false;
+	err = kso_ktls_ulp(fds[0]);
+	close(fds[0]);
+	close(fds[1]);
+	return !err;
+}
+
+#define NEED_KTLS()								\
+	do {									\
+		if (!ktls_available()) {					\
+			if (getenv("KTLSO_EXPECT_KTLS") &&			\
+			    !strcmp(getenv("KTLSO_EXPECT_KTLS"), "1"))		\
+				return t_fail("kTLS should be available");	\
+			return t_skip("no kTLS (the tls ULP) in this kernel");	\
+		}								\
+	} while (0)
+
+#define OPEN(nl) T_OK(nl_open(nl))
+
+static int scan_ms_get(void)
+{
+	FILE *f = fopen(SCAN_MS_PATH, "r");
+	int v = -1;
+
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+static int scan_ms_set(int ms)
+{
+	FILE *f = fopen(SCAN_MS_PATH, "w");
+	int err = 0;
+
+	if (!f)
+		return -errno;
+	if (fprintf(f, "%d\n", ms) < 0)
+		err = -EIO;
+	if (fclose(f))
+		err = -errno;
+	return err;
+}
+
+static bool sockaddr_eq(const struct attrs *a, int t, int fd, bool peer)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	memset(&ss, 0, sizeof(ss));
+	if ((peer ? getpeername : getsockname)(fd, (struct sockaddr *)&ss, &len) < 0)
+		return false;
+	return a_len(a, t) == (int)len && !memcmp(a->tb[t] + 1, &ss, len);
+}
+
+/* ------------------------------------------------------------------ cases */
+
+static int test_version(const void *arg)
+{
+	char ver[64];
+	uint32_t proto;
+	struct nl nl;
+
+	(void)arg;
+	OPEN(&nl);
+	T_OK(get_version(&nl, ver, sizeof(ver), &proto));
+	T_ASSERT(!strcmp(ver, "0.1.0") && proto == KTLSO_GENL_VERSION, "version %s, proto %u",
+		 ver, proto);
+	nl_close(&nl);
+	return T_PASS;
+}
+
+static int test_register_ktls13(const void *arg)
+{
+	struct stats s0, s1;
+	struct attrs a, e;
+	struct nl nl, ev;
+	int fds[2];
+	uint64_t id;
+
+	(void)arg;
+	NEED_KTLS();
+	OPEN(&nl);
+	T_OK(ev_open(&ev));
+	T_OK(get_stats(&nl, &s0));
+	T_OK(ktls_pair(fds, TLS_1_3_VERSION, 0));
+	id = cookie(fds[0]);
+	T_ASSERT(id, "SO_COOKIE");
+	T_OK(sock_register(&nl, fds[0], NULL));
+	T_OK(ev_wait(&ev, KTLSO_CMD_EV_OFFLOADED, id, 3000, &e));
+	T_ASSERT(a_u8(&e, KTLSO_A_SOCK_TX_CONF) == KTLSO_CONF_SW &&
+		 a_u8(&e, KTLSO_A_SOCK_RX_CONF) == KTLSO_CONF_SW, "EV_OFFLOADED confs %u/%u",
+		 a_u8(&e, KTLSO_A_SOCK_TX_CONF), a_u8(&e, KTLSO_A_SOCK_RX_CONF));
+
+	T_OK(send_records(fds[0], fds[1], 5));
+	T_OK(send_records(fds[1], fds[0], 3));
+	T_OK(sock_get(&nl, id, &a));
+	T_ASSERT(a.cmd == KTLSO_CMD_SOCK_GET, "reply cmd %u", a.cmd);
+	T_ASSERT(a_u64(&a, KTLSO_A_SOCK_ID) == id, "id");
+	T_ASSERT(a.tb[KTLSO_A_SOCK_TX_SEQ] && a_u64(&a, KTLSO_A_SOCK_TX_SEQ) == 5,
+		 "tx_seq %llu, want 5", (unsigned long long)a_u64(&a, KTLSO_A_SOCK_TX_SEQ));
+	T_ASSERT(a.tb[KTLSO_A_SOCK_RX_SEQ] && a_u64(&a, KTLSO_A_SOCK_RX_SEQ) == 3,
+		 "rx_seq %llu, want 3", (unsigned long long)a_u64(&a, KTLSO_A_SOCK_RX_SEQ));
+	T_ASSERT(a_u16(&a, KTLSO_A_SOCK_VERSION) == TLS_1_3_VERSION, "version %#x",
+		 a_u16(&a, KTLSO_A_SOCK_VERSION));
+	T_ASSERT(a_u16(&a, KTLSO_A_SOCK_CIPHER) == TLS_CIPHER_AES_GCM_128, "cipher %u",
+		 a_u16(&a, KTLSO_A_SOCK_CIPHER));
+	T_ASSERT(a_u8(&a, KTLSO_A_SOCK_TX_CONF) == KTLSO_CONF_SW &&
+		 a_u8(&a, KTLSO_A_SOCK_RX_CONF) == KTLSO_CONF_SW, "confs");
+	T_ASSERT(a.tb[KTLSO_A_SOCK_UID] && a_u32(&a, KTLSO_A_SOCK_UID) == getuid(), "uid %u",
+		 a_u32(&a, KTLSO_A_SOCK_UID));
+	T_ASSERT(a_u32(&a, KTLSO_A_SOCK_PID) == (uint32_t)getpid(), "pid %u, want %d",
+		 a_u32(&a, KTLSO_A_SOCK_PID), getpid());
+	T_ASSERT(sockaddr_eq(&a, KTLSO_A_SOCK_LOCAL, fds[0], false), "local address");
+	T_ASSERT(sockaddr_eq(&a, KTLSO_A_SOCK_PEER, fds[0], true), "peer address");
+	/* TLS 1.3 record: 5 header + 10 data + 1 type + 16 tag */
+	T_ASSERT(a_u64(&a, KTLSO_A_SOCK_BYTES_SENT) == 5 * 32 &&
+		 a_u64(&a, KTLSO_A_SOCK_BYTES_RECEIVED) == 3 * 32,
+		 "bytes %llu/%llu, want 160/96",
+		 (unsigned long long)a_u64(&a, KTLSO_A_SOCK_BYTES_SENT),
+		 (unsigned long long)a_u64(&a, KTLSO_A_SOCK_BYTES_RECEIVED));
+	T_ASSERT(a_u64(&a, KTLSO_A_SOCK_REC_LIMIT) == KTLSO_REC_LIMIT_AES_GCM, "rec_limit %llu",
+		 (unsigned long long)a_u64(&a, KTLSO_A_SOCK_REC_LIMIT));
+	T_ASSERT(a.tb[KTLSO_A_SOCK_KEY_GEN] && !a_u32(&a, KTLSO_A_SOCK_KEY_GEN), "key_gen");
+	T_ASSERT(a.tb[KTLSO_A_SOCK_AGE_MS] && a_u64(&a, KTLSO_A_SOCK_AGE_MS) < 60000, "age_ms");
+	T_ASSERT(!a.tb[KTLSO_A_SOCK_FALLBACK] && !a.tb[KTLSO_A_SOCK_CLOSE_REASON],
+		 "no fallback, no close reason");
+
+	T_OK(get_stats(&nl, &s1));
+	T_ASSERT(s1.v[KTLSO_A_STATS_REGISTERED] == s0.v[KTLSO_A_STATS_REGISTERED] + 1 &&
+		 s1.v[KTLSO_A_STATS_OFFLOADED] == s0.v[KTLSO_A_STATS_OFFLOADED] + 1,
+		 "stats registered/offloaded did not move by one");
+
+	T_OK(sock_unregister(&nl, id, -1, "test done"));
+	T_OK(ev_wait(&ev, KTLSO_CMD_EV_CLOSED, id, 3000, &e));
+	T_ASSERT(a_str(&e, KTLSO_A_SOCK_CLOSE_REASON) &&
+		 !strcmp(a_str(&e, KTLSO_A_SOCK_CLOSE_REASON), "test done"), "close reason");
+	T_ASSERT(a_u64(&e, KTLSO_A_SOCK_TX_SEQ) == 5 && a_u64(&e, KTLSO_A_SOCK_RX_SEQ) == 3,
+		 "final counters in EV_CLOSED");
+	T_ASSERT(sock_get(&nl, id, &a) == -ENOENT, "still registered after unregister");
+	T_OK(get_stats(&nl, &s0));
+	T_ASSERT(s0.v[KTLSO_A_STATS_UNREGISTERED] == s1.v[KTLSO_A_STATS_UNREGISTERED] + 1,
+		 "stats unregistered");
+	close(fds[0]);
+	close(fds[1]);
+	nl_close(&nl);
+	nl_close(&ev);
+	return T_PASS;
+}
+
+/* TLS 1.2 TX only: the sequence starts at 1 after the handshake; RX stays in userspace. */
+static int test_register_ktls12_tx(const void *arg)
+{
+	struct attrs a;
+	struct nl nl;
+	int fds[2];
+	uint64_t id;
+
+	(void)arg;
+	NEED_KTLS();
+	OPEN(&nl);
+	T_OK(pair(fds));
+	T_OK(ktls_setup(fds, TLS_1_2_VERSION, 1, true, false));
+	id = cookie(fds[0]);
+	T_OK(sock_register(&nl, fds[0], &(struct reg){ .version = TLS_1_3_VERSION,
+						       .cipher = TLS_CIPHER_CHACHA20_POLY1305 }));
+	T_OK(send_records(fds[0], fds[1], 4));
+	T_OK(sock_get(&nl, id, &a));
+	T_ASSERT(a_u64(&a, KTLSO_A_SOCK_TX_SEQ) == 5, "tx_seq %llu, want 1 + 4",
+		 (unsigned long long)a_u64(&a, KTLSO_A_SOCK_TX_SEQ));
+	T_ASSERT(!a.tb[KTLSO_A_SOCK_RX_SEQ] && a_u8(&a, KTLSO_A_SOCK_RX_CONF) == KTLSO_CONF_NONE,
+		 "RX is not in kTLS: no rx_seq, conf none");
+	/* kTLS's view wins over what the server said */
+	T_ASSERT(a_u16(&a, KTLSO_A_SOCK_VERSION) == TLS_1_2_VERSION &&
+		 a_u16(&a, KTLSO_A_SOCK_CIPHER) == TLS_CIPHER_AES_GCM_128,
+		 "version %#x cipher %u: kTLS must win", a_u16(&a, KTLSO_A_SOCK_VERSION),
+		 a_u16(&a, KTLSO_A_SOCK_CIPHER));
+	T_OK(sock_unregister(&nl, id, -1, NULL));
+	close(fds[0]);
+	close(fds[1]);
+	nl_close(&nl);
+	return T_PASS;
+}
+
+static int test_register_userspace_tls(const void *arg)
+{
+	struct attrs a, e;
+	struct nl nl, ev;
+	int fds[2];
+	uint64_t id;
+
+	(void)arg;
+	OPEN(&nl);
+	T_OK(ev_open(&ev));
+	T_OK(pair(fds));
+	id = cookie(fds[1]);
+	T_OK(sock_register(&nl, fds[1], &(struct reg){ .version = TLS_1_3_VERSION,
+						       .cipher = TLS_CIPHER_AES_GCM_256,
+						       .fallback = "no tls.ko" }));
+	T_ASSERT(ev_wait(&ev, KTLSO_CMD_EV_OFFLOADED, id, 300, &e) == -ETIMEDOUT,
+		 "EV_OFFLOADED for a socket without kTLS");
+	T_OK(sock_get(&nl, id, &a));
+	T_ASSERT(a_u8(&a, KTLSO_A_SOCK_TX_CONF) == KTLSO_CONF_NONE &&
+		 a_u8(&a, KTLSO_A_SOCK_RX_CONF) == KTLSO_CONF_NONE, "confs must be none");
+	T_ASSERT(!a.tb[KTLSO_A_SOCK_TX_SEQ] && !a.tb[KTLSO_A_SOCK_RX_SEQ], "no seqs");
+	T_ASSERT(a_u16(&a, KTLSO_A_SOCK_VERSION) == TLS_1_3_VERSION &&
+		 a_u16(&a, KTLSO_A_SOCK_CIPHER) == TLS_CIPHER_AES_GCM_256, "server's version/cipher");
+	T_ASSERT(a_str(&a, KTLSO_A_SOCK_FALLBACK) &&
+		 !strcmp(a_str(&a, KTLSO_A_SOCK_FALLBACK), "no tls.ko"), "fallback reason");
+	T_ASSERT(a_u64(&a, KTLSO_A_SOCK_REC_LIMIT) == KTLSO_REC_LIMIT_AES_GCM, "limit of GCM");
+	T_ASSERT(sockaddr_eq(&a, KTLSO_A_SOCK_LOCAL, fds[1], false) &&
+		 sockaddr_eq(&a, KTLSO_A_SOCK_PEER, fds[1], true), "addresses");
+	/* an update without the fallback clears it */
+	T_OK(sock_register(&nl, fds[1], &(struct reg){ .cipher = TLS_CIPHER_CHACHA20_POLY1305 }));
+	T_OK(sock_get(&nl, id, &a));
+	T_ASSERT(!a.tb[KTLSO_A_SOCK_FALLBACK], "fallback not cleared by an update");
+	T_ASSERT(a_u64(&a, KTLSO_A_SOCK_REC_LIMIT) == KTLSO_REC_LIMIT_NONE, "ChaCha20: no limit");
+	T_OK(sock_unregister(&nl, 0, fds[1], NULL));
+	T_OK(ev_wait(&ev, KTLSO_CMD_EV_CLOSED, id, 3000, &e));
+	T_ASSERT(a_str(&e, KTLSO_A_SOCK_CLOSE_REASON), "EV_CLOSED without a close reason");
+	close(fds[0]);
+	close(fds[1]);
+	nl_close(&nl);
+	nl_close(&ev);
+	return T_PASS;
+}
+
+static int test_register_update(const void *arg)
+{
+	struct stats s0, s1;
+	struct attrs a, e;
+	struct nl nl, ev;
+	struct ids ids;
+	int fds[2];
+	uint64_t id;
+
+	(void)arg;
+	NEED_KTLS();
+	OPEN(&nl);
+	T_OK(ev_open(&ev));
+	T_OK(get_stats(&nl, &s0));
+	T_OK(pair(fds));
+	id = cookie(fds[0]);
+	T_OK(sock_register(&nl, fds[0], NULL));
+	T_OK(sock_register(&nl, fds[0], &(struct reg){ .key_gen = 3 }));
+	T_OK(sock_get(&nl, id, &a));
+	T_ASSERT(a_u32(&a, KTLSO_A_SOCK_KEY_GEN) == 3, "key_gen not updated");
+	T_OK(sock_dump(&nl, &ids, NULL));
+	T_ASSERT(ids_count(&ids, id) == 1, "the socket is dumped %zu times", ids_count(&ids, id));
+	T_OK(get_stats(&nl, &s1));
+	T_ASSERT(s1.v[KTLSO_A_STATS_REGISTERED] == s0.v[KTLSO_A_STATS_REGISTERED] + 1,
+		 "an update counted as a registration");
+	T_ASSERT(s1.v[KTLSO_A_STATS_OFFLOADED] == s0.v[KTLSO_A_STATS_OFFLOADED], "offloaded moved");
+
+	/* live offload: kTLS installed after registration, then an update */
+	T_OK(ktls_setup(fds, TLS_1_3_VERSION, 0, true, false));
+	T_OK(sock_register(&nl, fds[0], &(struct reg){ .key_gen = 3 }));
+	T_OK(ev_wait(&ev, KTLSO_CMD_EV_OFFLOADED, id, 3000, &e));
+	T_ASSERT(a_u8(&e, KTLSO_A_SOCK_TX_CONF) == KTLSO_CONF_SW, "EV_OFFLOADED tx conf");
+	T_OK(ktls_setup(fds, TLS_1_3_VERSION, 0, false, true));
+	T_OK(sock_register(&nl, fds[0], &(struct reg){ .key_gen = 3 }));
+	T_OK(ev_wait(&ev, KTLSO_CMD_EV_OFFLOADED, id, 3000, &e));
+	T_ASSERT(a_u8(&e, KTLSO_A_SOCK_RX_CONF) == KTLSO_CONF_SW, "second EV_OFFLOADED rx conf");
+	/* nothing new: no event */
+	T_OK(sock_register(&nl, fds[0], &(struct reg){ .key_gen = 3 }));
+	T_ASSERT(ev_wait(&ev, KTLSO_CMD_EV_OFFLOADED, id, 300, &e) == -ETIMEDOUT,
+		 "EV_OFFLOADED without a new direction");
+	T_OK(get_stats(&nl, &s1));
+	T_ASSERT(s1.v[KTLSO_A_STATS_OFFLOADED] == s0.v[KTLSO_A_STATS_OFFLOADED] + 2,
+		 "offloaded must count each live offload");
+	T_OK(sock_unregister(&nl, id, -1, NULL));
+	close(fds[0]);
+	close(fds[1]);
+	free(ids.id);
+	free(ids.uid);
+	nl_close(&nl);
+	nl_close(&ev);
+	return T_PASS;
+}
+
+static int test_unregister_after_peer_close(const void *arg)
+{
+	struct attrs a;
+	struct nl nl;
+	int fds[2];
+	uint64_t id;
+	char c;
+
+	(void)arg;
+	OPEN(&nl);
+	T_OK(pair(fds));
+	id = cookie(fds[0]);
+	T_OK(sock_register(&nl, fds[0], NULL));
+	close(fds[1]);
+	T_ASSERT(read(fds[0], &c, 1) == 0, "EOF from the closed peer");
+	T_OK(sock_get(&nl, id, &a));
+	T_OK(sock_unregister(&nl, 0, fds[0], "peer closed"));
+	T_ASSERT(sock_get(&nl, id, &a) == -ENOENT, "still there");
+	T_ASSERT(sock_unregister(&nl, 0, fds[0], NULL) == -ENOENT, "second unregister");
+	close(fds[0]);
+	nl_close(&nl);
+	return T_PASS;
+}
+
+#define MANY_PAIRS 500
+
+static int test_dump_1000(const void *arg)
+{
+	static int fds[MANY_PAIRS][2];
+	struct rlimit rl = { 4096, 4096 };
+	struct stats s0, s1;
+	struct result r;
+	struct ids ids;
+	struct nl nl;
+	size_t found = 0;
+
+	(void)arg;
+	OPEN(&nl);
+	T_ASSERT(!setrlimit(RLIMIT_NOFILE, &rl) || (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+						   rl.rlim_cur > 2 * MANY_PAIRS + 20),
+		 "RLIMIT_NOFILE too low for %d sockets", 2 * MANY_PAIRS);
+	T_OK(get_stats(&nl, &s0));
+	for (int i = 0; i < MANY_PAIRS; i++) {
+		T_OK(kso_tcp_pair(fds[i]));
+		T_OK(sock_register(&nl, fds[i][0], NULL));
+		T_OK(sock_register(&nl, fds[i][1], NULL));
+	}
+	T_OK(get_stats(&nl, &s1));
+	T_ASSERT(s1.v[KTLSO_A_STATS_SOCKS] >= s0.v[KTLSO_A_STATS_SOCKS] + 2 * MANY_PAIRS &&
+		 s1.v[KTLSO_A_STATS_REGISTERED] == s0.v[KTLSO_A_STATS_REGISTERED] + 2 * MANY_PAIRS,
+		 "stats after registering %d sockets", 2 * MANY_PAIRS);
+	T_OK(sock_dump(&nl, &ids, &r));
+	T_ASSERT(r.multi && r.datagrams > 1, "a dump of %zu sockets came in %d part(s)", ids.n,
+		 r.datagrams);
+	for (int i = 0; i < MANY_PAIRS; i++)
+		for (int j = 0; j < 2; j++) {
+			size_t n = ids_count(&ids, cookie(fds[i][j]));
+
+			T_ASSERT(n == 1, "socket %d/%d dumped %zu times", i, j, n);
+			found++;
+		}
+	T_ASSERT(found == 2 * MANY_PAIRS, "found %zu", found);
+	for (size_t i = 1; i < ids.n; i++)
+		T_ASSERT(ids.id[i] > ids.id[i - 1], "dump not in cookie order at %zu", i);
+	for (int i = 0; i < MANY_PAIRS; i++) {
+		T_OK(sock_unregister(&nl, cookie(fds[i][0]), -1, NULL));
+		T_OK(sock_unregister(&nl, 0, fds[i][1], NULL));
+		close(fds[i][0]);
+		close(fds[i][1]);
+	}
+	free(ids.id);
+	free(ids.uid);
+	nl_close(&nl);
+	return T_PASS;
+}
+
+static int test_offload_request(const void *arg)
+{
+	struct stats s0, s1;
+	struct nl nl, ev;
+	struct attrs e;
+	int fds[2];
+	uint64_t id;
+
+	(void)arg;
+	NEED_KTLS();
+	OPEN(&nl);
+	T_OK(ev_open(&ev));
+	T_OK(get_stats(&nl, &s0));
+	T_OK(pair(fds));
+	id = cookie(fds[1]);
+	T_OK(sock_register(&nl, fds[1], NULL));
+
+	/* request, the server falls back */
+	T_OK(sock_offload(&nl, id));
+	T_OK(ev_wait(&ev, KTLSO_CMD_EV_OFFLOAD_REQUEST, id, 3000, &e));
+	T_OK(sock_register(&nl, fds[1], &(struct reg){ .fallback = "cipher not offloadable" }));
+	T_OK(ev_wait(&ev, KTLSO_CMD_EV_FALLBACK, id, 3000, &e));
+	T_ASSERT(a_str(&e, KTLSO_A_SOCK_FALLBACK) &&
+		 !strcmp(a_str(&e, KTLSO_A_SOCK_FALLBACK), "cipher not offloadable"),
+		 "EV_FALLBACK carries the reason");
+	/* the request was answered: another fallback update is no event */
+	T_OK(sock_register(&nl, fds[1], &(struct reg){ .fallback = "still not" }));
+	T_ASSERT(ev_wait(&ev, KTLSO_CMD_EV_FALLBACK, id, 300, &e) == -ETIMEDOUT,
+		 "EV_FALLBACK without a pending request");
+
+	/* request, the server moves the socket into kTLS */
+	T_OK(sock_offload(&nl, id));
+	T_OK(ev_wait(&ev, KTLSO_CMD_EV_OFFLOAD_REQUEST, id, 3000, &e));
+	T_OK(ktls_setup(fds, TLS_1_3_VERSION, 0, true, true));
+	T_OK(sock_register(&nl, fds[1], NULL));
+	T_OK(ev_wait(&ev, KTLSO_CMD_EV_OFFLOADED, id, 3000, &e));
+	T_ASSERT(sock_offload(&nl, id) == -EALREADY, "offload of a fully offloaded socket");
+	T_ASSERT(sock_offload(&nl, 0xdead0000beefULL) == -ENOENT, "offload of an unknown socket");
+	T_OK(get_stats(&nl, &s1));
+	T_ASSERT(s1.v[KTLSO_A_STATS_OFFLOAD_REQUESTS] ==
+			 s0.v[KTLSO_A_STATS_OFFLOAD_REQUESTS] + 2,
+		 "offload_requests must count 2");
+	T_OK(sock_unregister(&nl, id, -1, NULL));
+	close(fds[0]);
+	close(fds[1]);
+	nl_close(&nl);
+	nl_close(&ev);
+	return T_PASS;
+}
+
+static struct sockaddr_in sin4(const char *ip, uint16_t port)
+{
+	struct sockaddr_in s = { .sin_family = AF_INET, .sin_port = htons(port) };
+
+	inet_pton(AF_INET, ip, &s.sin_addr);
+	return s;
+}
+
+static struct sockaddr_in6 sin6(const char *ip, uint16_t port)
+{
+	struct sockaddr_in6 s = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
+
+	inet_pton(AF_INET6, ip, &s.sin6_addr);
+	return s;
+}
+
+static int test_policy(const void *arg)
+{
+	struct sockaddr_in a4 = sin4("127.0.0.1", 4433);
+	struct sockaddr_in6 a6 = sin6("::", 4433);
+	struct stats s0, s1;
+	struct nl nl, ev;
+	struct attrs a, e;
+	int n0;
+
+	(void)arg;
+	OPEN(&nl);
+	T_OK(ev_open(&ev));
+	T_OK(get_stats(&nl, &s0));
+	n0 = policy_dump_count(&nl);
+	T_ASSERT(n0 >= 0, "policy dump: %s", t_strerror(n0));
+
+	T_OK(policy_add(&nl, &(struct pol){ &a4, sizeof(a4), KTLSO_MODE_TXRX,
+					    KTLSO_CIPHER_MASK(TLS_CIPHER_AES_GCM_128), 1000, 80 },
+			NULL));
+	T_OK(ev_wait(&ev, KTLSO_CMD_POLICY_ADD, 0, 3000, &e));
+	T_ASSERT(a_len(&e, KTLSO_A_POLICY_ADDR) == sizeof(a4) &&
+		 !memcmp(e.tb[KTLSO_A_POLICY_ADDR] + 1, &a4, sizeof(a4)) &&
+		 a_u8(&e, KTLSO_A_POLICY_MODE) == KTLSO_MODE_TXRX &&
+		 a_u32(&e, KTLSO_A_POLICY_CIPHERS) == KTLSO_CIPHER_MASK(TLS_CIPHER_AES_GCM_128) &&
+		 a_u64(&e, KTLSO_A_POLICY_REC_LIMIT) == 1000 &&
+		 a_u8(&e, KTLSO_A_POLICY_WARN_PCT) == 80, "POLICY_ADD event differs");
+	T_OK(policy_addr_cmd(&nl, KTLSO_CMD_POLICY_GET, &a4, sizeof(a4), &a));
+	T_ASSERT(a_u8(&a, KTLSO_A_POLICY_MODE) == KTLSO_MODE_TXRX &&
+		 a_u64(&a, KTLSO_A_POLICY_REC_LIMIT) == 1000, "POLICY_GET differs");
+
+	/* replace: defaults for what is not given */
+	T_OK(policy_add(&nl, &(struct pol){ &a4, sizeof(a4), KTLSO_MODE_TX, 0, 0, -1 }, NULL));
+	T_OK(policy_addr_cmd(&nl, KTLSO_CMD_POLICY_GET, &a4, sizeof(a4), &a));
+	T_ASSERT(a_u8(&a, KTLSO_A_POLICY_MODE) == KTLSO_MODE_TX &&
+		 a_u32(&a, KTLSO_A_POLICY_CIPHERS) == 0 &&
+		 a_u64(&a, KTLSO_A_POLICY_REC_LIMIT) == 0 &&
+		 a_u8(&a, KTLSO_A_POLICY_WARN_PCT) == KTLSO_WARN_PCT_DEFAULT,
+		 "replaced policy differs");
+	T_OK(policy_add(&nl, &(struct pol){ &a6, sizeof(a6), KTLSO_MODE_OFF, 0, 0, -1 }, NULL));
+	T_ASSERT(policy_dump_count(&nl) == n0 + 2, "dump count %d, want %d",
+		 policy_dump_count(&nl), n0 + 2);
+	T_OK(get_stats(&nl, &s1));
+	T_ASSERT(s1.v[KTLSO_A_STATS_POLICIES] == s0.v[KTLSO_A_STATS_POLICIES] + 2,
+		 "stats policies");
+
+	T_OK(policy_addr_cmd(&nl, KTLSO_CMD_POLICY_DEL, &a4, sizeof(a4), NULL));
+	for (;;) {	/* the first DEL event may be preceded by the ADD events */
+		T_OK(ev_wait(&ev, KTLSO_CMD_POLICY_DEL, 0, 3000, &e));
+		if (a_len(&e, KTLSO_A_POLICY_ADDR) == sizeof(a4))
+			break;
+	}
+	T_ASSERT(a_u8(&e, KTLSO_A_POLICY_MODE) == KTLSO_MODE_TX, "POLICY_DEL event: as it was");
+	T_ASSERT(policy_addr_cmd(&nl, KTLSO_CMD_POLICY_GET, &a4, sizeof(a4), &a) == -ENOENT,
+		 "deleted policy still there");
+	T_ASSERT(policy_addr_cmd(&nl, KTLSO_CMD_POLICY_DEL, &a4, sizeof(a4), NULL) == -ENOENT,
+		 "second delete");
+	T_OK(policy_addr_cmd(&nl, KTLSO_CMD_POLICY_DEL, &a6, sizeof(a6), NULL));
+	T_ASSERT(policy_dump_count(&nl) == n0, "dump count after deletes");
+	nl_close(&nl);
+	nl_close(&ev);
+	return T_PASS;
+}
+
+/* listen on [::]:0 (dual stack), connect over IPv4: the accepted socket is v4-mapped */
+static int mapped_pair(int fds[2], uint16_t *port)
+{
+	struct sockaddr_in6 l6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_ANY_INIT };
+	socklen_t len = sizeof(l6);
+	struct sockaddr_in c4;
+	int lfd, zero = 0;
+
+	lfd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0)
+		return -errno;
+	setsockopt(lfd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	if (bind(lfd, (struct sockaddr *)&l6, sizeof(l6)) < 0 || listen(lfd, 1) < 0 ||
+	    getsockname(lfd, (struct sockaddr *)&l6, &len) < 0)
+		goto fail;
+	*port = ntohs(l6.sin6_port);
+	c4 = sin4("127.0.0.1", *port);
+	fds[0] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fds[0] < 0 || connect(fds[0], (struct sockaddr *)&c4, sizeof(c4)) < 0)
+		goto fail;
+	fds[1] = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (fds[1] < 0)
+		goto fail;
+	close(lfd);
+	return 0;
+fail:
+	close(lfd);
+	return -errno;
+}
+
+static uint64_t limit_of(struct nl *nl, uint64_t id)
+{
+	struct attrs a;
+
+	return sock_get(nl, id, &a) ? ~0ULL : a_u64(&a, KTLSO_A_SOCK_REC_LIMIT);
+}
+
+static int test_policy_match(const void *arg)
+{
+	const struct reg gcm = { .cipher = TLS_CIPHER_AES_GCM_128 };
+	struct sockaddr_in any4, exact4;
+	struct sockaddr_in6 any6, exact6;
+	struct sockaddr_in6 local;
+	struct attrs a;
+	struct nl nl;
+	int m[2] = { -1, -1 }, p[2];
+	uint16_t mport = 0, pport;
+	uint64_t mid, pid;
+
+	(void)arg;
+	OPEN(&nl);
+	T_OK(mapped_pair(m, &mport));
+	T_OK(pair(p));
+	{
+		struct sockaddr_in sa;
+		socklen_t len = sizeof(sa);
+
+		getsockname(p[1], (struct sockaddr *)&sa, &len);
+		pport = ntohs(sa.sin_port);
+	}
+	mid = cookie(m[1]);
+	pid = cookie(p[1]);
+	T_OK(sock_register(&nl, m[1], &gcm));
+	T_OK(sock_register(&nl, p[1], &gcm));
+	T_OK(sock_get(&nl, mid, &a));
+	T_ASSERT(a_len(&a, KTLSO_A_SOCK_LOCAL) == sizeof(local), "v4-mapped local is AF_INET6");
+	memcpy(&local, a.tb[KTLSO_A_SOCK_LOCAL] + 1, sizeof(local));
+	T_ASSERT(local.sin6_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&local.sin6_addr) &&
+		 ntohs(local.sin6_port) == mport, "local address of the mapped socket");
+
+	any4 = sin4("0.0.0.0", mport);
+	any6 = sin6("::", mport);
+	exact6 = sin6("::ffff:127.0.0.1", mport);
+	T_OK(policy_add(&nl, &(struct pol){ &any4, sizeof(any4), KTLSO_MODE_TXRX, 0, 111, -1 },
+			NULL));
+	T_ASSERT(limit_of(&nl, mid) == KTLSO_REC_LIMIT_AES_GCM,
+		 "an AF_INET policy matched a v4-mapped AF_INET6 socket");
+	T_OK(policy_add(&nl, &(struct pol){ &any6, sizeof(any6), KTLSO_MODE_TXRX, 0, 222, -1 },
+			NULL));
+	T_ASSERT(limit_of(&nl, mid) == 222, "wildcard [::] policy: %llu",
+		 (unsigned long long)limit_of(&nl, mid));
+	T_OK(policy_add(&nl, &(struct pol){ &exact6, sizeof(exact6), KTLSO_MODE_TXRX, 0, 333, -1 },
+			NULL));
+	T_ASSERT(limit_of(&nl, mid) == 333, "exact policy must win over the wildcard");
+
+	any4 = sin4("0.0.0.0", pport);
+	exact4 = sin4("127.0.0.1", pport);
+	T_OK(policy_add(&nl, &(struct pol){ &any4, sizeof(any4), KTLSO_MODE_TXRX, 0, 444, -1 },
+			NULL));
+	T_ASSERT(limit_of(&nl, pid) == 444, "wildcard 0.0.0.0 policy");
+	T_OK(policy_add(&nl, &(struct pol){ &exact4, sizeof(exact4), KTLSO_MODE_TXRX, 0, 555, -1 },
+			NULL));
+	T_ASSERT(limit_of(&nl, pid) == 555, "exact IPv4 policy");
+	/* the connecting end's port is not the listener's */
+	T_OK(sock_register(&nl, p[0], &gcm));
+	T_ASSERT(limit_of(&nl, cookie(p[0])) == KTLSO_REC_LIMIT_AES_GCM, "client end matched");
+
+	T_OK(policy_addr_cmd(&nl, KTLSO_CMD_POLICY_DEL, &exact4, sizeof(exact4), NULL));
+	T_OK(policy_addr_cmd(&nl, KTLSO_CMD_POLICY_DEL, &any4, sizeof(any4), NULL));
+	T_ASSERT(limit_of(&nl, pid) == KTLSO_REC_LIMIT_AES_GCM, "back to the default");
+	any4 = sin4("0.0.0.0", mport);
+	T_OK(policy_addr_cmd(&nl, KTLSO_CMD_POLICY_DEL, &any4, sizeof(any4), NULL));
+	T_OK(policy_addr_cmd(&nl, KTLSO_CMD_POLICY_DEL, &any6, sizeof(any6), NULL));
+	T_OK(policy_addr_cmd(&nl, KTLSO_CMD_POLICY_DEL, &exact6, sizeof(exact6), NULL));
+	T_OK(sock_unregister(&nl, mid, -1, NULL));
+	T_OK(sock_unregister(&nl, pid, -1, NULL));
+	T_OK(sock_unregister(&nl, 0, p[0], NULL));
+	close(m[0]), close(m[1]), close(p[0]), close(p[1]);
+	nl_close(&nl);
+	return T_PASS;
+}
+
+static int test_key_limit(const void *arg)
+{
+	struct sockaddr_in lsn;
+	socklen_t len = sizeof(lsn);
+	struct stats s0, s1;
+	struct nl nl, ev;
+	struct attrs e;
+	int fds[2], old_ms, err = T_PASS;
+	uint64_t id;
+
+	(void)arg;
+	NEED_KTLS();
+	old_ms = scan_ms_get();
+	T_ASSERT(old_ms > 0, "read " SCAN_MS_PATH);
+	OPEN(&nl);
+	T_OK(ev_open(&ev));
+	T_OK(get_stats(&nl, &s0));
+	T_OK(pair(fds));
+	/* fds[1] is the accepted end: its local address is the listener's */
+	getsockname(fds[1], (struct sockaddr *)&lsn, &len);
+	T_OK(policy_add(&nl, &(struct pol){ &lsn, sizeof(lsn), KTLSO_MODE_TXRX, 0, 20, 50 }, NULL));
+	T_OK(ktls_setup(fds, TLS_1_3_VERSION, 0, false, true));
+	id = cookie(fds[1]);
+	T_OK(scan_ms_set(50));
+	T_OK(sock_register(&nl, fds[1], NULL));
+	/* 9 records: below 50 % of 20 */
+	T_OK(send_records(fds[1], fds[0], 9));
+	if (ev_wait(&ev, KTLSO_CMD_EV_KEY_LIMIT, id, 1500, &e) != -ETIMEDOUT) {
+		err = t_fail("EV_KEY_LIMIT at 9 of 20 records, warn_pct 50");
+		goto out;
+	}
+	T_OK(send_records(fds[1], fds[0], 3));
+	if (ev_wait(&ev, KTLSO_CMD_EV_KEY_LIMIT, id, 5000, &e)) {
+		err = t_fail("no EV_KEY_LIMIT after 12 of 20 records, warn_pct 50");
+		goto out;
+	}
+	/* the scan may have read the counter while the last records went out */
+	if (a_u8(&e, KTLSO_A_KEY_DIR) != KTLSO_DIR_TX || !e.tb[KTLSO_A_KEY_DIR] ||
+	    a_u64(&e, KTLSO_A_SOCK_TX_SEQ) < 10 || a_u64(&e, KTLSO_A_SOCK_TX_SEQ) > 12 ||
+	    a_u64(&e, KTLSO_A_SOCK_REC_LIMIT) != 20) {
+		err = t_fail("EV_KEY_LIMIT: dir %u tx_seq %llu limit %llu", a_u8(&e, KTLSO_A_KEY_DIR),
+			     (unsigned long long)a_u64(&e, KTLSO_A_SOCK_TX_SEQ),
+			     (unsigned long long)a_u64(&e, KTLSO_A_SOCK_REC_LIMIT));
+		goto out;
+	}
+	/* once per key generation */
+	if (ev_wait(&ev, KTLSO_CMD_EV_KEY_LIMIT, id, 1000, &e) != -ETIMEDOUT) {
+		err = t_fail("EV_KEY_LIMIT repeated for the same key generation");
+		goto out;
+	}
+	/* a new key generation arms it again (the kernel cannot rekey: same counter) */
+	T_OK(sock_register(&nl, fds[1], &(struct reg){ .key_gen = 1 }));
+	if (ev_wait(&ev, KTLSO_CMD_EV_KEY_LIMIT, id, 5000, &e) ||
+	    a_u32(&e, KTLSO_A_SOCK_KEY_GEN) != 1) {
+		err = t_fail("no EV_KEY_LIMIT for key generation 1");
+		goto out;
+	}
+	T_OK(get_stats(&nl, &s1));
+	if (s1.v[KTLSO_A_STATS_KEY_LIMIT_EVENTS] != s0.v[KTLSO_A_STATS_KEY_LIMIT_EVENTS] + 2)
+		err = t_fail("key_limit_events moved by %llu, want 2",
+			     (unsigned long long)(s1.v[KTLSO_A_STATS_KEY_LIMIT_EVENTS] -
+						  s0.v[KTLSO_A_STATS_KEY_LIMIT_EVENTS]));
+out:
+	scan_ms_set(old_ms);
+	policy_addr_cmd(&nl, KTLSO_CMD_POLICY_DEL, &lsn, sizeof(lsn), NULL);
+	sock_unregister(&nl, id, -1, NULL);
+	close(fds[0]);
+	close(fds[1]);
+	nl_close(&nl);
+	nl_close(&ev);
+	return err;
+}
+
+static int test_reap_on_close(const void *arg)
+{
+	struct stats s0, s1;
+	struct nl nl, ev;
+	struct attrs a, e;
+	int fds[2], old_ms, err = T_PASS;
+	uint64_t id;
+
+	(void)arg;
+	NEED_KTLS();
+	old_ms = scan_ms_get();
+	T_ASSERT(old_ms > 0, "read " SCAN_MS_PATH);
+	OPEN(&nl);
+	T_OK(ev_open(&ev));
+	T_OK(get_stats(&nl, &s0));
+	T_OK(ktls_pair(fds, TLS_1_3_VERSION, 0));
+	id = cookie(fds[0]);
+	T_OK(scan_ms_set(50));
+	T_OK(sock_register(&nl, fds[0], NULL));
+	T_OK(send_records(fds[0], fds[1], 3));
+	usleep(300 * 1000);	/* a few scans read the counters */
+	close(fds[0]);
+	if (ev_wait(&ev, KTLSO_CMD_EV_CLOSED, id, 5000, &e)) {
+		err = t_fail("no EV_CLOSED within 5 s of close() at scan_ms 50");
+		goto out;
+	}
+	if (!a_str(&e, KTLSO_A_SOCK_CLOSE_REASON) ||
+	    strcmp(a_str(&e, KTLSO_A_SOCK_CLOSE_REASON), "closed") ||
+	    a_u64(&e, KTLSO_A_SOCK_TX_SEQ) != 3 || a_u8(&e, KTLSO_A_SOCK_TX_CONF) != KTLSO_CONF_SW) {
+		err = t_fail("EV_CLOSED: reason %s tx_seq %llu conf %u",
+			     a_str(&e, KTLSO_A_SOCK_CLOSE_REASON) ?: "(none)",
+			     (unsigned long long)a_u64(&e, KTLSO_A_SOCK_TX_SEQ),
+			     a_u8(&e, KTLSO_A_SOCK_TX_CONF));
+		goto out;
+	}
+	if (sock_get(&nl, id, &a) != -ENOENT) {
+		err = t_fail("a reaped socket is still registered");
+		goto out;
+	}
+	T_OK(get_stats(&nl, &s1));
+	if (s1.v[KTLSO_A_STATS_REAPED] < s0.v[KTLSO_A_STATS_REAPED] + 1)
+		err = t_fail("stats reaped did not move");
+out:
+	scan_ms_set(old_ms);
+	close(fds[1]);
+	nl_close(&nl);
+	nl_close(&ev);
+	return err;
+}
+
+/* An error reply with an extended ack naming an attribute. */
+#define T_EINVAL_ATTR(call, r)							\
+	do {									\
+		int e_ = (call);						\
+		T_ASSERT(e_ == -EINVAL, "%s: %s, want EINVAL", #call, t_strerror(e_)); \
+		T_ASSERT((r)->bad_off > 0 || (r)->miss_type >= 0,		\
+			 "%s: the extended ack names no attribute", #call);	\
+	} while (0)
+
+static int raw_cmd(struct nl *nl, uint8_t cmd, uint16_t type, const void *data, size_t len,
+		   struct result *r)
+{
+	struct msg m;
+
+	ktlso_start(nl, &m, cmd, 0);
+	if (data)
+		msg_put(&m, type, data, len);
+	return nl_xfer(nl, &m, NULL, NULL, r);
+}
+
+static int test_errors(const void *arg)
+{
+	struct sockaddr_in a4 = sin4("127.0.0.1", 1);
+	struct sockaddr_in6 a6 = sin6("::1", 1);
+	struct result r;
+	struct attrs a;
+	struct msg m;
+	struct nl nl;
+	int fd, p[2], err;
+	char big[200];
+
+	(void)arg;
+	OPEN(&nl);
+	T_ASSERT(sock_register(&nl, 9999, NULL) == -EBADF, "bad fd");
+	T_ASSERT(pipe(p) == 0, "pipe");
+	T_ASSERT(sock_register(&nl, p[0], NULL) == -ENOTSOCK, "a pipe");
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	err = sock_register(&nl, fd, NULL);
+	T_ASSERT(err == -EPROTONOSUPPORT, "UDP socket: %s", t_strerror(err));
+	close(fd);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	T_ASSERT(sock_register(&nl, fd, NULL) == -EPROTONOSUPPORT, "AF_UNIX stream socket");
+	close(fd);
+	T_EINVAL_ATTR(raw_cmd(&nl, KTLSO_CMD_SOCK_REGISTER, 0, NULL, 0, &r), &r);
+	T_ASSERT(r.miss_type < 0 || r.miss_type == KTLSO_A_SOCK_FD, "missing attr %d", r.miss_type);
+	T_EINVAL_ATTR(raw_cmd(&nl, KTLSO_CMD_SOCK_UNREGISTER, 0, NULL, 0, &r), &r);
+	T_EINVAL_ATTR(raw_cmd(&nl, KTLSO_CMD_SOCK_GET, 0, NULL, 0, &r), &r);
+	T_EINVAL_ATTR(raw_cmd(&nl, KTLSO_CMD_SOCK_OFFLOAD, 0, NULL, 0, &r), &r);
+	T_ASSERT(sock_get(&nl, 0xdead0000beefULL, &a) == -ENOENT, "SOCK_GET unknown id");
+	T_ASSERT(sock_unregister(&nl, 0xdead0000beefULL, -1, NULL) == -ENOENT, "unregister");
+	T_ASSERT(sock_offload(&nl, 0xdead0000beefULL) == -ENOENT, "offload unknown id");
+
+	/* the socket must be in the request's network namespace */
+	{
+		int tcp;
+
+		T_ASSERT(unshare(CLONE_NEWNET) == 0, "unshare(CLONE_NEWNET): %s", strerror(errno));
+		tcp = socket(AF_INET, SOCK_STREAM, 0);
+		err = sock_register(&nl, tcp, NULL);
+		T_ASSERT(err == -EXDEV, "socket of another netns: %s", t_strerror(err));
+		close(tcp);
+	}
+
+	/* sockaddrs: exact sizes and matching families */
+	T_EINVAL_ATTR(policy_add(&nl, &(struct pol){ &a4, 7, 1, 0, 0, -1 }, &r), &r);
+	T_EINVAL_ATTR(policy_add(&nl, &(struct pol){ &a4, sizeof(a4) + 4, 1, 0, 0, -1 }, &r), &r);
+	T_EINVAL_ATTR(policy_add(&nl, &(struct pol){ &a6, sizeof(a6) - 1, 1, 0, 0, -1 }, &r), &r);
+	{
+		struct sockaddr_in6 wrong = a6;
+
+		wrong.sin6_family = AF_INET;
+		T_EINVAL_ATTR(policy_add(&nl, &(struct pol){ &wrong, sizeof(wrong), 1, 0, 0, -1 },
+					 &r), &r);
+		wrong.sin6_family = AF_UNIX;
+		T_EINVAL_ATTR(policy_add(&nl, &(struct pol){ &wrong, sizeof(wrong), 1, 0, 0, -1 },
+					 &r), &r);
+	}
+	{
+		struct sockaddr_in wrong = a4;
+
+		wrong.sin_family = AF_INET6;
+		T_EINVAL_ATTR(policy_add(&nl, &(struct pol){ &wrong, sizeof(wrong), 1, 0, 0, -1 },
+					 &r), &r);
+	}
+	T_ASSERT(r.ext_msg[0], "no extended ack message");
+	T_EINVAL_ATTR(policy_add(&nl, &(struct pol){ &a4, sizeof(a4), 1, 0, 0, 0 }, &r), &r);
+	T_EINVAL_ATTR(policy_add(&nl, &(struct pol){ &a4, sizeof(a4), 1, 0, 0, 101 }, &r), &r);
+	T_EINVAL_ATTR(policy_add(&nl, &(struct pol){ &a4, sizeof(a4), __KTLSO_MODE_MAX, 0, 0, -1 },
+				 &r), &r);
+	T_EINVAL_ATTR(policy_add(&nl, &(struct pol){ &a4, sizeof(a4), 1, 1, 0, -1 }, &r), &r);
+	T_EINVAL_ATTR(policy_add(&nl, &(struct pol){ &a4, sizeof(a4), -1, 0, 0, -1 }, &r), &r);
+	T_ASSERT(r.miss_type < 0 || r.miss_type == KTLSO_A_POLICY_MODE, "missing mode");
+	T_ASSERT(policy_addr_cmd(&nl, KTLSO_CMD_POLICY_GET, &a4, sizeof(a4), &a) == -ENOENT,
+		 "a rejected policy was stored");
+	T_ASSERT(policy_addr_cmd(&nl, KTLSO_CMD_POLICY_DEL, &a6, sizeof(a6), NULL) == -ENOENT,
+		 "delete of an unknown policy");
+
+	/* attributes: unknown type, wrong size, PAD, strings */
+	T_EINVAL_ATTR(raw_cmd(&nl, KTLSO_CMD_GET_VERSION, KTLSO_A_MAX + 1, "abcd", 4, &r), &r);
+	T_EINVAL_ATTR(raw_cmd(&nl, KTLSO_CMD_GET_VERSION, 1000, "abcd", 4, &r), &r);
+	T_EINVAL_ATTR(raw_cmd(&nl, KTLSO_CMD_SOCK_GET, KTLSO_A_SOCK_ID, "abcd", 4, &r), &r);
+	T_EINVAL_ATTR(raw_cmd(&nl, KTLSO_CMD_SOCK_REGISTER, KTLSO_A_SOCK_FD, "ab", 2, &r), &r);
+	T_EINVAL_ATTR(raw_cmd(&nl, KTLSO_CMD_STATS, KTLSO_A_PAD, "abcd", 4, &r), &r);
+	memset(big, 'x', sizeof(big));
+	big[sizeof(big) - 1] = 0;
+	T_EINVAL_ATTR(raw_cmd(&nl, KTLSO_CMD_SOCK_UNREGISTER, KTLSO_A_SOCK_CLOSE_REASON, big,
+			      sizeof(big), &r), &r);
+	T_EINVAL_ATTR(raw_cmd(&nl, KTLSO_CMD_SOCK_UNREGISTER, KTLSO_A_SOCK_CLOSE_REASON, "abc", 3,
+			      &r), &r);	/* not NUL-terminated */
+
+	/* header: reserved field, unknown commands, dump of a doit-only command */
+	ktlso_start(&nl, &m, KTLSO_CMD_GET_VERSION, 0);
+	((struct genlmsghdr *)NLMSG_DATA(&m.nh))->reserved = 1;
+	err = nl_xfer(&nl, &m, NULL, NULL, NULL);
+	T_ASSERT(err == -EINVAL, "reserved != 0: %s", t_strerror(err));
+	err = raw_cmd(&nl, 200, 0, NULL, 0, NULL);
+	T_ASSERT(err == -EOPNOTSUPP, "unknown command: %s", t_strerror(err));
+	err = raw_cmd(&nl, KTLSO_CMD_EV_CLOSED, 0, NULL, 0, NULL);
+	T_ASSERT(err == -EOPNOTSUPP, "an event as a command: %s", t_strerror(err));
+	err = raw_cmd(&nl, KTLSO_CMD_UNSPEC, 0, NULL, 0, NULL);
+	T_ASSERT(err == -EOPNOTSUPP, "command 0: %s", t_strerror(err));
+	ktlso_start(&nl, &m, KTLSO_CMD_STATS, NLM_F_DUMP);
+	err = nl_xfer(&nl, &m, NULL, NULL, NULL);
+	T_ASSERT(err == -EOPNOTSUPP, "dump of STATS: %s", t_strerror(err));
+	close(p[0]);
+	close(p[1]);
+	nl_close(&nl);
+	return T_PASS;
+}
+
+/* Runs fn in a child that became nobody; the child's result is the case's. */
+static int as_nobody(int (*fn)(void *), void *arg)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return t_fail("fork: %s", strerror(errno));
+	if (pid == 0) {
+		if (setgroups(0, NULL) || setgid(NOBODY) || setuid(NOBODY))
+			_exit(t_fail("setuid(%d): %s", NOBODY, strerror(errno)));
+		_exit(fn(arg));
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return t_fail("waitpid: %s", strerror(errno));
+	if (!WIFEXITED(status))
+		return t_fail("the unprivileged child died with signal %d", WTERMSIG(status));
+	return WEXITSTATUS(status);
+}
+
+struct perm_ctx {
+	int root_fd, nobody_fd, pipe_fd;
+	uint64_t root_id, nobody_id;
+	struct nl root_opened;	/* a netlink socket root opened, used after setuid */
+};
+
+static int nobody_checks(void *arg)
+{
+	struct sockaddr_in a4 = sin4("127.0.0.1", 5555);
+	struct perm_ctx *c = arg;
+	struct attrs a;
+	struct ids ids;
+	struct nl nl, ev;
+	char ver[64];
+	uint32_t proto;
+	int err;
+
+	OPEN(&nl);
+	T_OK(get_version(&nl, ver, sizeof(ver), &proto));
+	{
+		struct stats s;
+
+		T_OK(get_stats(&nl, &s));
+	}
+	T_ASSERT(sock_register(&nl, c->nobody_fd, NULL) == -EPERM, "REGISTER as nobody");
+	T_ASSERT(sock_unregister(&nl, c->nobody_id, -1, NULL) == -EPERM, "UNREGISTER");
+	T_ASSERT(sock_offload(&nl, c->nobody_id) == -EPERM, "OFFLOAD");
+	T_ASSERT(policy_add(&nl, &(struct pol){ &a4, sizeof(a4), 1, 0, 0, -1 }, NULL) == -EPERM,
+		 "POLICY_ADD");
+	T_ASSERT(policy_addr_cmd(&nl, KTLSO_CMD_POLICY_DEL, &a4, sizeof(a4), NULL) == -EPERM,
+		 "POLICY_DEL");
+	T_ASSERT(policy_dump_count(&nl) >= 0, "POLICY_GET dump");
+
+	/* only its own sockets */
+	T_OK(sock_dump(&nl, &ids, NULL));
+	T_ASSERT(ids_count(&ids, c->nobody_id) == 1, "nobody does not see its own socket");
+	T_ASSERT(ids_count(&ids, c->root_id) == 0, "nobody sees root's socket");
+	for (size_t i = 0; i < ids.n; i++)
+		T_ASSERT(ids.uid[i] == NOBODY, "nobody sees a socket of uid %u", ids.uid[i]);
+	T_ASSERT(sock_get(&nl, c->root_id, &a) == -ENOENT, "SOCK_GET of root's socket");
+	T_OK(sock_get(&nl, c->nobody_id, &a));
+	T_ASSERT(a_u32(&a, KTLSO_A_SOCK_UID) == NOBODY, "uid %u", a_u32(&a, KTLSO_A_SOCK_UID));
+
+	/* events name every socket: CAP_NET_ADMIN only */
+	err = ev_open(&ev);
+	T_ASSERT(err == -EPERM, "subscribing as nobody: %s", t_strerror(err));
+
+	/* a netlink socket root opened does not lend its privileges */
+	T_ASSERT(sock_register(&c->root_opened, c->nobody_fd, NULL) == -EPERM,
+		 "REGISTER through a socket root opened");
+	T_OK(sock_dump(&c->root_opened, &ids, NULL));
+	T_ASSERT(ids_count(&ids, c->root_id) == 0, "root's socket seen through root's netlink fd");
+	nl_close(&nl);
+	return T_PASS;
+}
+
+static int test_permissions(const void *arg)
+{
+	struct perm_ctx c;
+	int rp[2], np[2], rc;
+	struct nl nl;
+
+	(void)arg;
+	OPEN(&nl);
+	T_OK(pair(rp));
+	/* a socket's owner is the fsuid that created it */
+	setfsuid(NOBODY);
+	rc = pair(np);
+	setfsuid(0);
+	T_OK(rc);
+	c.root_fd = rp[0];
+	c.nobody_fd = np[0];
+	c.root_id = cookie(rp[0]);
+	c.nobody_id = cookie(np[0]);
+	T_OK(sock_register(&nl, rp[0], NULL));
+	T_OK(sock_register(&nl, np[0], NULL));
+	T_OK(nl_open(&c.root_opened));
+	rc = as_nobody(nobody_checks, &c);
+	T_OK(sock_unregister(&nl, c.root_id, -1, NULL));
+	T_OK(sock_unregister(&nl, c.nobody_id, -1, NULL));
+	close(rp[0]), close(rp[1]), close(np[0]), close(np[1]);
+	nl_close(&c.root_opened);
+	nl_close(&nl);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ fuzz */
+
+static uint64_t rng_state;
+
+static uint64_t rnd(void)
+{
+	uint64_t x = rng_state;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	rng_state = x;
+	return x * 0x2545F4914F6CDD1DULL;
+}
+
+static uint32_t rndn(uint32_t n)
+{
+	return n ? (uint32_t)(rnd() % n) : 0;
+}
+
+/* A plausible payload size for an attribute type, or garbage. */
+static size_t fuzz_attr_len(uint16_t type)
+{
+	static const uint8_t sizes[] = { 0, 1, 2, 4, 8, 16, 28 };
+
+	if (rndn(4))
+		switch (type) {
+		case KTLSO_A_SOCK_ID: case KTLSO_A_SOCK_TX_SEQ: case KTLSO_A_SOCK_RX_SEQ:
+		case KTLSO_A_POLICY_REC_LIMIT: case KTLSO_A_SOCK_BYTES_SENT:
+			return 8;
+		case KTLSO_A_SOCK_FD: case KTLSO_A_POLICY_CIPHERS: case KTLSO_A_SOCK_KEY_GEN:
+		case KTLSO_A_PROTO_VERSION: case KTLSO_A_SOCK_UID:
+			return 4;
+		case KTLSO_A_SOCK_VERSION: case KTLSO_A_SOCK_CIPHER:
+			return 2;
+		case KTLSO_A_POLICY_MODE: case KTLSO_A_POLICY_WARN_PCT: case KTLSO_A_KEY_DIR:
+			return 1;
+		case KTLSO_A_POLICY_ADDR: case KTLSO_A_SOCK_LOCAL: case KTLSO_A_SOCK_PEER:
+			return rndn(2) ? 16 : 28;
+		}
+	return rndn(3) ? sizes[rndn(sizeof(sizes))] : rndn(300);
+}
+
+/*
+ * One random message into m (returns its length on the wire, which may differ from
+ * nlmsg_len) and whether the kernel must answer it.
+ */
+static size_t fuzz_msg(struct nl *nl, struct msg *m, bool *answered)
+{
+	static const uint16_t flag_sets[] = { 0, NLM_F_DUMP, NLM_F_ECHO, NLM_F_ROOT, NLM_F_MATCH,
+					      NLM_F_ATOMIC, NLM_F_REPLACE, NLM_F_EXCL,
+					      NLM_F_CREATE, 0x4000, NLM_F_DUMP | NLM_F_ECHO };
+	struct genlmsghdr *g;
+	uint32_t wire;
+	int nattrs;
+
+	*answered = true;
+	msg_start(m, nl->fam, flag_sets[rndn(sizeof(flag_sets) / sizeof(flag_sets[0]))],
+		  rndn(8) ? (uint8_t)rndn(__KTLSO_CMD_MAX + 2) : (uint8_t)rnd());
+	g = NLMSG_DATA(&m->nh);
+	if (!rndn(10))
+		g->version = (uint8_t)rnd();
+	if (!rndn(20))
+		g->reserved = (uint16_t)rnd();
+	if (!rndn(30)) {	/* no ack: a success may have no answer, only errors do */
+		m->nh.nlmsg_flags &= (uint16_t)~NLM_F_ACK;
+		*answered = false;
+	}
+
+	nattrs = (int)rndn(7);
+	for (int i = 0; i < nattrs; i++) {
+		uint16_t type = rndn(6) ? (uint16_t)rndn(KTLSO_A_MAX + 3) : (uint16_t)rnd();
+		size_t len = fuzz_attr_len(type & NLA_TYPE_MASK);
+		uint8_t data[300];
+
+		for (size_t j = 0; j < len; j++)
+			data[j] = (uint8_t)rnd();
+		if (!rndn(4) && len >= 2) {	/* a plausible sockaddr family */
+			uint16_t fam = rndn(2) ? AF_INET : AF_INET6;
+
+			memcpy(data, &fam, 2);
+		}
+		if (!rndn(3) && len)	/* NUL-terminated strings */
+			data[len - 1] = 0;
+		if ((type & NLA_TYPE_MASK) == KTLSO_A_SOCK_FD && rndn(2))
+			data[0] = (uint8_t)rndn(12), data[1] = data[2] = data[3] = 0;
+		if (!rndn(20)) {	/* nested garbage: an attribute holding attributes */
+			struct nlattr *in = (struct nlattr *)data;
+
+			len = 8 + rndn(40);
+			in->nla_len = (uint16_t)(4 + rndn(64));
+			in->nla_type = (uint16_t)(rnd() | NLA_F_NESTED);
+			type |= NLA_F_NESTED;
+		}
+		msg_put(m, type, data, len);
+	}
+
+	wire = m->nh.nlmsg_len;
+	switch (rndn(25)) {
+	case 0:	/* the last attribute's header claims more than there is */
+		if (nattrs) {
+			struct nlattr *last = (struct nlattr *)(m->buf + NLMSG_HDRLEN + GENL_HDRLEN);
+
+			last->nla_len = (uint16_t)(last->nla_len + 4 + rndn(200));
+		}
+		break;
+	case 1:	/* an attribute header shorter than a header */
+		if (nattrs)
+			((struct nlattr *)(m->buf + NLMSG_HDRLEN + GENL_HDRLEN))->nla_len =
+				(uint16_t)rndn(4);
+		break;
+	case 2:	/* the message cut inside the attributes */
+		if (wire > NLMSG_HDRLEN + GENL_HDRLEN + 2)
+			wire = m->nh.nlmsg_len = NLMSG_HDRLEN + GENL_HDRLEN +
+				rndn(wire - NLMSG_HDRLEN - GENL_HDRLEN);
+		break;
+	case 3:	/* the genetlink header cut */
+		wire = m->nh.nlmsg_len = NLMSG_HDRLEN + rndn(GENL_HDRLEN);
+		break;
+	case 4:	/* a netlink header longer than the datagram: dropped silently */
+		m->nh.nlmsg_len = wire + 4 + rndn(64);
+		*answered = false;
+		break;
+	case 5:	/* a datagram shorter than a netlink header: dropped silently */
+		wire = rndn(NLMSG_HDRLEN);
+		*answered = false;
+		break;
+	}
+	return wire;
+}
+
+/* Send; read until the answer to this sequence number (or nothing, for dropped ones). */
+static int fuzz_one(struct nl *nl, struct msg *m, size_t wire, bool answered)
+{
+	static uint8_t buf[RX_BUF] __attribute__((aligned(4)));
+
+	m->nh.nlmsg_seq = ++nl->seq;
+	/* what the kernel drops may fail to send at all */
+	if (send(nl->fd, m->buf, wire, 0) < 0 && answered)
+		return -errno;
+	if (!answered)
+		return 0;
+	for (;;) {
+		ssize_t n = recv(nl->fd, buf, sizeof(buf), 0);
+
+		if (n < 0)
+			return errno == EAGAIN ? -ETIMEDOUT : -errno;
+		for (struct nlmsghdr *nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)n);
+		     nh = NLMSG_NEXT(nh, n)) {
+			if (nh->nlmsg_seq != m->nh.nlmsg_seq)
+				continue;
+			if (nh->nlmsg_type == NLMSG_ERROR || nh->nlmsg_type == NLMSG_DONE)
+				return 0;
+		}
+	}
+}
+
+struct fuzz_arg {
+	unsigned long count;
+	uint64_t seed;
+};
+
+static int fuzz_run(void *varg)
+{
+	const struct fuzz_arg *fa = varg;
+	struct msg m;
+	struct nl nl;
+
+	rng_state = fa->seed ? fa->seed : 1;
+	OPEN(&nl);
+	for (unsigned long i = 0; i < fa->count; i++) {
+		bool answered;
+		size_t wire = fuzz_msg(&nl, &m, &answered);
+		int err = fuzz_one(&nl, &m, wire, answered);
+
+		T_ASSERT(!err, "message %lu (seed %llu, uid %d, cmd %u, flags %#x, len %zu): %s", i,
+			 (unsigned long long)fa->seed, (int)getuid(),
+			 ((struct genlmsghdr *)NLMSG_DATA(&m.nh))->cmd, m.nh.nlmsg_flags, wire,
+			 err == -ETIMEDOUT ? "no answer (hang?)" : t_strerror(err));
+	}
+	nl_close(&nl);
+	return T_PASS;
+}
+
+static void delete_policy(const struct attrs *a, void *arg)
+{
+	struct nl del;
+
+	(void)arg;
+
+	if (!a->tb[KTLSO_A_POLICY_ADDR] || nl_open(&del))
+		return;
+	policy_addr_cmd(&del, KTLSO_CMD_POLICY_DEL, a->tb[KTLSO_A_POLICY_ADDR] + 1,
+			(size_t)a_len(a, KTLSO_A_POLICY_ADDR), NULL);
+	nl_close(&del);
+}
+
+static int test_fuzz(const void *arg)
+{
+	struct fuzz_arg fa = { fuzz_count, fuzz_seed };
+	struct stats s;
+	struct msg m;
+	struct nl nl;
+	char ver[64];
+	uint32_t proto;
+	int rc, n;
+
+	(void)arg;
+	alarm((unsigned)(120 + fuzz_count / 100));
+	printf("# fuzz: %lu messages as root, %lu as nobody, seed %llu\n", fa.count,
+	       fa.count / 4, (unsigned long long)fa.seed);
+	rc = fuzz_run(&fa);
+	if (rc != T_PASS)
+		return rc;
+	fa.count /= 4;
+	fa.seed ^= 0x9e3779b97f4a7c15ULL;
+	rc = as_nobody(fuzz_run, &fa);
+	if (rc != T_PASS)
+		return rc;
+
+	/* still answering, state consistent; remove what random POLICY_ADDs stored */
+	OPEN(&nl);
+	T_OK(get_version(&nl, ver, sizeof(ver), &proto));
+	for (int round = 0; round < 5 && policy_dump_count(&nl) > 0; round++) {
+		ktlso_start(&nl, &m, KTLSO_CMD_POLICY_GET, NLM_F_DUMP);
+		T_OK(nl_xfer(&nl, &m, delete_policy, &nl, NULL));
+	}
+	T_OK(get_stats(&nl, &s));
+	n = policy_dump_count(&nl);
+	T_ASSERT(n >= 0 && (uint64_t)n == s.v[KTLSO_A_STATS_POLICIES] &&
+		 s.v[KTLSO_A_STATS_POLICIES] <= KTLSO_MAX_POLICIES,
+		 "policies: %d dumped, stats say %llu", n,
+		 (unsigned long long)s.v[KTLSO_A_STATS_POLICIES]);
+	T_ASSERT(s.v[KTLSO_A_STATS_SOCKS] == s.v[KTLSO_A_STATS_REGISTERED] -
+						     s.v[KTLSO_A_STATS_UNREGISTERED] -
+						     s.v[KTLSO_A_STATS_REAPED],
+		 "socks %llu != registered %llu - unregistered %llu - reaped %llu",
+		 (unsigned long long)s.v[KTLSO_A_STATS_SOCKS],
+		 (unsigned long long)s.v[KTLSO_A_STATS_REGISTERED],
+		 (unsigned long long)s.v[KTLSO_A_STATS_UNREGISTERED],
+		 (unsigned long long)s.v[KTLSO_A_STATS_REAPED]);
+	nl_close(&nl);
+	return T_PASS;
+}
+
+/* ------------------------------------------------------------------ unload */
+
+static int test_rmmod_live(const void *arg)
+{
+	struct nl nl;
+	int fds[2], err;
+	char ver[64];
+	uint32_t proto;
+	struct tls12_crypto_info_aes_gcm_128 ci;
+	socklen_t len = sizeof(ci);
+
+	(void)arg;
+	if (access(KO_PATH, R_OK))
+		return t_skip("no " KO_PATH " to reload (not in the VM)");
+	NEED_KTLS();
+	OPEN(&nl);
+	T_OK(ktls_pair(fds, TLS_1_3_VERSION, 0));
+	T_OK(sock_register(&nl, fds[0], NULL));
+	T_OK(sock_register(&nl, fds[1], NULL));
+	T_OK(send_records(fds[0], fds[1], 2));
+	nl_close(&nl);
+
+	T_ASSERT(system("rmmod ktlso") == 0, "rmmod ktlso with registered sockets failed");
+	err = nl_open(&nl);
+	if (!err) {
+		nl_close(&nl);
+		return t_fail("the family is still there after rmmod");
+	}
+	/* the sockets keep working through kTLS */
+	T_OK(send_records(fds[0], fds[1], 3));
+	T_OK(send_records(fds[1], fds[0], 3));
+	T_ASSERT(getsockopt(fds[0], SOL_TLS, TLS_TX, &ci, &len) == 0 &&
+		 ci.rec_seq[7] == 5, "kTLS TX state after rmmod (rec_seq %u)", ci.rec_seq[7]);
+
+	T_ASSERT(system("insmod " KO_PATH) == 0, "insmod " KO_PATH " failed");
+	OPEN(&nl);
+	T_OK(get_version(&nl, ver, sizeof(ver), &proto));
+	T_OK(sock_register(&nl, fds[0], NULL));
+	T_OK(sock_unregister(&nl, cookie(fds[0]), -1, NULL));
+	nl_close(&nl);
+	close(fds[0]);
+	close(fds[1]);
+	return T_PASS;
+}
+
+/* ------------------------------------------------------------------ main */
+
+int main(int argc, char **argv)
+{
+	const char *expect = getenv("KTLSO_EXPECT_MODULE");
+	char **rest = calloc((size_t)argc + 1, sizeof(*rest));
+	int nrest = 0, err;
+	struct nl nl;
+
+	rest[nrest++] = argv[0];
+	fuzz_seed = (unsigned long long)time(NULL) ^ ((unsigned long long)getpid() << 32);
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--fuzz") && i + 1 < argc)
+			fuzz_count = strtoul(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
+			fuzz_seed = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			printf("usage: %s [--fuzz N] [--seed S] [CASE-FILTER...]\n", argv[0]);
+			return 0;
+		} else
+			rest[nrest++] = argv[i];
+	}
+	t_init("vm/ktlso_nl", nrest, rest);
+
+	err = nl_open(&nl);
+	if (err) {
+		if (expect && !strcmp(expect, "1")) {
+			printf("FAIL vm/ktlso_nl/family: the ktlso family does not resolve: %s\n",
+			       t_strerror(err));
+			return 1;
+		}
+		printf("SKIP vm/ktlso_nl: the ktlso family does not resolve (%s): is ktlso.ko "
+		       "loaded?\n", t_strerror(err));
+		return 77;
+	}
+	nl_close(&nl);
+	if (geteuid() != 0) {
+		printf("SKIP vm/ktlso_nl: needs root (CAP_NET_ADMIN, setuid to nobody)\n");
+		return 77;
+	}
+
+	t_run("version", test_version, NULL);
+	t_run("register_ktls13", test_register_ktls13, NULL);
+	t_run("register_ktls12_tx", test_register_ktls12_tx, NULL);
+	t_run("register_userspace_tls", test_register_userspace_tls, NULL);
+	t_run("register_update", test_register_update, NULL);
+	t_run("unregister_after_peer_close", test_unregister_after_peer_close, NULL);
+	t_run("dump_1000", test_dump_1000, NULL);
+	t_run("offload_request", test_offload_request, NULL);
+	t_run("policy", test_policy, NULL);
+	t_run("policy_match", test_policy_match, NULL);
+	t_run("key_limit", test_key_limit, NULL);
+	t_run("reap_on_close", test_reap_on_close, NULL);
+	t_run("errors", test_errors, NULL);
+	t_run("permissions", test_permissions, NULL);
+	t_run("fuzz", test_fuzz, NULL);
+	t_run("rmmod_live", test_rmmod_live, NULL);	/* last: it reloads the module */
+	free(rest);
+	return t_done();
+}

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The daemon's side of ktlso.ko, one per worker: a netlink socket for requests
+ * (registering connections, reading policy) and one subscribed to the module's events
+ * (policy changes, key-usage limits, live offload requests), polled from the worker's
+ * ring. Without the module everything here is off, the daemon serves as before and says
+ * so once; the worker retries every few seconds, so loading the module later (or again,
+ * after an unload) takes effect without a restart.
+ */
+#include "ktlsod.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CTL_RETRY_MS 2000	/* module absent: look again; present: is it still? */
+
+/* Said once per daemon, not once per worker. */
+static atomic_int said_absent, said_present, said_events;
+
+static int policy_keep(const struct kso_policy *p, void *arg)
+{
+	struct wctl *wc = arg;
+	struct kso_policy *n;
+
+	if (wc->npol % 16 == 0) {
+		n = realloc(wc->pol, (wc->npol + 16) * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		wc->pol = n;
+	}
+	wc->pol[wc->npol++] = *p;
+	return 0;
+}
+
+static int ctl_load_policies(struct wctl *wc)
+{
+	free(wc->pol);
+	wc->pol = NULL;
+	wc->npol = 0;
+	return kso_nl_policy_dump(wc->req, policy_keep, wc);
+}
+
+void ctl_close(struct wctl *wc)
+{
+	kso_nl_close(wc->req);
+	kso_nl_close(wc->ev);
+	wc->req = wc->ev = NULL;
+	free(wc->pol);
+	wc->pol = NULL;
+	wc->npol = 0;
+}
+
+int ctl_open(struct wctl *wc, int wid)
+{
+	int err;
+
+	wc->retry_at = now_ms() + CTL_RETRY_MS;
+	err = kso_nl_open(&wc->req);
+	if (err)
+		goto fail;
+	err = ctl_load_policies(wc);
+	if (err)
+		goto fail;
+	err = kso_nl_events_open(&wc->ev);
+	if (err) {
+		/* registry without events: no policy updates, no guard, no live offload */
+		if (!atomic_exchange(&said_events, 1))
+			log_msg("ktlso: cannot subscribe to the module's events: %s; policy "
+				"changes, key-usage limits and live offload are not followed",
+				kso_nl_strerror(err));
+		wc->ev = NULL;
+	}
+	atomic_store(&said_absent, 0);
+	if (!atomic_exchange(&said_present, 1))
+		log_msg("ktlso: module present: connections are registered, %zu listener "
+			"polic%s loaded", wc->npol, wc->npol == 1 ? "y" : "ies");
+	(void)wid;
+	return 0;
+fail:
+	ctl_close(wc);
+	if (!atomic_exchange(&said_absent, 1))
+		log_msg("ktlso: %s: no socket registry, module policy or key-usage guard; "
+			"serving as configured", kso_nl_strerror(err));
+	atomic_store(&said_present, 0);
+	return err;
+}
+
+static void ctl_failed(struct wctl *wc, const char *what, int err);
+
+/*
+ * From the tick: true when the module should be looked for again. An unloaded module
+ * shows only when a request fails, and its reload not at all (the family comes back under
+ * a new id), so a present one is asked for its version as often.
+ */
+bool ctl_retry_due(struct wctl *wc, uint64_t now)
+{
+	char ver[KTLSO_VERSION_STRING_MAX];
+	uint32_t proto;
+	int err;
+
+	if (now < wc->retry_at)
+		return false;
+	if (!wc->req)
+		return true;
+	wc->retry_at = now + CTL_RETRY_MS;
+	err = kso_nl_get_version(wc->req, ver, sizeof(ver), &proto);
+	if (err)
+		ctl_failed(wc, "version", err);
+	return false;
+}
+
+/* A request failed: if the module went away, close and retry later. */
+static void ctl_failed(struct wctl *wc, const char *what, int err)
+{
+	if (err == -ENOENT || err == -EOPNOTSUPP || err == -ECONNREFUSED) {
+		if (!atomic_exchange(&said_absent, 1))
+			log_msg("ktlso: the module went away (%s: %s); registry off until it is "
+				"back", what, kso_nl_strerror(err));
+		atomic_store(&said_present, 0);
+		ctl_close(wc);
+		wc->retry_at = now_ms() + CTL_RETRY_MS;
+		return;
+	}
+	log_msg("ktlso: %s: %s", what, kso_nl_strerror(err));
+}
+
+int ctl_register(struct wctl *wc, const struct kso_sock_reg *reg)
+{
+	int err;
+
+	if (!wc->req)
+		return -ENOENT;
+	err = kso_nl_sock_register(wc->req, reg);
+	if (err)
+		ctl_failed(wc, "register", err);
+	return err;
+}
+
+void ctl_unregister(struct wctl *wc, int fd, const char *reason)
+{
+	int err;
+
+	if (!wc->req)
+		return;
+	err = kso_nl_sock_unregister(wc->req, fd, 0, reason);
+	/* -ENOENT for one socket: the module was reloaded and forgot it; not an error */
+	if (err && err != -ENOENT)
+		ctl_failed(wc, "unregister", err);
+}
+
+static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
+	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
+
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return a4->sin_port == b4->sin_port && a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	return a6->sin6_port == b6->sin6_port &&
+	       !memcmp(&a6->sin6_addr, &b6->sin6_addr, sizeof(a6->sin6_addr));
+}
+
+/* A policy event: keep the table as the module has it. */
+void ctl_policy_event(struct wctl *wc, const struct kso_event *ev)
+{
+	for (size_t i = 0; i < wc->npol; i++) {
+		if (same_addr(&wc->pol[i].addr, &ev->policy.addr)) {
+			wc->pol[i] = wc->pol[--wc->npol];
+			break;
+		}
+	}
+	if (ev->cmd == KTLSO_CMD_POLICY_ADD)
+		(void)policy_keep(&ev->policy, wc);
+}
+
+/* Events were lost: the policy table may be stale, read it again. */
+void ctl_resync(struct wctl *wc)
+{
+	int err;
+
+	if (wc->req && (err = ctl_load_policies(wc)))
+		ctl_failed(wc, "reading policies", err);
+}
