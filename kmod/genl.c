@@ -45,11 +45,42 @@ static int ktlso_validate_sockaddr(const struct nlattr *attr,
 	return -EINVAL;
 }
 
+/*
+ * NUL-terminated strings of at most max bytes with the NUL. Not
+ * NLA_NUL_STRING: its length check fails with -ERANGE, and the contract
+ * promises -EINVAL for every attribute of the wrong size.
+ */
+static int ktlso_validate_string(const struct nlattr *attr, int max,
+				 struct netlink_ext_ack *extack)
+{
+	const char *str = nla_data(attr);
+	int len = nla_len(attr);
+
+	if (len >= 1 && len <= max && !str[len - 1])
+		return 0;
+
+	NL_SET_ERR_MSG_ATTR(extack, attr,
+			    "not a NUL-terminated string of the allowed size");
+	return -EINVAL;
+}
+
+static int ktlso_validate_reason(const struct nlattr *attr,
+				 struct netlink_ext_ack *extack)
+{
+	return ktlso_validate_string(attr, KTLSO_REASON_MAX, extack);
+}
+
+static int ktlso_validate_version(const struct nlattr *attr,
+				  struct netlink_ext_ack *extack)
+{
+	return ktlso_validate_string(attr, KTLSO_VERSION_STRING_MAX, extack);
+}
+
+/* No maximum length in the policy: it would fail with -ERANGE. */
 #define KTLSO_POLICY_SOCKADDR						\
-	NLA_POLICY_VALIDATE_FN(NLA_BINARY, ktlso_validate_sockaddr,	\
-			       sizeof(struct sockaddr_in6))
+	NLA_POLICY_VALIDATE_FN(NLA_BINARY, ktlso_validate_sockaddr)
 #define KTLSO_POLICY_REASON						\
-	{ .type = NLA_NUL_STRING, .len = KTLSO_REASON_MAX - 1 }
+	NLA_POLICY_VALIDATE_FN(NLA_BINARY, ktlso_validate_reason)
 
 /* Bits of TLS_CIPHER_* 51..61, see KTLSO_CIPHER_MASK() */
 #define KTLSO_CIPHER_BITS GENMASK(11, 1)
@@ -62,8 +93,8 @@ static int ktlso_validate_sockaddr(const struct nlattr *attr,
  * -EINVAL, and NLA_POLICY_RANGE() would fail with -ERANGE.
  */
 static const struct nla_policy ktlso_genl_policy[KTLSO_A_MAX + 1] = {
-	[KTLSO_A_VERSION_STRING]	= { .type = NLA_NUL_STRING,
-					    .len = KTLSO_VERSION_STRING_MAX - 1 },
+	[KTLSO_A_VERSION_STRING]	= NLA_POLICY_VALIDATE_FN(NLA_BINARY,
+							ktlso_validate_version),
 	[KTLSO_A_PROTO_VERSION]		= { .type = NLA_U32 },
 	[KTLSO_A_SOCK_ID]		= { .type = NLA_U64 },
 	[KTLSO_A_SOCK_FD]		= { .type = NLA_U32 },
@@ -127,7 +158,9 @@ static void ktlso_reader_of_request(const struct sk_buff *skb,
  * credentials the netlink socket was opened with (f_cred) and the caller's
  * (current_fsuid()) must own the socket: a netlink socket that root opened
  * and handed to an unprivileged process, or the other way round, sees no
- * more than both of them may.
+ * more than both of them may. The owner is known from registration on
+ * (sk_uid does not change), so an unprivileged dump does not lock sockets
+ * it may not see.
  */
 static bool ktlso_may_see(const struct sk_buff *skb, struct ktlso_net *kn,
 			  const struct ktlso_sock *ks)
@@ -468,13 +501,11 @@ static int ktlso_genl_sock_get(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&kn->lock);
 	err = -ENOENT;
 	ks = ktlso_sock_find(kn, nla_get_u64(info->attrs[KTLSO_A_SOCK_ID]));
-	if (!ks)
+	/* a socket the caller may not see is not there */
+	if (!ks || !ktlso_may_see(skb, kn, ks))
 		goto out_unlock;
 
 	ktlso_sock_read(kn, ks);
-	/* a socket the caller may not see is not there */
-	if (!ktlso_may_see(skb, kn, ks))
-		goto out_unlock;
 
 	err = -EMSGSIZE;
 	hdr = genlmsg_put_reply(msg, info, &ktlso_genl_family, 0,
@@ -511,9 +542,9 @@ static int ktlso_genl_sock_dump(struct sk_buff *skb, struct netlink_callback *cb
 	ktlso_reader_of_request(cb->skb, &rd);
 	mutex_lock(&kn->lock);
 	xa_for_each_start(&kn->socks, id, ks, cb->args[0]) {
-		ktlso_sock_read(kn, ks);
 		if (!ktlso_may_see(cb->skb, kn, ks))
 			continue;
+		ktlso_sock_read(kn, ks);
 
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 				  cb->nlh->nlmsg_seq, &ktlso_genl_family,
@@ -780,9 +811,13 @@ static const struct genl_ops ktlso_genl_ops[] = {
 /*
  * Events name every socket: subscribing needs CAP_NET_ADMIN in the user
  * namespace owning the network namespace. genl_bind() enforces
- * GENL_MCAST_CAP_NET_ADMIN on both kernels this is built for (6.1.x has it
- * from the stable backport, 6.12 from mainline).
+ * GENL_MCAST_CAP_NET_ADMIN from Linux 6.7 on, and on the 6.1.y stable
+ * kernels that have the backport (Debian's 6.1.0-56 does). Kernels without
+ * it cannot restrict a group at all: refuse to build rather than leak.
  */
+#ifndef GENL_MCAST_CAP_NET_ADMIN
+#error "this kernel lacks GENL_MCAST_CAP_NET_ADMIN (added in 6.7, in 6.1.y stable)"
+#endif
 static const struct genl_multicast_group ktlso_genl_mcgrps[] = {
 	[KTLSO_GENL_MCGRP_EVENTS] = {
 		.name	= KTLSO_MCGRP_EVENTS,

@@ -169,8 +169,12 @@ void ktlso_sock_read(struct ktlso_net *kn, struct ktlso_sock *ks)
 			ktlso_read_tls(sk, &ks->st, &st);
 		}
 		release_sock(sk);
-		if (!ks->closed)
+		if (!ks->closed) {
+			/* bound or connected since: match the policies again */
+			if (memcmp(&st.local, &ks->st.local, sizeof(st.local)))
+				ks->policy_gen = kn->policy_gen - 1;
 			ks->st = st;
+		}
 	}
 
 	if (ks->policy_gen != kn->policy_gen) {
@@ -310,7 +314,12 @@ int ktlso_sock_register(struct ktlso_net *kn, struct sock *sk,
 
 	/* either answer to a SOCK_OFFLOAD request ends it */
 	fell_back = ks->offload_pending && ks->fallback;
-	if (ktlso_sock_ktls_dirs(ks) > old_dirs) {
+	/*
+	 * The scan may have seen the new directions before this update came: an answer to
+	 * a SOCK_OFFLOAD request is announced all the same.
+	 */
+	if (ktlso_sock_ktls_dirs(ks) > old_dirs ||
+	    (ks->offload_pending && !ks->fallback && ktlso_sock_ktls_dirs(ks))) {
 		kn->stats.offloaded++;
 		ks->offload_pending = false;
 		ktlso_genl_notify_sock(kn, KTLSO_CMD_EV_OFFLOADED, ks, NULL, -1);

@@ -7,7 +7,8 @@ set -u
 T=e2e/ktlsod-ctl
 
 pass() { echo "PASS $T/$1"; }
-fail() { echo "FAIL $T/$1: $2"; }
+nfail=0
+fail() { echo "FAIL $T/$1: $2"; nfail=$((nfail + 1)); }
 skip() { echo "SKIP $T/$1: $2"; }
 
 for tool in curl openssl ktlsod ktlsoctl sha256sum; do
@@ -80,6 +81,8 @@ wait_for() {
 	done
 	return 1
 }
+# The id of the connection on port $1 whose TX is still in userspace TLS.
+user_sock() { ktlsoctl sock list 2>/dev/null | awk -v p=":$1" '$2 ~ p"$" && $6 == "user" { print $1; exit }'; }
 lastconn() { grep 'conn peer=' "$work/log" | grep -v 'live offload\|moved into' | tail -n 1; }
 
 grep -q 'ktlso: module present' "$work/log" && pass module_noticed ||
@@ -110,13 +113,13 @@ for v in 1.3 1.2; do
 	if [ $v = 1.3 ]; then opts=--tlsv1.3; else opts="--tlsv1.2 --tls-max 1.2"; fi
 	before=$(grep -c 'moved into kTLS live' "$work/log")
 	# shellcheck disable=SC2086
-	curl -sk $opts --limit-rate 6M -o "$work/a" "https://127.0.0.1:$port2/big" \
+	curl -sk $opts --limit-rate 3M -o "$work/a" "https://127.0.0.1:$port2/big" \
 		-o "$work/b" "https://127.0.0.1:$port2/big" \
 		-o "$work/c" "https://127.0.0.1:$port2/big" &
 	cpid=$!
-	wait_for 50 '[ -n "$(sock_ids)" ]'
+	wait_for 50 '[ -n "$(user_sock $port2)" ]'
 	sleep 1
-	id=$(sock_ids | head -n 1)
+	id=$(user_sock $port2)
 	out=$(ktlsoctl sock offload "$id" 2>&1); st=$?
 	case "$st:$out" in
 	0:*offloaded*) pass live_offload_$v ;;
@@ -133,7 +136,12 @@ for v in 1.3 1.2; do
 	[ $cst = 0 ] && [ $ok = 1 ] && pass live_offload_download_$v ||
 		fail live_offload_download_$v "curl status $cst, sha256 ok=$ok"
 	after=$(grep -c 'moved into kTLS live' "$work/log")
-	grep 'moved into kTLS live\|live offload failed' "$work/log" | tail -n 1 | sed 's/^/# /' 
+	moved=$(grep 'moved into kTLS live\|live offload failed' "$work/log" | tail -n 1)
+	echo "# $moved"
+	case $moved in
+	*"in the middle of a response") pass live_offload_mid_response_$v ;;
+	*) fail live_offload_mid_response_$v "$moved" ;;
+	esac
 	line=$(lastconn)
 	case "$after:$line" in
 	"$((before + 1)):"*"offload=ktls-txrx"*"requests=3"*) pass live_offload_log_$v ;;
@@ -141,6 +149,22 @@ for v in 1.3 1.2; do
 	esac
 	rm -f "$work/a" "$work/b" "$work/c"
 done
+
+# 2b. Live offload of an idle keep-alive connection (a read is waiting in userspace TLS):
+#     one request, the offload, a second request on the same connection.
+{ printf 'GET /f1 HTTP/1.1\r\nHost: localhost\r\n\r\n'; sleep 3
+  printf 'GET /f1 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'; } |
+	openssl s_client -quiet -connect "127.0.0.1:$port2" >"$work/idle.out" 2>/dev/null &
+cpid=$!
+wait_for 50 '[ -n "$(user_sock $port2)" ]'
+sleep 0.5
+out=$(ktlsoctl sock offload "$(user_sock $port2)" 2>&1); st=$?
+wait $cpid
+n=$(grep -o 'HTTP/1.1 200' "$work/idle.out" | wc -l)
+case "$st:$n:$(lastconn)" in
+0:2:*offload=ktls-txrx*requests=2*) pass live_offload_idle ;;
+*) fail live_offload_idle "status $st: $out; $n responses; $(lastconn)" ;;
+esac
 
 # 3. Listener policy, applied by the running daemon as soon as it changes.
 ktlsoctl policy add "127.0.0.1:$port" mode off >/dev/null 2>&1 || fail policy_add "policy add failed"
@@ -192,7 +216,7 @@ grep -q 'key-limit' "$work/monitor" && pass key_limit_event ||
 
 # 5. rmmod with a registered connection in the middle of a download; insmod; re-register.
 if [ -f /ktlso/ktlso.ko ]; then
-	curl -sk --limit-rate 3M -o "$work/dl3" "https://127.0.0.1:$port/big" &
+	curl -sk --limit-rate 1M -o "$work/dl3" "https://127.0.0.1:$port/big" &
 	cpid=$!
 	wait_for 50 '[ -n "$(sock_ids)" ]'
 	if rmmod ktlso; then
@@ -209,7 +233,7 @@ if [ -f /ktlso/ktlso.ko ]; then
 	wait $cpid; cst=$?
 	[ $cst = 0 ] && [ "$(sum "$work/dl3")" = "$bigsum" ] && pass download_across_reload ||
 		fail download_across_reload "curl status $cst"
-	grep -q 'ktlso: the module went away' "$work/log" && pass reload_logged ||
+	grep -q 'ktlso: the module went away\|ktlso: the module forgot' "$work/log" && pass reload_logged ||
 		fail reload_logged "$(grep ktlso: "$work/log")"
 else
 	skip reload "no /ktlso/ktlso.ko (native run)"
@@ -237,7 +261,7 @@ fi
 # 7. Without the module: served as configured, and said once.
 kill $pid; wait $pid 2>/dev/null
 if [ -f /ktlso/ktlso.ko ] && rmmod ktlso; then
-	: >"$work/log"
+	cp "$work/log" "$work/log.1"; : >"$work/log"
 	if start_daemon; then
 		curl -sk -o /dev/null "https://127.0.0.1:$port/f1"
 		curl -sk -o /dev/null "https://127.0.0.1:$port/f1"
@@ -253,4 +277,6 @@ if [ -f /ktlso/ktlso.ko ] && rmmod ktlso; then
 	insmod /ktlso/ktlso.ko
 fi
 echo "$old_scan" >$scan 2>/dev/null
+# a failure is easier to read with the daemon's log beside it
+[ $nfail = 0 ] || sed 's/^/# log: /' "$work/log"*
 [ -n "${KTLSO_E2E_KEEP:-}" ] || rm -rf "$work"

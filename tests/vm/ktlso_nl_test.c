@@ -20,6 +20,7 @@
 #include <string.h>
 #include <grp.h>
 #include <sys/fsuid.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -28,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <linux/genetlink.h>
 #include <linux/ktlso.h>
@@ -1533,6 +1535,13 @@ static int test_errors(const void *arg)
 	T_EINVAL_ATTR(policy_add(&nl, &(struct pol){ &a4, sizeof(a4) + 4, 1, 0, 0, -1 }, &r), &r);
 	T_EINVAL_ATTR(policy_add(&nl, &(struct pol){ &a6, sizeof(a6) - 1, 1, 0, 0, -1 }, &r), &r);
 	{
+		uint8_t longer[sizeof(a6) + 12] = { 0 };	/* longer than any sockaddr */
+
+		memcpy(longer, &a6, sizeof(a6));
+		T_EINVAL_ATTR(policy_add(&nl, &(struct pol){ longer, sizeof(longer), 1, 0, 0, -1 },
+					 &r), &r);
+	}
+	{
 		struct sockaddr_in6 wrong = a6;
 
 		wrong.sin6_family = AF_INET;
@@ -1574,6 +1583,10 @@ static int test_errors(const void *arg)
 			      sizeof(big), &r), &r);
 	T_EINVAL_ATTR(raw_cmd(&nl, KTLSO_CMD_SOCK_UNREGISTER, KTLSO_A_SOCK_CLOSE_REASON, "abc", 3,
 			      &r), &r);	/* not NUL-terminated */
+	memset(big, 0, sizeof(big));	/* a short string in a long attribute */
+	strcpy(big, "short");
+	T_EINVAL_ATTR(raw_cmd(&nl, KTLSO_CMD_SOCK_UNREGISTER, KTLSO_A_SOCK_CLOSE_REASON, big,
+			      sizeof(big), &r), &r);
 
 	/* header: reserved field, unknown commands, dump of a doit-only command */
 	ktlso_start(&nl, &m, KTLSO_CMD_GET_VERSION, 0);
@@ -1592,6 +1605,76 @@ static int test_errors(const void *arg)
 	close(p[0]);
 	close(p[1]);
 	nl_close(&nl);
+	return T_PASS;
+}
+
+static int lo_up(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+
+	if (s < 0)
+		return -errno;
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		err = -errno;
+	ifr.ifr_flags |= IFF_UP;
+	if (!err && ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+		err = -errno;
+	close(s);
+	return err;
+}
+
+/*
+ * Each network namespace has its own sockets, policies and counters; a namespace with
+ * registered sockets goes away once they are closed (reaped, references dropped).
+ */
+static int test_netns_isolation(const void *arg)
+{
+	struct sockaddr_in a4 = sin4("127.0.0.1", 7777);
+	struct stats outer0, outer1, inner;
+	struct nl outer, nl, ev;
+	struct ids ids;
+	struct attrs e;
+	int fds[2];
+	uint64_t id;
+
+	(void)arg;
+	OPEN(&outer);
+	T_OK(get_stats(&outer, &outer0));
+	T_ASSERT(unshare(CLONE_NEWNET) == 0, "unshare(CLONE_NEWNET): %s", strerror(errno));
+	T_OK(lo_up());
+	OPEN(&nl);
+	T_OK(ev_open(&ev));
+	T_OK(get_stats(&nl, &inner));
+	T_ASSERT(inner.v[KTLSO_A_STATS_SOCKS] == 0 && inner.v[KTLSO_A_STATS_REGISTERED] == 0 &&
+		 inner.v[KTLSO_A_STATS_POLICIES] == 0, "a new namespace starts empty");
+	T_OK(pair(fds));
+	id = cookie(fds[0]);
+	T_OK(sock_register(&nl, fds[0], NULL));
+	T_OK(policy_add(&nl, &(struct pol){ &a4, sizeof(a4), KTLSO_MODE_TX, 0, 0, -1 }, NULL));
+	/* the request's namespace decides: the outer socket cannot name the inner one */
+	T_ASSERT(sock_register(&outer, fds[1], NULL) == -EXDEV, "register across namespaces");
+	T_OK(sock_dump(&outer, &ids, NULL));
+	T_ASSERT(ids_count(&ids, id) == 0, "the outer namespace dumps an inner socket");
+	free(ids.id);
+	free(ids.uid);
+	T_ASSERT(policy_addr_cmd(&outer, KTLSO_CMD_POLICY_GET, &a4, sizeof(a4), &e) == -ENOENT,
+		 "the outer namespace sees an inner policy");
+	T_OK(get_stats(&outer, &outer1));
+	T_ASSERT(outer1.v[KTLSO_A_STATS_REGISTERED] == outer0.v[KTLSO_A_STATS_REGISTERED] &&
+		 outer1.v[KTLSO_A_STATS_POLICIES] == outer0.v[KTLSO_A_STATS_POLICIES],
+		 "inner registrations counted outside");
+	/* closed: reaped in the inner namespace, its event sent there */
+	close(fds[0]);
+	close(fds[1]);
+	T_OK(ev_wait(&ev, KTLSO_CMD_EV_CLOSED, id, 5000, &e));
+	T_OK(get_stats(&nl, &inner));
+	T_ASSERT(inner.v[KTLSO_A_STATS_REAPED] == 1 && inner.v[KTLSO_A_STATS_SOCKS] == 0,
+		 "inner stats after the reap");
+	/* leave the policy: the namespace's exit frees it */
+	nl_close(&nl);
+	nl_close(&ev);
+	nl_close(&outer);
 	return T_PASS;
 }
 
@@ -1744,6 +1827,69 @@ static size_t fuzz_attr_len(uint16_t type)
 	return rndn(3) ? sizes[rndn(sizeof(sizes))] : rndn(300);
 }
 
+/* Cookies of the sockets the fuzzer keeps open, so that ids hit registered sockets. */
+static uint64_t fuzz_ids[4];
+
+/* A well-formed attribute of type t with an interesting value, for the handlers. */
+static void fuzz_good_attr(struct msg *m, uint16_t t)
+{
+	static const char *const strs[] = { "", "x", "closed", "a reason of some length" };
+	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6, .sin6_port = htons(443) };
+	struct sockaddr_in s4 = { .sin_family = AF_INET, .sin_port = htons(443) };
+
+	switch (t) {
+	case KTLSO_A_SOCK_FD:
+		put_u32(m, t, rndn(4) ? rndn(12) : (uint32_t)rnd());
+		break;
+	case KTLSO_A_SOCK_ID:
+		put_u64(m, t, rndn(2) ? fuzz_ids[rndn(4)] : rndn(2) ? rndn(5000) : rnd());
+		break;
+	case KTLSO_A_SOCK_FALLBACK: case KTLSO_A_SOCK_CLOSE_REASON: case KTLSO_A_VERSION_STRING:
+		put_str(m, t, strs[rndn(4)]);
+		break;
+	case KTLSO_A_SOCK_VERSION: case KTLSO_A_SOCK_CIPHER:
+		put_u16(m, t, (uint16_t)rnd());
+		break;
+	case KTLSO_A_POLICY_ADDR: case KTLSO_A_SOCK_LOCAL: case KTLSO_A_SOCK_PEER:
+		s4.sin_port = s6.sin6_port = htons((uint16_t)rndn(4));
+		if (rndn(2))
+			msg_put(m, t, &s4, sizeof(s4));
+		else
+			msg_put(m, t, &s6, sizeof(s6));
+		break;
+	case KTLSO_A_POLICY_MODE: case KTLSO_A_SOCK_TX_CONF: case KTLSO_A_SOCK_RX_CONF:
+	case KTLSO_A_KEY_DIR:
+		put_u8(m, t, (uint8_t)rndn(6));
+		break;
+	case KTLSO_A_POLICY_WARN_PCT:
+		put_u8(m, t, (uint8_t)rndn(103));
+		break;
+	case KTLSO_A_POLICY_CIPHERS:
+		put_u32(m, t, rndn(4) ? (uint32_t)rndn(1 << 12) & ~1u : (uint32_t)rnd());
+		break;
+	case KTLSO_A_PROTO_VERSION: case KTLSO_A_SOCK_UID: case KTLSO_A_SOCK_PID:
+	case KTLSO_A_SOCK_KEY_GEN:
+		put_u32(m, t, (uint32_t)rndn(5));
+		break;
+	default:	/* the u64s */
+		put_u64(m, t, rndn(2) ? rndn(100) : rnd());
+		break;
+	}
+}
+
+/* Well-formed requests of every command, with mostly meaningful attributes. */
+static size_t fuzz_good_msg(struct nl *nl, struct msg *m)
+{
+	uint8_t cmd = (uint8_t)(1 + rndn(KTLSO_CMD_STATS));
+	int nattrs = (int)rndn(5);
+	bool dump = (cmd == KTLSO_CMD_SOCK_GET || cmd == KTLSO_CMD_POLICY_GET) && rndn(2);
+
+	msg_start(m, nl->fam, dump ? NLM_F_DUMP : 0, cmd);
+	for (int i = 0; i < nattrs; i++)
+		fuzz_good_attr(m, (uint16_t)(1 + rndn(KTLSO_A_MAX)));
+	return m->nh.nlmsg_len;
+}
+
 /*
  * One random message into m (returns its length on the wire, which may differ from
  * nlmsg_len) and whether the kernel must answer it.
@@ -1758,6 +1904,8 @@ static size_t fuzz_msg(struct nl *nl, struct msg *m, bool *answered)
 	int nattrs;
 
 	*answered = true;
+	if (rndn(2))
+		return fuzz_good_msg(nl, m);
 	msg_start(m, nl->fam, flag_sets[rndn(sizeof(flag_sets) / sizeof(flag_sets[0]))],
 		  rndn(8) ? (uint8_t)rndn(__KTLSO_CMD_MAX + 2) : (uint8_t)rnd());
 	g = NLMSG_DATA(&m->nh);
@@ -1765,7 +1913,11 @@ static size_t fuzz_msg(struct nl *nl, struct msg *m, bool *answered)
 		g->version = (uint8_t)rnd();
 	if (!rndn(20))
 		g->reserved = (uint16_t)rnd();
-	if (!rndn(30)) {	/* no ack: a success may have no answer, only errors do */
+	/*
+	 * No ack: a success may have no answer, only errors do. Not for dumps: one left
+	 * unread keeps running, and the next dump on the socket fails with EBUSY.
+	 */
+	if (!rndn(30) && (m->nh.nlmsg_flags & NLM_F_DUMP) != NLM_F_DUMP) {
 		m->nh.nlmsg_flags &= (uint16_t)~NLM_F_ACK;
 		*answered = false;
 	}
@@ -1832,6 +1984,22 @@ static size_t fuzz_msg(struct nl *nl, struct msg *m, bool *answered)
 	return wire;
 }
 
+/* How the kernel answered, by errno (0: success), for the summary line. */
+static unsigned long fuzz_answers[256];
+
+static int fuzz_bad_errno;
+
+/* What the contract lets a request fail with. */
+static bool fuzz_errno_ok(int e)
+{
+	switch (e) {
+	case 0: case EINVAL: case EOPNOTSUPP: case EPERM: case ENOENT: case EBADF:
+	case ENOTSOCK: case EPROTONOSUPPORT: case EXDEV: case ENOSPC: case EALREADY:
+		return true;
+	}
+	return false;
+}
+
 /* Send; read until the answer to this sequence number (or nothing, for dropped ones). */
 static int fuzz_one(struct nl *nl, struct msg *m, size_t wire, bool answered)
 {
@@ -1852,8 +2020,16 @@ static int fuzz_one(struct nl *nl, struct msg *m, size_t wire, bool answered)
 		     nh = NLMSG_NEXT(nh, n)) {
 			if (nh->nlmsg_seq != m->nh.nlmsg_seq)
 				continue;
-			if (nh->nlmsg_type == NLMSG_ERROR || nh->nlmsg_type == NLMSG_DONE)
-				return 0;
+			if (nh->nlmsg_type == NLMSG_ERROR || nh->nlmsg_type == NLMSG_DONE) {
+				int e = nh->nlmsg_type == NLMSG_DONE ? 0 :
+					((struct nlmsgerr *)NLMSG_DATA(nh))->error;
+
+				fuzz_answers[-e > 0 && -e < 256 ? -e : 0]++;
+				if (fuzz_errno_ok(-e))
+					return 0;
+				fuzz_bad_errno = -e;
+				return -EPROTO;
+			}
 		}
 	}
 }
@@ -1869,18 +2045,37 @@ static int fuzz_run(void *varg)
 	struct msg m;
 	struct nl nl;
 
+	int fds[4];
+
 	rng_state = fa->seed ? fa->seed : 1;
+	memset(fuzz_answers, 0, sizeof(fuzz_answers));
 	OPEN(&nl);
+	/* TCP sockets among the small descriptors the fuzzer names, one pair in kTLS */
+	T_OK(pair(fds));
+	T_OK(pair(fds + 2));
+	if (ktls_available())
+		T_OK(ktls_setup(fds, TLS_1_3_VERSION, 0, true, true));
+	for (int i = 0; i < 4; i++)
+		fuzz_ids[i] = cookie(fds[i]);
 	for (unsigned long i = 0; i < fa->count; i++) {
 		bool answered;
 		size_t wire = fuzz_msg(&nl, &m, &answered);
 		int err = fuzz_one(&nl, &m, wire, answered);
 
-		T_ASSERT(!err, "message %lu (seed %llu, uid %d, cmd %u, flags %#x, len %zu): %s", i,
+		T_ASSERT(!err, "message %lu (seed %llu, uid %d, cmd %u, flags %#x, len %zu): %s%s", i,
 			 (unsigned long long)fa->seed, (int)getuid(),
 			 ((struct genlmsghdr *)NLMSG_DATA(&m.nh))->cmd, m.nh.nlmsg_flags, wire,
+			 err == -EPROTO ? "an error the contract does not allow: " : "",
+			 err == -EPROTO ? strerrorname_np(fuzz_bad_errno) ?: "?" :
 			 err == -ETIMEDOUT ? "no answer (hang?)" : t_strerror(err));
 	}
+	for (int i = 0; i < 4; i++)
+		close(fds[i]);
+	printf("# fuzz as uid %d: answers", (int)getuid());
+	for (int e = 0; e < 256; e++)
+		if (fuzz_answers[e])
+			printf(" %s=%lu", e ? strerrorname_np(e) ?: "?" : "ok", fuzz_answers[e]);
+	printf("\n");
 	nl_close(&nl);
 	return T_PASS;
 }
@@ -2046,6 +2241,7 @@ int main(int argc, char **argv)
 	t_run("reap_on_close", test_reap_on_close, NULL);
 	t_run("errors", test_errors, NULL);
 	t_run("permissions", test_permissions, NULL);
+	t_run("netns_isolation", test_netns_isolation, NULL);
 	t_run("fuzz", test_fuzz, NULL);
 	t_run("rmmod_live", test_rmmod_live, NULL);	/* last: it reloads the module */
 	free(rest);

@@ -24,6 +24,7 @@ prog() {
 }
 
 prog vm/ktls ktls_test
+prog vm/ktlso_nl ktlso_nl_test
 
 # ktlsoctl: every subcommand against the module (tests/vm/ktlsoctl.sh).
 { sh tests/vm/ktlsoctl.sh 2>&1; } | tee /tmp/.ctl-out; failures=$((failures + $(grep -c '^FAIL ' /tmp/.ctl-out)))

@@ -32,6 +32,15 @@ int ctl_sock(int argc, char **argv);	/* sock.c */
 int ctl_policy(int argc, char **argv);	/* policy.c */
 int ctl_monitor(int argc, char **argv);	/* monitor.c */
 int ctl_stats(int argc, char **argv);	/* stats.c */
+int ctl_cert(int argc, char **argv);	/* cert.c */
+
+/*
+ * cert.c: what the daemon publishes about the certificates it serves (certs.tsv in
+ * $KTLSO_STATE_DIR, default /run/ktlsod): a "certificates:" block for show, gauges for
+ * stats --prometheus. Nothing is printed when no daemon wrote the file.
+ */
+void ctl_certs_show(void);
+void ctl_certs_prom(void);
 
 /* ------------------------------------------------------------ out.c: shared helpers */
 
@@ -101,6 +110,7 @@ void json_arr(struct ctl_json *j, const char *key);
 void json_arr_end(struct ctl_json *j);
 void json_str(struct ctl_json *j, const char *key, const char *val);	/* NULL: null */
 void json_u64(struct ctl_json *j, const char *key, uint64_t val);
+void json_i64(struct ctl_json *j, const char *key, int64_t val);
 void json_bool(struct ctl_json *j, const char *key, bool val);
 void json_null(struct ctl_json *j, const char *key);
 /* A socket's attributes as one object. */

@@ -28,6 +28,10 @@ static const struct {
 	  "offload policy per listener" },
 	{ "monitor", ctl_monitor, "[-j]", "print the module's events as they happen" },
 	{ "stats", ctl_stats, "[-j | --prometheus]", "counters of the module and of kTLS" },
+	{ "cert", ctl_cert,
+	  "check FILE [--key KEY] [--name HOST]... [--trust CAFILE]\n"
+	  "                   [--incomplete-chain warn|error] [--expiry-warn-days N] [-j]",
+	  "what ktlsod would conclude about a certificate file" },
 	{ "version", ctl_version, "", "the versions of ktlsoctl and of the loaded module" },
 	{ "probe", ctl_probe, "[-j]", "what the running kernel's kTLS can take" },
 };

@@ -404,6 +404,12 @@ void json_u64(struct ctl_json *j, const char *key, uint64_t val)
 	printf("%" PRIu64, val);
 }
 
+void json_i64(struct ctl_json *j, const char *key, int64_t val)
+{
+	json_key(j, key);
+	printf("%" PRId64, val);
+}
+
 void json_bool(struct ctl_json *j, const char *key, bool val)
 {
 	json_key(j, key);

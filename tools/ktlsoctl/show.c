@@ -129,6 +129,7 @@ int ctl_show(int argc, char **argv)
 		show_sock_line(&w->first[i]);
 	if (w->n > w->kept)
 		printf("... and %zu more: %s sock list\n", w->n - w->kept, CTL_PROG);
+	ctl_certs_show();	/* what a running ktlsod serves, if one said so */
 	free(w);
 	return CTL_EXIT_OK;
 

@@ -244,6 +244,7 @@ int ctl_stats(int argc, char **argv)
 		printf("ktlso_module_loaded 0\n");
 		if (have_ts)
 			prom_tls_stat(&ts);
+		ctl_certs_prom();
 		return CTL_EXIT_OK;
 	}
 	if (err) {
@@ -268,6 +269,7 @@ int ctl_stats(int argc, char **argv)
 		prom_module(ver, proto, &st, &d, true);
 		if (have_ts)
 			prom_tls_stat(&ts);
+		ctl_certs_prom();
 	} else if (json) {
 		stats_json(ver, proto, &st, &d, &ts, have_ts);
 	} else {

@@ -17,9 +17,23 @@
  *   max-header-bytes = 8192
  *   max-headers = 64
  *   log = /var/log/ktlsod.log   # "-" for stderr
+ *   trust = /etc/ssl/certs/ca-certificates.crt   # CA bundle: chains must reach a root in it
+ *   incomplete-chain = error    # error | warn: a chain that does not reach the trust store
+ *   expiry-warn-days = 30       # log a warning (daily) from this many days before expiry
+ *   state-dir = /run/ktlsod     # certs.tsv for ktlsoctl show / stats --prometheus
  *
  *   [listen 0.0.0.0:443]        # one section per listener
  *   offload = txrx              # this listener's offload mode
+ *
+ *   [cert www]                  # a certificate set; repeatable; all listeners serve all
+ *   cert = /etc/ktlsod/www-ecdsa.pem   # leaf + intermediates, leaf first
+ *   key = /etc/ktlsod/www-ecdsa.key
+ *   names = www.example, *.static.example   # SNI names (default: the DNS SANs)
+ *
+ * The certificate for a connection is chosen by the client's SNI: the exact name, then
+ * the one-label wildcard, then the default (cert/key above, else the first [cert]).
+ * Sets that serve the same names share one TLS context, one certificate per key type
+ * (an ECDSA and an RSA one side by side); OpenSSL picks what the client can verify.
  */
 #include "ktlsod.h"
 
@@ -135,6 +149,17 @@ static int apply(struct config *cfg, const char *k, const char *v, char *err, si
 		set_str(&cfg->key, v);
 	} else if (!strcmp(k, "log")) {
 		set_str(&cfg->log_path, v);
+	} else if (!strcmp(k, "trust")) {
+		set_str(&cfg->trust, v);
+	} else if (!strcmp(k, "state-dir")) {
+		set_str(&cfg->state_dir, v);
+	} else if (!strcmp(k, "incomplete-chain")) {
+		if (strcmp(v, "warn") && strcmp(v, "error"))
+			goto bad;
+		cfg->incomplete_warn = !strcmp(v, "warn");
+	} else if (!strcmp(k, "expiry-warn-days")) {
+		if (parse_uint(v, 0, 3650, &cfg->expiry_warn_days))
+			goto bad;
 	} else if (!strcmp(k, "offload")) {
 		if ((m = parse_offload(v)) < 0)
 			goto bad;
@@ -188,6 +213,50 @@ bad:
 	return -EINVAL;
 }
 
+/* "[cert NAME]": a new certificate set. */
+static struct cert_set_cfg *cert_section(struct config *cfg, const char *name, char *err,
+					 size_t len)
+{
+	struct cert_set_cfg *cs;
+
+	if (!*name || strlen(name) >= sizeof(cs->name) || strpbrk(name, " \t,") ||
+	    !strcmp(name, "default")) {
+		snprintf(err, len, "'%s' is not a certificate set name (one word, not "
+			 "'default', which is --cert/--key)", name);
+		return NULL;
+	}
+	for (int i = 0; i < cfg->nsets; i++) {
+		if (!strcmp(cfg->sets[i].name, name)) {
+			snprintf(err, len, "[cert %s] appears twice", name);
+			return NULL;
+		}
+	}
+	if (cfg->nsets == MAX_CERT_SETS) {
+		snprintf(err, len, "too many [cert] sections (at most %d)", MAX_CERT_SETS);
+		return NULL;
+	}
+	cs = &cfg->sets[cfg->nsets++];
+	snprintf(cs->name, sizeof(cs->name), "%s", name);
+	return cs;
+}
+
+static int cert_setting(struct cert_set_cfg *cs, const char *k, const char *v, char *err,
+			size_t len)
+{
+	if (!strcmp(k, "cert"))
+		set_str(&cs->cert, v);
+	else if (!strcmp(k, "key"))
+		set_str(&cs->key, v);
+	else if (!strcmp(k, "names"))
+		set_str(&cs->names, v);
+	else {
+		snprintf(err, len, "a [cert] section takes 'cert =', 'key =' and 'names =', not "
+			 "'%s'", k);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static char *trim(char *s)
 {
 	char *e;
@@ -204,6 +273,7 @@ int config_load_file(struct config *cfg, const char *path, char *err, size_t err
 {
 	char line[1024], msg[256];
 	struct listener_cfg *sect = NULL;
+	struct cert_set_cfg *cs = NULL;
 	FILE *f = fopen(path, "re");
 	int lineno = 0, rc = 0;
 
@@ -226,13 +296,25 @@ int config_load_file(struct config *cfg, const char *path, char *err, size_t err
 		if (*s == '[') {
 			char *e = strchr(s, ']');
 
+			if (e && !strncmp(s, "[cert ", 6)) {
+				*e = 0;
+				sect = NULL;
+				cs = cert_section(cfg, trim(s + 6), msg, sizeof(msg));
+				if (!cs) {
+					snprintf(err, errlen, "%s:%d: %s", path, lineno, msg);
+					rc = -EINVAL;
+					break;
+				}
+				continue;
+			}
 			if (!e || strncmp(s, "[listen ", 8)) {
-				snprintf(err, errlen, "%s:%d: expected [listen ADDR:PORT]", path,
-					 lineno);
+				snprintf(err, errlen, "%s:%d: expected [listen ADDR:PORT] or "
+					 "[cert NAME]", path, lineno);
 				rc = -EINVAL;
 				break;
 			}
 			*e = 0;
+			cs = NULL;
 			if (apply(cfg, "listen", trim(s + 8), msg, sizeof(msg))) {
 				snprintf(err, errlen, "%s:%d: %s", path, lineno, msg);
 				rc = -EINVAL;
@@ -250,7 +332,13 @@ int config_load_file(struct config *cfg, const char *path, char *err, size_t err
 		*eq = 0;
 		k = trim(s);
 		v = trim(eq + 1);
-		if (sect) {
+		if (cs) {
+			if (cert_setting(cs, k, v, msg, sizeof(msg))) {
+				snprintf(err, errlen, "%s:%d: %s", path, lineno, msg);
+				rc = -EINVAL;
+				break;
+			}
+		} else if (sect) {
 			int m = parse_offload(v);
 
 			if (strcmp(k, "offload") || m < 0) {
@@ -267,6 +355,13 @@ int config_load_file(struct config *cfg, const char *path, char *err, size_t err
 		}
 	}
 	fclose(f);
+	for (int i = 0; !rc && i < cfg->nsets; i++) {
+		if (!cfg->sets[i].cert || !cfg->sets[i].key) {
+			snprintf(err, errlen, "%s: [cert %s] needs both 'cert =' and 'key ='", path,
+				 cfg->sets[i].name);
+			rc = -EINVAL;
+		}
+	}
 	return rc;
 }
 
@@ -274,6 +369,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "Usage: ktlsod --root DIR --cert PEM --key PEM [options]\n"
+"       ktlsod --root DIR --config FILE (with [cert NAME] sections) [options]\n"
 "\n"
 "Serves the files beneath DIR over HTTPS (HTTP/1.1). After each TLS handshake the\n"
 "traffic keys go into the kernel (kTLS), files are spliced into the socket with\n"
@@ -283,6 +379,18 @@ static void usage(FILE *f)
 "  --root DIR              directory to serve (paths cannot leave it, symlinks included)\n"
 "  --cert PEM              certificate chain, leaf first (fullchain.pem)\n"
 "  --key PEM               private key of the certificate\n"
+"                          More certificates (SNI, ECDSA and RSA side by side) go in\n"
+"                          [cert NAME] sections of the config file; this one is the\n"
+"                          default, served when no other matches the client's name\n"
+"  --trust CAFILE          CA bundle: each chain must reach a root in it (checked at\n"
+"                          load time; without it, the chain is checked only for order)\n"
+"  --incomplete-chain error|warn\n"
+"                          a chain missing an intermediate is refused (default) or\n"
+"                          served with a warning\n"
+"  --expiry-warn-days N    warn from N days before a certificate expires, at load and\n"
+"                          daily (default: 30; 0: never)\n"
+"  --state-dir DIR         publish the certificates served to DIR/certs.tsv for\n"
+"                          ktlsoctl show and stats (default: /run/ktlsod)\n"
 "  --listen ADDR:PORT      address to listen on; repeatable; [v6]:PORT, or PORT for\n"
 "                          all addresses (default: 8443)\n"
 "  --offload MODE          off | tx | rx | txrx (default: txrx): what goes to kTLS\n"
@@ -306,8 +414,16 @@ static void usage(FILE *f)
 "connections before their keys wear out, and 'ktlsoctl sock offload ID' moves a\n"
 "userspace-TLS connection into kTLS live. Without it, all of that is off.\n"
 "\n"
-"Signals: SIGHUP reloads the certificate and key (a failed reload keeps the old\n"
-"ones); SIGTERM or SIGINT stop accepting, finish responses in progress, and exit.\n");
+"Certificates are checked when loaded: the key matches, the chain is in order, with\n"
+"--trust it reaches a root, the names are covered by the subjectAltName, each is\n"
+"valid now. Any error refuses them, naming the certificate and what to do; 'ktlsoctl\n"
+"cert check FILE' runs the same checks without a daemon. ALPN: http/1.1. Sessions\n"
+"resume (TLS 1.3 tickets, TLS 1.2 session IDs; both held in this process); 0-RTT\n"
+"early data is refused, since it can be replayed.\n"
+"\n"
+"Signals: SIGHUP reloads the certificate files (a failed reload keeps the old ones\n"
+"serving and logs why); SIGTERM or SIGINT stop accepting, finish responses in\n"
+"progress, and exit.\n");
 }
 
 int config_parse_args(struct config *cfg, int argc, char **argv)
@@ -327,6 +443,10 @@ int config_parse_args(struct config *cfg, int argc, char **argv)
 		{ "max-header-bytes", required_argument, NULL, 0 },
 		{ "max-headers", required_argument, NULL, 0 },
 		{ "log", required_argument, NULL, 0 },
+		{ "trust", required_argument, NULL, 0 },
+		{ "incomplete-chain", required_argument, NULL, 0 },
+		{ "expiry-warn-days", required_argument, NULL, 0 },
+		{ "state-dir", required_argument, NULL, 0 },
 		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -372,10 +492,18 @@ int config_parse_args(struct config *cfg, int argc, char **argv)
 		fprintf(stderr, "ktlsod: unexpected argument '%s'\n", argv[optind]);
 		return 2;
 	}
-	if (!cfg->root || !cfg->cert || !cfg->key) {
-		fprintf(stderr, "ktlsod: --root, --cert and --key are required (see --help)\n");
+	if (!cfg->root || (!cfg->cert && !cfg->nsets)) {
+		fprintf(stderr, "ktlsod: --root, and --cert with --key or a [cert NAME] section "
+			"in --config, are required (see --help)\n");
 		return 2;
 	}
+	if (!cfg->cert != !cfg->key) {
+		fprintf(stderr, "ktlsod: --%s needs --%s too\n", cfg->cert ? "cert" : "key",
+			cfg->cert ? "key" : "cert");
+		return 2;
+	}
+	if (!cfg->state_dir)
+		cfg->state_dir = strdup("/run/ktlsod");
 	if (!cfg->nlisteners)
 		apply(cfg, "listen", "8443", err, sizeof(err));
 	return 0;

@@ -88,26 +88,47 @@ fail:
 
 static void ctl_failed(struct wctl *wc, const char *what, int err);
 
+bool ctl_retry_due(const struct wctl *wc, uint64_t now)
+{
+	return !wc->req && now >= wc->retry_at;
+}
+
 /*
- * From the tick: true when the module should be looked for again. An unloaded module
- * shows only when a request fails, and its reload not at all (the family comes back under
- * a new id), so a present one is asked for its version as often.
+ * From the tick, every CTL_RETRY_MS: is the module we opened still there, and still the
+ * same instance? An unload shows only when a request fails, and a reload not even then
+ * (the family may come back under the same id, with our sockets forgotten and our event
+ * subscription gone), so one of our registered sockets (fd, or -1 if none) is looked up.
+ * Returns -ESTALE when the module must be opened again.
  */
-bool ctl_retry_due(struct wctl *wc, uint64_t now)
+int ctl_check(struct wctl *wc, uint64_t now, int fd)
 {
 	char ver[KTLSO_VERSION_STRING_MAX];
+	socklen_t len = sizeof(uint64_t);
+	struct kso_sock s;
+	uint64_t cookie;
 	uint32_t proto;
 	int err;
 
-	if (now < wc->retry_at)
-		return false;
-	if (!wc->req)
-		return true;
+	if (!wc->req || now < wc->retry_at)
+		return 0;
 	wc->retry_at = now + CTL_RETRY_MS;
-	err = kso_nl_get_version(wc->req, ver, sizeof(ver), &proto);
-	if (err)
-		ctl_failed(wc, "version", err);
-	return false;
+	if (fd >= 0 && !getsockopt(fd, SOL_SOCKET, SO_COOKIE, &cookie, &len)) {
+		err = kso_nl_sock_get(wc->req, cookie, &s);
+		/* the module gone answers -ENOENT too: tell that apart */
+		if (err == -ENOENT && !kso_nl_get_version(wc->req, ver, sizeof(ver), &proto)) {
+			log_msg("ktlso: the module forgot our connections (it was reloaded): "
+				"registering them again");
+			ctl_close(wc);
+			return -ESTALE;
+		}
+	} else {
+		err = kso_nl_get_version(wc->req, ver, sizeof(ver), &proto);
+	}
+	if (err) {
+		ctl_failed(wc, "checking the module", err);
+		return wc->req ? 0 : -ESTALE;
+	}
+	return 0;
 }
 
 /* A request failed: if the module went away, close and retry later. */
@@ -149,24 +170,11 @@ void ctl_unregister(struct wctl *wc, int fd, const char *reason)
 		ctl_failed(wc, "unregister", err);
 }
 
-static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
-	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
-
-	if (a->ss_family != b->ss_family)
-		return false;
-	if (a->ss_family == AF_INET)
-		return a4->sin_port == b4->sin_port && a4->sin_addr.s_addr == b4->sin_addr.s_addr;
-	return a6->sin6_port == b6->sin6_port &&
-	       !memcmp(&a6->sin6_addr, &b6->sin6_addr, sizeof(a6->sin6_addr));
-}
-
 /* A policy event: keep the table as the module has it. */
 void ctl_policy_event(struct wctl *wc, const struct kso_event *ev)
 {
 	for (size_t i = 0; i < wc->npol; i++) {
-		if (same_addr(&wc->pol[i].addr, &ev->policy.addr)) {
+		if (kso_addr_equal(&wc->pol[i].addr, &ev->policy.addr)) {
 			wc->pol[i] = wc->pol[--wc->npol];
 			break;
 		}

@@ -25,8 +25,22 @@ struct listener_cfg {
 	int offload;			/* enum offload, or -1: the global default */
 };
 
+/* A [cert NAME] section; --cert/--key make the one named "default". */
+#define MAX_CERT_SETS 32
+struct cert_set_cfg {
+	char name[64];
+	char *cert, *key;
+	char *names;			/* "a.example, *.b.example"; NULL: its DNS SANs */
+};
+
 struct config {
 	char *root, *cert, *key, *log_path;
+	char *trust;			/* CA bundle for the chain check, or NULL */
+	char *state_dir;		/* where certs.tsv is published for ktlsoctl */
+	bool incomplete_warn;		/* --incomplete-chain warn */
+	unsigned expiry_warn_days;
+	struct cert_set_cfg sets[MAX_CERT_SETS];
+	int nsets;
 	struct listener_cfg listeners[MAX_LISTENERS];
 	int nlisteners;
 	int offload;			/* default for listeners */
@@ -66,7 +80,8 @@ struct wctl {
 
 int ctl_open(struct wctl *wc, int wid);
 void ctl_close(struct wctl *wc);
-bool ctl_retry_due(struct wctl *wc, uint64_t now);
+bool ctl_retry_due(const struct wctl *wc, uint64_t now);
+int ctl_check(struct wctl *wc, uint64_t now, int fd);
 int ctl_register(struct wctl *wc, const struct kso_sock_reg *reg);
 void ctl_unregister(struct wctl *wc, int fd, const char *reason);
 void ctl_policy_event(struct wctl *wc, const struct kso_event *ev);
@@ -76,7 +91,17 @@ void ctl_resync(struct wctl *wc);
 int worker_run(int id, const int *listen_fds);
 
 /* tls.c */
-SSL_CTX *tls_ctx_new(const struct config *cfg, char *err, size_t errlen);
+struct kso_cert_findings;
+/*
+ * Load and check every certificate set of cfg, and build the server's SSL_CTX (it picks
+ * a certificate per connection by SNI and key type). NULL when a check failed or
+ * OpenSSL refused; every finding, errors and warnings, is appended to f.
+ */
+SSL_CTX *tls_load(const struct config *cfg, struct kso_cert_findings *f);
+/* Warnings for the certificates of ctx that expire within the threshold, or have. */
+void tls_expiry_check(SSL_CTX *ctx, const struct config *cfg, struct kso_cert_findings *f);
+/* Publish what ctx serves to DIR/certs.tsv for ktlsoctl. 0 or -errno. */
+int tls_publish(SSL_CTX *ctx, const char *dir);
 
 /* log.c */
 void log_open(const char *path);

@@ -10,9 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <time.h>
 #include <arpa/inet.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+
+#include "certs.h"
 
 struct daemon d;
 
@@ -89,25 +93,71 @@ static void log_caps(void)
 	log_msg("kTLS available:%s; rekey %s", list, c->rekey ? "unsupported" : "supported");
 }
 
+/* Each finding as a log line; the errors also on stderr when the log is a file. */
+static void log_findings(const struct kso_cert_findings *f, bool to_stderr)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		const char *sev = f->v[i].sev == KSO_CERT_ERROR ? "error" : "warning";
+		const char *text = f->v[i].text ? f->v[i].text : "(out of memory)";
+
+		log_msg("certificate %s: %s", sev, text);
+		if (to_stderr && f->v[i].sev == KSO_CERT_ERROR)
+			fprintf(stderr, "ktlsod: certificate %s: %s\n", sev, text);
+	}
+}
+
+/* certs.tsv for ktlsoctl; the directory is made if missing (its parent is not). */
+static void publish(SSL_CTX *ctx)
+{
+	static int last_err;
+	int err;
+
+	if (mkdir(d.cfg.state_dir, 0755) && errno != EEXIST)
+		err = -errno;
+	else
+		err = tls_publish(ctx, d.cfg.state_dir);
+	if (err && err != last_err)
+		log_msg("cannot publish the certificates to %s/%s: %s (ktlsoctl show and stats "
+			"will not list them; see --state-dir)", d.cfg.state_dir,
+			KSO_CERT_STATE_FILE, strerror(-err));
+	last_err = err;
+}
+
 static void reload(void)
 {
-	char err[300];
-	SSL_CTX *ctx = tls_ctx_new(&d.cfg, err, sizeof(err));
+	struct kso_cert_findings f = { 0 };
+	SSL_CTX *ctx = tls_load(&d.cfg, &f);
 
+	log_findings(&f, false);
 	if (!ctx) {
-		log_msg("reload failed, still serving the previous certificate: %s", err);
+		log_msg("reload failed, still serving the previous certificates: %zu error%s "
+			"(above)", kso_cert_errors(&f), kso_cert_errors(&f) == 1 ? "" : "s");
+		kso_cert_findings_free(&f);
 		return;
 	}
+	kso_cert_findings_free(&f);
 	/*
 	 * Connections hold a reference to the context they started with. A worker may be
 	 * between loading d.ctx and SSL_new taking its reference, so the context replaced
-	 * now is freed only at the next reload, not here.
+	 * now is freed only at the next reload, not here. The certificates of a context
+	 * live as long as it does (tls.c).
 	 */
 	static SSL_CTX *retired;
 
 	SSL_CTX_free(retired);
 	retired = atomic_exchange(&d.ctx, ctx);
-	log_msg("reloaded certificate %s and key %s", d.cfg.cert, d.cfg.key);
+	publish(ctx);
+	log_msg("reloaded certificates: %s", d.cfg.cert ? d.cfg.cert : "the [cert] sections");
+}
+
+/* The daily look at expiry dates (also done at every load). */
+static void expiry_check(void)
+{
+	struct kso_cert_findings f = { 0 };
+
+	tls_expiry_check(atomic_load(&d.ctx), &d.cfg, &f);
+	log_findings(&f, false);
+	kso_cert_findings_free(&f);
 }
 
 int main(int argc, char **argv)
@@ -115,8 +165,9 @@ int main(int argc, char **argv)
 	struct config *cfg = &d.cfg;
 	struct worker_arg *args;
 	pthread_t *threads;
+	struct kso_cert_findings f = { 0 };
+	struct timespec day = { .tv_sec = 86400 };
 	sigset_t set;
-	char err[300];
 	SSL_CTX *ctx;
 	int rc, sig;
 
@@ -130,6 +181,7 @@ int main(int argc, char **argv)
 		.idle_timeout_ms = 60000,
 		.max_header_bytes = 8192,
 		.max_headers = 64,
+		.expiry_warn_days = 30,
 	};
 	rc = config_parse_args(cfg, argc, argv);
 	if (rc)
@@ -144,12 +196,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ktlsod: --root %s: %s\n", cfg->root, strerror(errno));
 		return 1;
 	}
-	ctx = tls_ctx_new(cfg, err, sizeof(err));
+	ctx = tls_load(cfg, &f);
+	log_findings(&f, cfg->log_path && strcmp(cfg->log_path, "-"));
 	if (!ctx) {
-		fprintf(stderr, "ktlsod: %s\n", err);
+		fprintf(stderr, "ktlsod: the certificates were refused: %zu error%s (above)\n",
+			kso_cert_errors(&f), kso_cert_errors(&f) == 1 ? "" : "s");
 		return 1;
 	}
+	kso_cert_findings_free(&f);
 	atomic_store(&d.ctx, ctx);
+	publish(ctx);
 	rc = kso_ktls_probe(&d.caps);
 	if (rc) {
 		fprintf(stderr, "ktlsod: probing kTLS needs a loopback TCP connection: %s\n",
@@ -191,8 +247,12 @@ int main(int argc, char **argv)
 			cfg->workers);
 
 	while (!atomic_load(&d.stop)) {
-		if (sigwait(&set, &sig))
+		sig = sigtimedwait(&set, NULL, &day);
+		if (sig < 0) {
+			if (errno == EAGAIN)
+				expiry_check();	/* a day without signals */
 			continue;
+		}
 		if (sig == SIGHUP) {
 			reload();
 		} else {
@@ -209,6 +269,13 @@ int main(int argc, char **argv)
 		(unsigned long long)d.st.handshake_failures, (unsigned long long)d.st.offloaded,
 		(unsigned long long)d.st.fallbacks, (unsigned long long)d.st.requests,
 		(unsigned long long)d.st.refused_cap);
+	{
+		char path[4096];
+
+		/* no stale list of certificates after the daemon is gone */
+		snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, KSO_CERT_STATE_FILE);
+		unlink(path);
+	}
 	SSL_CTX_free(atomic_load(&d.ctx));
 	free(args);
 	free(threads);

@@ -124,6 +124,7 @@ struct conn {
 	SSL *ssl;			/* NULL once both directions are in the kernel */
 	uint16_t version;		/* TLS_1_x_VERSION, once known */
 	uint16_t ktls_cipher;		/* TLS_CIPHER_*, 0 if none */
+	uint8_t tx_seq0;		/* TLS 1.3: tickets sent under the application key */
 	const char *cipher;
 	const char *fallback;		/* why some direction stays in userspace */
 	const char *close_reason;
@@ -673,6 +674,21 @@ static void on_hs_poll(struct conn *c, int res)
 		BIO_write(SSL_get_rbio(c->ssl), c->in + off, (int)rlen);
 		off += rlen;
 		r = SSL_do_handshake(c->ssl);
+		if (r == 1 && SSL_version(c->ssl) == TLS1_3_VERSION) {
+			/*
+			 * Our Finished went out with the previous flight: what this last call
+			 * wrote are NewSessionTicket records, already under the server's
+			 * application key, so kTLS TX starts after them (tls.c).
+			 */
+			struct recscan rs = { 0 };
+			uint64_t nrec = 0;
+			char *p;
+			long len = BIO_get_mem_data(SSL_get_wbio(c->ssl), &p);
+
+			if (len > 0)
+				recscan(&rs, &nrec, (const unsigned char *)p, (size_t)len);
+			c->tx_seq0 = (uint8_t)nrec;
+		}
 		if (drain_wbio(c)) {
 			conn_close(c, "out of memory");
 			return;
@@ -785,12 +801,13 @@ static void install(struct conn *c)
 {
 	bool want_tx = c->offload & OFFLOAD_TX, want_rx = c->offload & OFFLOAD_RX;
 	uint64_t seq0 = c->version == TLS_1_2_VERSION ? 1 : 0;
+	uint64_t tx0 = seq0 + c->tx_seq0;	/* TLS 1.3: after the session tickets */
 	int one = 1;
 
 	c->state = CS_OPEN;
 	setsockopt(c->fd, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof(one));
 	if (c->offload != OFFLOAD_OFF && !c->fallback) {
-		c->fallback = ktls_move(c, want_tx, want_rx, seq0, seq0);
+		c->fallback = ktls_move(c, want_tx, want_rx, tx0, seq0);
 		if (!c->fallback)
 			atomic_fetch_add(&d.st.offloaded, 1);
 	}
@@ -802,6 +819,8 @@ static void install(struct conn *c)
 	} else if (tlsu_start(c, seq0)) {
 		conn_close(c, "out of memory");
 		return;
+	} else {
+		c->tu->tx_seq = tx0;
 	}
 	conn_register(c);
 }
@@ -850,9 +869,10 @@ static void live_offload_try(struct conn *c)
 			why);
 		c->fallback = why;
 	} else {
-		log_msg("conn peer=%s: moved into kTLS live (%s) at record tx %llu rx %llu",
+		log_msg("conn peer=%s: moved into kTLS live (%s) at record tx %llu rx %llu, %s",
 			peer_str(c, peer, sizeof(peer)), mode_str(c),
-			(unsigned long long)u->tx_seq, (unsigned long long)u->rx_seq);
+			(unsigned long long)u->tx_seq, (unsigned long long)u->rx_seq,
+			c->responding ? "in the middle of a response" : "between requests");
 		c->fallback = NULL;
 		atomic_fetch_add(&d.st.offloaded, 1);
 		atomic_fetch_add(&d.st.live_offloaded, 1);
@@ -1632,8 +1652,19 @@ static void tick(struct worker *w)
 		w->ctl_up = false;
 		apply_policies(w);	/* the module went away: back to the configuration */
 	}
-	if (ctl_retry_due(&w->ctl, now) && !w->draining)
+	if (w->ctl.req) {
+		int fd = -1;
+
+		for (c = w->conns; c && fd < 0; c = c->next)
+			if (c->registered && c->state == CS_OPEN)
+				fd = c->fd;
+		if (ctl_check(&w->ctl, now, fd) == -ESTALE && !w->draining) {
+			w->ctl.retry_at = 0;
+			ctl_start(w);
+		}
+	} else if (ctl_retry_due(&w->ctl, now) && !w->draining) {
 		ctl_start(w);
+	}
 	if (w->accept_paused && !w->draining) {
 		w->accept_paused = false;
 		for (int i = 0; i < w->nls; i++)

@@ -130,12 +130,17 @@ int kso_nl_fd(const struct kso_nl *nl);
 /*
  * Reads every event queued now and calls fn for each (a nonzero return stops and is
  * returned). 0 when the queue is empty, -ENOBUFS when events were lost (the socket's
- * buffer overflowed: resynchronise with a dump), other -errno.
+ * buffer overflowed: resynchronise with a dump; the events still queued are read by the
+ * next call), other -errno.
  */
 int kso_nl_events_read(struct kso_nl *nl, int (*fn)(const struct kso_event *ev, void *arg),
 		       void *arg);
 
-/* Names for output: "sw", "txrx", "TLS_AES_128_GCM"... never NULL. */
+/*
+ * Names for output, never NULL ("unknown" for values this header does not know):
+ * kso_conf_name: "user" (the server's userspace TLS), "sw", "hw"; kso_mode_name: "off",
+ * "tx", "rx", "txrx".
+ */
 const char *kso_conf_name(uint8_t conf);
 const char *kso_mode_name(uint8_t mode);
 int kso_mode_parse(const char *s);	/* enum ktlso_mode, or -EINVAL */

@@ -23,9 +23,11 @@
  * Permissions: commands marked "admin" need CAP_NET_ADMIN in the user
  * namespace owning the network namespace, and fail with -EPERM without it.
  * Subscribing to the KTLSO_MCGRP_EVENTS group needs CAP_NET_ADMIN as well
- * (events name every socket). Everything else may be called by anyone, and
- * an unprivileged caller sees only sockets whose owner uid (KTLSO_A_SOCK_UID)
- * is its own.
+ * (events name every socket; enforced through GENL_MCAST_CAP_NET_ADMIN,
+ * which 6.1.y stable and 6.7+ kernels have). Everything else may be called
+ * by anyone, and an unprivileged caller sees only sockets whose owner uid
+ * (KTLSO_A_SOCK_UID) is its own: the fsuid of the process that opened the
+ * netlink socket and that of the caller must both be the owner's.
  *
  * Sockets
  * -------
@@ -46,8 +48,12 @@
  *                        local address and port
  *    KTLSO_A_SOCK_PEER: NLA_BINARY, same, the peer's address and port
  *    KTLSO_A_SOCK_UID: NLA_U32, the socket's owner uid, as seen from the
- *                      reader's user namespace
- *    KTLSO_A_SOCK_PID: NLA_U32, the thread group id that registered it
+ *                      reader's user namespace (a request's: that of the
+ *                      netlink socket's opener; an event's: the one owning
+ *                      the network namespace)
+ *    KTLSO_A_SOCK_PID: NLA_U32, the thread group id that registered it (a
+ *                      request's: in the caller's pid namespace; an event's:
+ *                      in the registering process's own)
  *    KTLSO_A_SOCK_VERSION: NLA_U16, TLS_1_2_VERSION or TLS_1_3_VERSION
  *                          (linux/tls.h); 0 if unknown
  *    KTLSO_A_SOCK_CIPHER: NLA_U16, TLS_CIPHER_* (linux/tls.h); 0 if unknown
@@ -96,14 +102,16 @@
  *
  * KTLSO_CMD_SOCK_UNREGISTER (admin)
  *    Forgets a socket, given by KTLSO_A_SOCK_FD (a descriptor of the caller)
- *    or KTLSO_A_SOCK_ID; optional KTLSO_A_SOCK_CLOSE_REASON. The module reads
- *    the socket's counters one last time and multicasts KTLSO_CMD_EV_CLOSED
- *    with them. -ENOENT if the socket is not registered.
+ *    or KTLSO_A_SOCK_ID; optional KTLSO_A_SOCK_CLOSE_REASON (default
+ *    "unregistered"). The module reads the socket's counters one last time
+ *    and multicasts KTLSO_CMD_EV_CLOSED with them. -ENOENT if the socket is
+ *    not registered.
  *
  * KTLSO_CMD_SOCK_GET
  *    With KTLSO_A_SOCK_ID and without NLM_F_DUMP: one socket message (above),
  *    or -ENOENT (also for a socket the caller may not see). With NLM_F_DUMP:
- *    one message per socket the caller may see, no attributes taken.
+ *    one message per socket the caller may see, in socket cookie order, no
+ *    attributes taken.
  *
  * KTLSO_CMD_SOCK_OFFLOAD (admin)
  *    Asks the server that registered the socket KTLSO_A_SOCK_ID to move the
@@ -139,7 +147,8 @@
  * KTLSO_CMD_POLICY_ADD (admin)
  *    Adds a policy, or replaces the one with the same KTLSO_A_POLICY_ADDR.
  *    KTLSO_A_POLICY_ADDR and KTLSO_A_POLICY_MODE are required. -EINVAL for a
- *    bad sockaddr (family, length), a mode or percentage out of range;
+ *    bad sockaddr (family, length), a mode or percentage out of range, a
+ *    cipher bit outside KTLSO_CIPHER_MASK(51..61);
  *    -ENOSPC beyond KTLSO_MAX_POLICIES. Multicast: KTLSO_CMD_POLICY_ADD with
  *    the policy as stored.
  * KTLSO_CMD_POLICY_DEL (admin)
