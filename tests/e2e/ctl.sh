@@ -11,7 +11,7 @@ nfail=0
 fail() { echo "FAIL $T/$1: $2"; nfail=$((nfail + 1)); }
 skip() { echo "SKIP $T/$1: $2"; }
 
-for tool in curl openssl ktlsod ktlsoctl sha256sum; do
+for tool in curl openssl ktlsod ktlsoctl kclient sha256sum; do
 	command -v $tool >/dev/null || { skip all "$tool is not installed"; exit 0; }
 done
 if ! grep -qs '^ktlso ' /proc/modules; then
@@ -164,6 +164,19 @@ n=$(grep -o 'HTTP/1.1 200' "$work/idle.out" | wc -l)
 case "$st:$n:$(lastconn)" in
 0:2:*offload=ktls-txrx*requests=2*) pass live_offload_idle ;;
 *) fail live_offload_idle "status $st: $out; $n responses; $(lastconn)" ;;
+esac
+
+# 2c. After a TLS 1.3 KeyUpdate went through OpenSSL the captured secrets are stale: the
+#     offload is refused with the reason, and the connection goes on in userspace TLS.
+kclient keyupdate "$port2" /f1 3 >"$work/ku.out" 2>&1 &
+cpid=$!
+wait_for 50 '[ -n "$(user_sock $port2)" ]'
+sleep 0.5
+out=$(ktlsoctl sock offload "$(user_sock $port2)" 2>&1); st=$?
+wait $cpid; cst=$?
+case "$st:$cst:$out" in
+1:0:*"keys were updated"*) pass live_offload_after_keyupdate_refused ;;
+*) fail live_offload_after_keyupdate_refused "status $st, client $cst ($(cat "$work/ku.out")): $out" ;;
 esac
 
 # 3. Listener policy, applied by the running daemon as soon as it changes.

@@ -6,7 +6,8 @@
  *   kclient corrupt PORT             a corrupted application record after the handshake
  *   kclient abort PORT PATH BYTES    read BYTES of a response, then reset the connection
  *   kclient pipeline PORT PATH N     N requests in one write, N responses expected
- *   kclient keyupdate PORT PATH      a KeyUpdate, then a request
+ *   kclient keyupdate PORT PATH [S]  a KeyUpdate, then a request; with S, S seconds later
+ *                                    a second request on the same connection
  *   kclient hold PORT PATH N         N keep-alive connections, each served once, held
  *                                    open until stdin closes (for memory measurements)
  *   kclient reneg PORT PATH          TLS 1.2: a request and a renegotiation ClientHello in
@@ -299,7 +300,8 @@ static int cmd_pipeline(int port, const char *path, int count)
 	return 0;
 }
 
-static int cmd_keyupdate(int port, const char *path)
+/* A KeyUpdate, then a request; with secs > 0, after that many seconds a second request. */
+static int cmd_keyupdate(int port, const char *path, int secs)
 {
 	SSL_CTX *ctx = ctx_new();
 	char req[512], buf[4096];
@@ -317,7 +319,14 @@ static int cmd_keyupdate(int port, const char *path)
 	SSL_write(ssl, req, (int)strlen(req));
 	st = read_response(ssl, buf, sizeof(buf), &have, &body);
 	printf("after KeyUpdate: %s\n", st == 200 ? "served" : "connection closed by the server");
-	return 0;
+	if (secs <= 0 || st != 200)
+		return 0;
+	fflush(stdout);
+	sleep((unsigned)secs);
+	SSL_write(ssl, req, (int)strlen(req));
+	st = read_response(ssl, buf, sizeof(buf), &have, &body);
+	printf("second request: %s\n", st == 200 ? "served" : "connection closed by the server");
+	return st == 200 ? 0 : 1;
 }
 
 static int cmd_hold(int port, const char *path, int count)
@@ -459,7 +468,7 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "hold") && argc - i >= 4)
 		return cmd_hold(port, argv[i + 2], atoi(argv[i + 3]));
 	if (!strcmp(cmd, "keyupdate") && argc - i >= 3)
-		return cmd_keyupdate(port, argv[i + 2]);
+		return cmd_keyupdate(port, argv[i + 2], argc - i >= 4 ? atoi(argv[i + 3]) : 0);
 	fprintf(stderr, "kclient: bad arguments\n");
 	return 2;
 }
