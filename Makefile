@@ -2,7 +2,11 @@
 #
 #   make              userspace library, ktlsoctl, test programs     -> build/
 #   make kmod         ktlso.ko for KERNELDIR (default: the 6.1 VM kernel's headers)
-#   make test         host unit tests, then VM tests on 6.1 and 6.12; ends "N passed, N failed"
+#   make test         host unit tests, a fuzz smoke, then VM tests on 6.1 and 6.12; ends
+#                     "N passed, N failed"
+#   make fuzz         every libFuzzer target for FUZZ_SECONDS (60) on its corpus (fuzz/)
+#   make test-asan    the host tests with an ASan+UBSan build (build/asan); no report allowed
+#   make valgrind     ktlsod under valgrind serving 1000 requests (tests/e2e/valgrind.sh)
 #   make demo         boots the VM and prints the kernel's kTLS capabilities
 #   make deps         installs the Debian packages and kernels (scripts/deps); every target
 #                     that needs them runs it first. NODEPS=1 skips that (non-Debian hosts).
@@ -91,7 +95,7 @@ $(O)/tests/%: $(O)/obj/tests/%.o $(TLIB_OBJ) $(D_LIB) $(LIB)
 # Keep objects: they are the incremental build, not intermediates.
 .SECONDARY:
 
--include $(shell find $(O)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(O)/obj $(O)/fuzz/obj -name '*.d' 2>/dev/null)
 
 # ---------------------------------------------------------------------------- kernel module
 # The module is built out of tree in build/kmod/<kernelrelease>/, a tree of symlinks to
@@ -117,12 +121,74 @@ kmod-vm: | deps
 	$(Q)$(MAKE) --no-print-directory kmod KVER=$$(scripts/kver 6.1) NODEPS=1
 	$(Q)$(MAKE) --no-print-directory kmod KVER=$$(scripts/kver 6.12) NODEPS=1
 
+# ---------------------------------------------------------------------------- fuzzing
+# libFuzzer targets (fuzz/*.c), one per parser of peer- or operator-controlled bytes, built
+# with clang into build/fuzz/ with ASan+UBSan; fuzz/run runs them on their checked-in
+# corpora (fuzz/corpus/<target>/). 'make fuzz' runs each for FUZZ_SECONDS.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SAN      = -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+		-fno-sanitize-recover=all
+FUZZ_NAMES   := $(basename $(notdir $(wildcard fuzz/*.c)))
+FUZZ_BINS    := $(FUZZ_NAMES:%=$(O)/fuzz/bin/%)
+# What each target links besides itself.
+FUZZ_SRC_http          := userspace/ktlsod/http.c
+FUZZ_SRC_records       := userspace/ktlsod/records.c
+FUZZ_SRC_config        := userspace/ktlsod/config.c
+FUZZ_SRC_ktlsod_args   := userspace/ktlsod/config.c
+FUZZ_SRC_ktlsoctl_args := $(wildcard tools/ktlsoctl/*.c userspace/lib/*.c)
+FUZZ_LD_ktlsoctl_args   = -Wl,--wrap=kso_nl_open $(PKG_LIBS)
+# ktlsoctl's main() runs as a function of the fuzzer.
+$(O)/fuzz/obj/tools/ktlsoctl/main.o: FUZZ_DEFS := -Dmain=ktlsoctl_main -Wno-missing-prototypes
+
+.PHONY: fuzz fuzz-build deps-fuzz
+deps-fuzz:
+ifneq ($(NODEPS),1)
+	$(Q)scripts/deps fuzz
+endif
+
+$(O)/fuzz/obj/%.o: %.c | deps deps-fuzz
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  FUZZCC  $<")
+	$(Q)$(FUZZ_CC) $(KT_CFLAGS) -Itools/ktlsoctl $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+		$(FUZZ_DEFS) -c -o $@ $<
+
+fuzz_objs = $(addprefix $(O)/fuzz/obj/,$(patsubst %.c,%.o,$(FUZZ_SRC_$(1))))
+$(O)/fuzz/bin/%: $(O)/fuzz/obj/fuzz/%.o $$(call fuzz_objs,$$*)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  FUZZLD  $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LD_$*)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	$(Q)fuzz/run --seconds $(FUZZ_SECONDS)
+
+# ---------------------------------------------------------------------------- sanitizers
+# The same programs built with ASan+UBSan into build/asan/, and the host tests run with
+# them (tests/run-all --asan: any sanitizer report fails). Valgrind: ktlsod serving 1000
+# requests in userspace TLS under memcheck (tests/e2e/valgrind.sh).
+ASAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	       -fno-sanitize-recover=undefined
+.PHONY: asan test-asan valgrind
+asan: | deps
+	$(Q)$(MAKE) --no-print-directory O=$(O)/asan CFLAGS="$(ASAN_CFLAGS)" NODEPS=1 all
+
+test-asan: asan
+	$(Q)tests/run-all --asan
+
+valgrind: all
+ifneq ($(NODEPS),1)
+	$(Q)scripts/deps valgrind
+endif
+	$(Q)env PATH="$(abspath $(O))/bin:$(abspath $(O))/tests/e2e:$$PATH" sh tests/e2e/valgrind.sh
+
 # ---------------------------------------------------------------------------- test, demo
 .PHONY: test test-unit test-vm demo
-test: all kmod-vm
+test: all kmod-vm fuzz-build
 	$(Q)tests/run-all
 
-test-unit: all
+test-unit: all fuzz-build
 	$(Q)tests/run-all --host-only
 
 KERNEL ?= 6.1

@@ -35,6 +35,8 @@ if [ "${KTLSO_EXPECT_KTLS:-0}" = 1 ] || [ "${KTLSO_VM:-}" = native ]; then
 	{ sh tests/e2e/ktlsod.sh ktls-txrx 2>&1; } | tee /tmp/.e2e-out
 	failures=$((failures + $(grep -c '^FAIL ' /tmp/.e2e-out)))
 	grep -q '^PASS ' /tmp/.e2e-out || fail e2e/ktlsod "no result"
+	# certificates: checks, SNI, ECDSA/RSA, ALPN, resumption into kTLS, reload
+	{ sh tests/e2e/certs.sh ktls-txrx 2>&1; } | tee /tmp/.certs-out; failures=$((failures + $(grep -c '^FAIL ' /tmp/.certs-out))); grep -q '^PASS ' /tmp/.certs-out || fail e2e/certs "no result"
 	# ktlsod with ktlso.ko: registry, policy, guard, live offload, unload/restart
 	{ sh tests/e2e/ctl.sh 2>&1; } | tee /tmp/.e2e-ctl-out
 	failures=$((failures + $(grep -c '^FAIL ' /tmp/.e2e-ctl-out)))

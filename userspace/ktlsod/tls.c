@@ -305,7 +305,7 @@ static int build_groups(struct tls_gen *g, const struct config *cfg,
 			if (g->sets[j].group == s->group && s->group >= 0 &&
 			    g->sets[j].cert.key_id == s->cert.key_id) {
 				kso_cert_add(f, KSO_CERT_ERROR, "[cert %s] and [cert %s] both hold "
-					     "a %s certificate for the same names: a name is served "
+					     "%s certificates for the same names: a name is served "
 					     "by one certificate per key type (one ECDSA, one RSA); "
 					     "remove one", g->sets[j].name, s->name,
 					     s->cert.key_type);

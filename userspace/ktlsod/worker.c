@@ -38,8 +38,14 @@
 #include <linux/tls.h>
 
 #include <openssl/err.h>
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#else
+#define VALGRIND_MAKE_MEM_DEFINED(p, n) ((void)(p), (void)(n))
+#endif
 
 #include "http.h"
+#include "records.h"
 #include "serve.h"
 #include "sslkeys.h"
 
@@ -47,7 +53,6 @@
 #define SOL_TLS 282
 #endif
 
-#define TLS_REC_MAX	(5 + 16384 + 256)	/* TLSCiphertext */
 #define IN_CAP_HS	TLS_REC_MAX
 #define CHUNK		65536			/* pipe capacity: one splice pair moves this */
 #define TICK_MS		1000
@@ -85,13 +90,6 @@ struct request {
 	int dirfd;
 	uint32_t consumed;		/* bytes of c->in it takes: dropped when it is done */
 	struct open_how how;
-};
-
-/* Counts the TLS records of a byte stream as it passes, and knows where they end. */
-struct recscan {
-	uint8_t hdr[5];
-	uint8_t have;			/* header bytes of the current record seen */
-	uint16_t left;			/* body bytes of the current record still to come */
 };
 
 /*
@@ -250,43 +248,6 @@ static const char *mode_str(const struct conn *c)
 	if (c->ktls_rx)
 		return "ktls-rx";
 	return "userspace";
-}
-
-/* ------------------------------------------------------------------ records */
-
-/* Count the records that n bytes of a stream complete. */
-static void recscan(struct recscan *rs, uint64_t *seq, const unsigned char *p, size_t n)
-{
-	while (n) {
-		if (rs->left) {
-			size_t k = n < rs->left ? n : rs->left;
-
-			rs->left -= (uint16_t)k;
-			p += k;
-			n -= k;
-		} else {
-			rs->hdr[rs->have++] = *p++;
-			n--;
-			if (rs->have < 5)
-				continue;
-			rs->left = (uint16_t)(rs->hdr[3] << 8 | rs->hdr[4]);
-		}
-		if (rs->have == 5 && !rs->left) {
-			(*seq)++;
-			rs->have = 0;
-		}
-	}
-}
-
-static bool recscan_boundary(const struct recscan *rs)
-{
-	return !rs->have && !rs->left;
-}
-
-/* Bytes a read may take without passing the end of the current record. */
-static size_t recscan_need(const struct recscan *rs)
-{
-	return rs->have == 5 ? rs->left : 5u - rs->have;
 }
 
 /* OpenSSL's message callback: a KeyUpdate makes the captured secrets stale. */
@@ -654,10 +615,9 @@ static void on_hs_poll(struct conn *c, int res)
 		return;
 	}
 	while (off + 5 <= n) {
-		const unsigned char *h = (const unsigned char *)c->in + off;
-		ssize_t rlen = 5 + (h[3] << 8 | h[4]);
+		ssize_t rlen = tls_rec_len((const unsigned char *)c->in + off);
 
-		if (h[0] < 20 || h[0] > 24 || h[1] != 3 || rlen > TLS_REC_MAX) {
+		if (rlen < 0) {
 			conn_close(c, "not a TLS client (bad record header)");
 			return;
 		}
@@ -814,6 +774,9 @@ static void install(struct conn *c)
 	if (c->fallback)
 		atomic_fetch_add(&d.st.fallbacks, 1);
 	if (c->ktls_tx && c->ktls_rx) {
+		/* freed without a shutdown, OpenSSL would drop the session as a bad one:
+		 * the connection is fine and its session must stay resumable */
+		SSL_set_shutdown(c->ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
 		SSL_free(c->ssl);	/* the kernel does TLS now; keys wiped above */
 		c->ssl = NULL;
 	} else if (tlsu_start(c, seq0)) {
@@ -879,6 +842,8 @@ static void live_offload_try(struct conn *c)
 	}
 	if (c->ktls_tx && c->ktls_rx) {
 		tlsu_free(c);
+		/* as in install(): the session stays resumable */
+		SSL_set_shutdown(c->ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
 		SSL_free(c->ssl);
 		c->ssl = NULL;
 	}
@@ -1021,6 +986,20 @@ static void on_recv(struct conn *c, int res, unsigned cflags)
 	char *data = NULL;
 
 	c->read_armed = false;
+	if (res > 0) {
+		/* io_uring wrote these bytes, where valgrind cannot see it (a no-op otherwise) */
+		if (cflags & IORING_CQE_F_BUFFER)
+			VALGRIND_MAKE_MEM_DEFINED(c->w->rbufs + (size_t)(cflags >>
+					IORING_CQE_BUFFER_SHIFT) * RBUF_SZ, res);
+		else if (c->ktls_rx)
+			VALGRIND_MAKE_MEM_DEFINED(c->in + c->in_len, res);
+		else if (c->tu && c->tu->raw)
+			VALGRIND_MAKE_MEM_DEFINED(c->tu->raw, res);
+		if (c->ktls_rx) {
+			VALGRIND_MAKE_MEM_DEFINED(&c->msg, sizeof(c->msg));
+			VALGRIND_MAKE_MEM_DEFINED(c->cmsg, sizeof(c->cmsg));
+		}
+	}
 	if (cflags & IORING_CQE_F_BUFFER) {
 		unsigned bid = cflags >> IORING_CQE_BUFFER_SHIFT;
 

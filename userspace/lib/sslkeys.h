@@ -23,7 +23,7 @@ int kso_ssl_capture(SSL_CTX *ctx);
  * The sequence numbers are the caller's to know: every record OpenSSL sent or read under
  * the application keys counts. TLS 1.3 records start at 0 with the application traffic
  * keys, but a server that sends session tickets (OpenSSL's default is 2, from inside
- * SSL_accept) has used 0 and 1 already; ktlsod turns tickets off for that reason. TLS 1.2
+ * SSL_accept) has used 0 and 1 already; ktlsod sends one and counts it. TLS 1.2
  * records start at 1 in both directions after a handshake (Finished was record 0).
  *
  * Errors:

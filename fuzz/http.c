@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * libFuzzer target: ktlsod's HTTP request parser (userspace/ktlsod/http.c) on the bytes a
+ * peer sends. Beyond "no crash", it checks what the server relies on: the count consumed
+ * lies within the input, refusals are the documented statuses, and an accepted path is
+ * NUL-terminated, starts with '/', has no control byte, backslash, "." or ".." segment,
+ * and every pointer into the request stays inside it.
+ *
+ * The first byte picks the limits (the defaults, or small ones that make 414/431 easy to
+ * reach); the rest is the request.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
+
+static void check_inside(const char *p, size_t n, const char *buf, size_t len)
+{
+	if (p && (p < buf || p + n > buf + len))
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+{
+	static const struct http_limits lims[] = {
+		{ .max_header_bytes = 8192, .max_headers = 64 },	/* ktlsod's defaults */
+		{ .max_header_bytes = 256, .max_headers = 4 },		/* the config's minimum */
+	};
+	const struct http_limits *lim;
+	struct http_req req;
+	const char *buf;
+	size_t len;
+	int n;
+
+	if (size < 1)
+		return 0;
+	lim = &lims[data[0] & 1];
+	/* A copy of exactly len bytes: ASan catches any read past the end. */
+	len = size - 1;
+	buf = len ? memcpy(malloc(len), data + 1, len) : NULL;
+	if (!len)
+		buf = malloc(1);
+
+	n = http_parse(buf, len, lim, &req);
+	if (n > 0) {
+		size_t plen = strnlen(req.path, HTTP_PATH_MAX);
+
+		if ((size_t)n > len || (size_t)n > lim->max_header_bytes)
+			abort();
+		if (plen == HTTP_PATH_MAX || req.path[0] != '/')
+			abort();
+		for (size_t i = 0; i < plen; i++) {
+			unsigned char c = (unsigned char)req.path[i];
+
+			if (c < 0x20 || c == 0x7f || c == '\\')
+				abort();
+			if (c == '/' && req.path[i + 1] == '.' &&
+			    (req.path[i + 2] == '/' || !req.path[i + 2] ||
+			     (req.path[i + 2] == '.' && (req.path[i + 3] == '/' || !req.path[i + 3]))))
+				abort();
+		}
+		check_inside(req.host, req.host_len, buf, (size_t)n);
+		check_inside(req.if_none_match, req.if_none_match_len, buf, (size_t)n);
+		if (req.range == HTTP_RANGE_FROM_TO && req.range_b < req.range_a)
+			abort();
+		if (req.minor < 0 || req.minor > 9)
+			abort();
+	} else if (n < 0) {
+		switch (-n) {
+		case 400: case 403: case 413: case 414: case 431: case 501: case 505:
+			break;
+		default:
+			abort();
+		}
+	}
+	free((void *)buf);
+	return 0;
+}
