@@ -26,6 +26,7 @@ static struct genl_family ktlso_genl_family;
 
 enum ktlso_genl_mcgrp {
 	KTLSO_GENL_MCGRP_EVENTS,
+	KTLSO_GENL_MCGRP_DAEMON,
 };
 
 /* The policy keeps exactly the two sockaddr types, of their exact size. */
@@ -162,13 +163,19 @@ static void ktlso_reader_of_request(const struct sk_buff *skb,
  * (sk_uid does not change), so an unprivileged dump does not lock sockets
  * it may not see.
  */
-static bool ktlso_may_see(const struct sk_buff *skb, struct ktlso_net *kn,
+static bool ktlso_admin(const struct sk_buff *skb, struct ktlso_net *kn)
+{
+	return netlink_ns_capable(skb, kn->net->user_ns, CAP_NET_ADMIN);
+}
+
+/* admin: ktlso_admin(), asked once per request (each denial is audited) */
+static bool ktlso_may_see(const struct sk_buff *skb, bool admin,
 			  const struct ktlso_sock *ks)
 {
 	const struct socket *sock = NETLINK_CB(skb).sk->sk_socket;
 	kuid_t owner = ks->st.uid;
 
-	if (netlink_ns_capable(skb, kn->net->user_ns, CAP_NET_ADMIN))
+	if (admin)
 		return true;
 	return sock && sock->file &&
 	       uid_eq(owner, sock->file->f_cred->fsuid) &&
@@ -256,6 +263,14 @@ static int ktlso_put_policy(struct sk_buff *msg, const struct ktlso_policy *pol)
 
 /* ---------------------------------------------------------------- events */
 
+/* What a server must act on goes to the "daemon" group as well. */
+static bool ktlso_event_for_daemon(u8 cmd)
+{
+	return cmd == KTLSO_CMD_EV_KEY_LIMIT ||
+	       cmd == KTLSO_CMD_EV_OFFLOAD_REQUEST ||
+	       cmd == KTLSO_CMD_POLICY_ADD || cmd == KTLSO_CMD_POLICY_DEL;
+}
+
 static struct sk_buff *ktlso_event_new(struct ktlso_net *kn, size_t size,
 				       u8 cmd, void **hdr)
 {
@@ -263,7 +278,10 @@ static struct sk_buff *ktlso_event_new(struct ktlso_net *kn, size_t size,
 
 	/* nobody listens: save the work */
 	if (!genl_has_listeners(&ktlso_genl_family, kn->net,
-				KTLSO_GENL_MCGRP_EVENTS))
+				KTLSO_GENL_MCGRP_EVENTS) &&
+	    !(ktlso_event_for_daemon(cmd) &&
+	      genl_has_listeners(&ktlso_genl_family, kn->net,
+				 KTLSO_GENL_MCGRP_DAEMON)))
 		return NULL;
 
 	msg = genlmsg_new(size, GFP_KERNEL);
@@ -278,21 +296,39 @@ static struct sk_buff *ktlso_event_new(struct ktlso_net *kn, size_t size,
 	return msg;
 }
 
-static void ktlso_event_send(struct ktlso_net *kn, struct sk_buff *msg,
-			     void *hdr, int err)
+/*
+ * Returns what the daemon group's delivery returned (0: every listener got
+ * it), or for other events the events group's. A caller that must not lose
+ * an event (the key-usage guard) sends it again when this is not 0.
+ */
+static int ktlso_event_send(struct ktlso_net *kn, u8 cmd, struct sk_buff *msg,
+			    void *hdr, int err)
 {
+	struct sk_buff *copy;
+
 	if (err) {
 		nlmsg_free(msg);
-		return;
+		return err;
 	}
 	genlmsg_end(msg, hdr);
-	genlmsg_multicast_netns(&ktlso_genl_family, kn->net, msg, 0,
-				KTLSO_GENL_MCGRP_EVENTS, GFP_KERNEL);
+	if (ktlso_event_for_daemon(cmd)) {
+		copy = skb_clone(msg, GFP_KERNEL);
+		if (copy)
+			genlmsg_multicast_netns(&ktlso_genl_family, kn->net,
+						copy, 0,
+						KTLSO_GENL_MCGRP_EVENTS,
+						GFP_KERNEL);
+		return genlmsg_multicast_netns(&ktlso_genl_family, kn->net,
+					       msg, 0, KTLSO_GENL_MCGRP_DAEMON,
+					       GFP_KERNEL);
+	}
+	return genlmsg_multicast_netns(&ktlso_genl_family, kn->net, msg, 0,
+				       KTLSO_GENL_MCGRP_EVENTS, GFP_KERNEL);
 }
 
-void ktlso_genl_notify_sock(struct ktlso_net *kn, u8 cmd,
-			    const struct ktlso_sock *ks, const char *reason,
-			    int dir)
+int ktlso_genl_notify_sock(struct ktlso_net *kn, u8 cmd,
+			   const struct ktlso_sock *ks, const char *reason,
+			   int dir)
 {
 	struct ktlso_reader rd = {
 		.user_ns	= kn->net->user_ns,
@@ -302,9 +338,10 @@ void ktlso_genl_notify_sock(struct ktlso_net *kn, u8 cmd,
 	void *hdr;
 
 	msg = ktlso_event_new(kn, ktlso_sock_msg_size(), cmd, &hdr);
-	if (msg)
-		ktlso_event_send(kn, msg, hdr,
-				 ktlso_put_sock(msg, ks, &rd, reason, dir));
+	if (!msg)
+		return -ESRCH;
+	return ktlso_event_send(kn, cmd, msg, hdr,
+				ktlso_put_sock(msg, ks, &rd, reason, dir));
 }
 
 void ktlso_genl_notify_id(struct ktlso_net *kn, u8 cmd, u64 id)
@@ -315,7 +352,7 @@ void ktlso_genl_notify_id(struct ktlso_net *kn, u8 cmd, u64 id)
 	msg = ktlso_event_new(kn, nla_total_size_64bit(sizeof(u64)), cmd,
 			      &hdr);
 	if (msg)
-		ktlso_event_send(kn, msg, hdr,
+		ktlso_event_send(kn, cmd, msg, hdr,
 				 nla_put_u64_64bit(msg, KTLSO_A_SOCK_ID, id,
 						   KTLSO_A_PAD));
 }
@@ -328,7 +365,8 @@ void ktlso_genl_notify_policy(struct ktlso_net *kn, u8 cmd,
 
 	msg = ktlso_event_new(kn, ktlso_policy_msg_size(), cmd, &hdr);
 	if (msg)
-		ktlso_event_send(kn, msg, hdr, ktlso_put_policy(msg, pol));
+		ktlso_event_send(kn, cmd, msg, hdr,
+				 ktlso_put_policy(msg, pol));
 }
 
 /* ---------------------------------------------------------------- commands */
@@ -502,7 +540,7 @@ static int ktlso_genl_sock_get(struct sk_buff *skb, struct genl_info *info)
 	err = -ENOENT;
 	ks = ktlso_sock_find(kn, nla_get_u64(info->attrs[KTLSO_A_SOCK_ID]));
 	/* a socket the caller may not see is not there */
-	if (!ks || !ktlso_may_see(skb, kn, ks))
+	if (!ks || !ktlso_may_see(skb, ktlso_admin(skb, kn), ks))
 		goto out_unlock;
 
 	ktlso_sock_read(kn, ks);
@@ -531,6 +569,7 @@ out_unlock:
 static int ktlso_genl_sock_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct ktlso_net *kn = ktlso_net(sock_net(skb->sk));
+	bool admin = ktlso_admin(cb->skb, kn);
 	struct ktlso_reader rd;
 	struct ktlso_sock *ks;
 	unsigned long id;
@@ -542,7 +581,8 @@ static int ktlso_genl_sock_dump(struct sk_buff *skb, struct netlink_callback *cb
 	ktlso_reader_of_request(cb->skb, &rd);
 	mutex_lock(&kn->lock);
 	xa_for_each_start(&kn->socks, id, ks, cb->args[0]) {
-		if (!ktlso_may_see(cb->skb, kn, ks))
+		cond_resched();
+		if (!ktlso_may_see(cb->skb, admin, ks))
 			continue;
 		ktlso_sock_read(kn, ks);
 
@@ -821,6 +861,10 @@ static const struct genl_ops ktlso_genl_ops[] = {
 static const struct genl_multicast_group ktlso_genl_mcgrps[] = {
 	[KTLSO_GENL_MCGRP_EVENTS] = {
 		.name	= KTLSO_MCGRP_EVENTS,
+		.flags	= GENL_MCAST_CAP_NET_ADMIN,
+	},
+	[KTLSO_GENL_MCGRP_DAEMON] = {
+		.name	= KTLSO_MCGRP_DAEMON,
 		.flags	= GENL_MCAST_CAP_NET_ADMIN,
 	},
 };

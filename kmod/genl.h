@@ -11,10 +11,14 @@ struct ktlso_net;
 struct ktlso_policy;
 struct ktlso_sock;
 
-/* Events on the "events" group, in kn's namespace; under kn->lock. */
-void ktlso_genl_notify_sock(struct ktlso_net *kn, u8 cmd,
-			    const struct ktlso_sock *ks, const char *reason,
-			    int dir);
+/*
+ * Events on the "events" group (and those a server acts on also on the
+ * "daemon" group), in kn's namespace; under kn->lock. notify_sock returns 0
+ * when every listener of the group that matters got it.
+ */
+int ktlso_genl_notify_sock(struct ktlso_net *kn, u8 cmd,
+			   const struct ktlso_sock *ks, const char *reason,
+			   int dir);
 void ktlso_genl_notify_id(struct ktlso_net *kn, u8 cmd, u64 id);
 void ktlso_genl_notify_policy(struct ktlso_net *kn, u8 cmd,
 			      const struct ktlso_policy *pol);

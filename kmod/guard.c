@@ -24,6 +24,9 @@
 
 static unsigned int scan_ms = 1000;
 
+/* Module unload: no namespace, even one created meanwhile, arms a scan. */
+static bool ktlso_scans_stopped;
+
 static int ktlso_set_scan_ms(const char *val, const struct kernel_param *kp)
 {
 	return param_set_uint_minmax(val, kp, KTLSO_SCAN_MS_MIN,
@@ -45,9 +48,13 @@ MODULE_PARM_DESC(scan_ms,
  */
 void ktlso_guard_kick(struct ktlso_net *kn)
 {
+	bool stopped;
+
 	lockdep_assert_held(&kn->lock);
 
-	if (kn->nr_socks && !kn->scan_stopped)
+	/* pairs with the release in ktlso_guard_stop_all() */
+	stopped = smp_load_acquire(&ktlso_scans_stopped);
+	if (kn->nr_socks && !kn->scan_stopped && !stopped)
 		queue_delayed_work(system_unbound_wq, &kn->scan_work,
 				   msecs_to_jiffies(READ_ONCE(scan_ms)));
 }
@@ -70,9 +77,16 @@ static void ktlso_guard_check(struct ktlso_net *kn, struct ktlso_sock *ks)
 		seq = dir == KTLSO_DIR_TX ? ks->st.tx_seq : ks->st.rx_seq;
 		if (seq < mark)
 			continue;
+		/*
+		 * A server whose socket buffer was full did not get it
+		 * (-ENOBUFS): it is told again at the next scan. Delivered,
+		 * or nobody listening to act on it, is final.
+		 */
+		if (ktlso_genl_notify_sock(kn, KTLSO_CMD_EV_KEY_LIMIT, ks,
+					   NULL, dir) == -ENOBUFS)
+			continue;
 		ks->key_warned |= BIT(dir);
 		kn->stats.key_limit_events++;
-		ktlso_genl_notify_sock(kn, KTLSO_CMD_EV_KEY_LIMIT, ks, NULL, dir);
 	}
 }
 
@@ -107,6 +121,8 @@ void ktlso_guard_stop_all(void)
 {
 	struct net *net;
 
+	/* pairs with the acquire in ktlso_guard_kick() */
+	smp_store_release(&ktlso_scans_stopped, true);
 	down_read(&net_rwsem);
 	for_each_net(net) {
 		struct ktlso_net *kn = ktlso_net(net);

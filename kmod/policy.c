@@ -92,7 +92,7 @@ int ktlso_policy_add(struct ktlso_net *kn, const struct ktlso_policy *tmpl)
 			goto out;
 
 		err = -ENOMEM;
-		pol = kmalloc(sizeof(*pol), GFP_KERNEL);
+		pol = kmalloc(sizeof(*pol), GFP_KERNEL_ACCOUNT);
 		if (!pol)
 			goto out;
 

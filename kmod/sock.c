@@ -8,15 +8,17 @@
  * (setsockopt), advancing the record sequence numbers (sendmsg, recvmsg,
  * the TX work) - and on close, tls_sk_proto_close() frees what it points to
  * (6.1: the kmalloc'ed tx/rx.rec_seq; both kernels: the TLS_SW contexts) and
- * clears icsk_ulp_data in one lock_sock() section, then frees the context
- * itself with kfree_rcu() (6.1 and 6.12 alike). For TLS_HW the context is
- * kept until the socket is destructed, which the reference held here
- * prevents. So under lock_sock(), a non-NULL icsk_ulp_data of the "tls" ULP
- * is a live context and the rec_seq of a direction whose conf is TLS_SW or
- * TLS_HW is allocated. A socket the process closed (SOCK_DEAD) is not read
- * at all: its last state is its final one.
+ * clears icsk_ulp_data later, then frees the context itself with
+ * kfree_rcu() (6.1 and 6.12 alike). In between, on 6.1, the rec_seq arrays
+ * are already freed and the socket lock may be dropped (tls_tx_records()
+ * waiting for memory), so a context is read only while the socket's file is
+ * still referenced (ktlso_sock_closing()) and its sk_prot is still kTLS's.
+ * For TLS_HW the context is kept until the socket is destructed, which the
+ * reference held here prevents. A socket the process closed (SOCK_DEAD) is
+ * not read at all: its last state is its final one.
  */
 
+#include <linux/fs.h>
 #include <linux/ktlso.h>
 #include <linux/slab.h>
 #include <linux/sock_diag.h>
@@ -108,6 +110,21 @@ static bool ktlso_rec_seq(const struct tls_context *ctx,
 	return true;
 }
 
+/*
+ * Under lock_sock(): the socket's file is being released (its last
+ * reference is gone), so tls_sk_proto_close() may have started. On 6.1 it
+ * frees tx/rx.rec_seq and may then drop the socket lock (waiting for memory
+ * to push the last records) before clearing icsk_ulp_data: from here on the
+ * context must not be read. sock_close() cannot get past tcp_close()'s
+ * lock_sock() while we hold it, so sk_socket and its file are valid here.
+ */
+static bool ktlso_sock_closing(const struct sock *sk)
+{
+	const struct socket *sock = sk->sk_socket;
+
+	return !sock || !sock->file || !file_count(sock->file);
+}
+
 /* Called under lock_sock(); see the top of this file. */
 static void ktlso_read_tls(struct sock *sk, const struct ktlso_sock_state *old,
 			   struct ktlso_sock_state *st)
@@ -119,10 +136,12 @@ static void ktlso_read_tls(struct sock *sk, const struct ktlso_sock_state *old,
 		return;
 	ctx = rcu_dereference_protected(icsk->icsk_ulp_data,
 					lockdep_sock_is_held(sk));
-	if (!ctx) {
+	if (!ctx || ktlso_sock_closing(sk) ||
+	    READ_ONCE(sk->sk_prot) == ctx->sk_proto) {
 		/*
-		 * tls_sk_proto_close() has run and tcp_close() has not marked
-		 * the socket dead yet: the last kTLS state is the final one.
+		 * tls_sk_proto_close() has run, or may be running, and
+		 * tcp_close() has not marked the socket dead yet: the last
+		 * kTLS state is the final one.
 		 */
 		st->version = old->version;
 		st->cipher = old->cipher;
@@ -248,7 +267,7 @@ static struct ktlso_sock *ktlso_sock_new(struct ktlso_net *kn,
 		goto out;
 
 	err = -ENOMEM;
-	ks = kzalloc(sizeof(*ks), GFP_KERNEL);
+	ks = kzalloc(sizeof(*ks), GFP_KERNEL_ACCOUNT);
 	if (!ks)
 		goto out;
 
@@ -257,7 +276,7 @@ static struct ktlso_sock *ktlso_sock_new(struct ktlso_net *kn,
 	/* so that the first read matches the policies */
 	ks->policy_gen = kn->policy_gen - 1;
 	ks->registered_ns = ktime_get_boottime_ns();
-	err = xa_insert(&kn->socks, id, ks, GFP_KERNEL);
+	err = xa_insert(&kn->socks, id, ks, GFP_KERNEL_ACCOUNT);
 	if (err)
 		goto out_free;
 
@@ -282,7 +301,7 @@ int ktlso_sock_register(struct ktlso_net *kn, struct sock *sk,
 	u64 id;
 
 	if (params->fallback) {
-		fallback = kstrdup(params->fallback, GFP_KERNEL);
+		fallback = kstrdup(params->fallback, GFP_KERNEL_ACCOUNT);
 		if (!fallback)
 			return -ENOMEM;
 	}

@@ -62,7 +62,7 @@ int ctl_open(struct wctl *wc, int wid)
 	err = ctl_load_policies(wc);
 	if (err)
 		goto fail;
-	err = kso_nl_events_open(&wc->ev);
+	err = kso_nl_daemon_events_open(&wc->ev);
 	if (err) {
 		/* registry without events: no policy updates, no guard, no live offload */
 		if (!atomic_exchange(&said_events, 1))
@@ -134,6 +134,17 @@ int ctl_check(struct wctl *wc, uint64_t now, int fd)
 /* A request failed: if the module went away, close and retry later. */
 static void ctl_failed(struct wctl *wc, const char *what, int err)
 {
+	static atomic_int said_perm;
+
+	if (err == -EPERM || err == -EACCES) {
+		/* a daemon without CAP_NET_ADMIN: once, not once per connection */
+		if (!atomic_exchange(&said_perm, 1))
+			log_msg("ktlso: %s: %s; connections are not registered (looking again "
+				"every minute)", what, kso_nl_strerror(err));
+		ctl_close(wc);
+		wc->retry_at = now_ms() + 60000;
+		return;
+	}
 	if (err == -ENOENT || err == -EOPNOTSUPP || err == -ECONNREFUSED) {
 		if (!atomic_exchange(&said_absent, 1))
 			log_msg("ktlso: the module went away (%s: %s); registry off until it is "

@@ -436,6 +436,9 @@ static void send_close_notify(struct conn *c)
 {
 	static const unsigned char alert[2] = { 1, 0 };	/* warning, close_notify */
 
+	/* not in the middle of bytes an io_uring send or splice still has to write */
+	if (c->send_armed || c->splice_pending)
+		return;
 	if (c->ktls_tx) {
 		(void)kso_ktls_send_record(c->fd, 21, alert, sizeof(alert),
 					   MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -937,9 +940,10 @@ static void on_control_record(struct conn *c, unsigned char type, const unsigned
 		return;
 	}
 	if (type == 22 && n >= 1 && p[0] == 24) {	/* handshake: KeyUpdate */
-		conn_close(c, d.caps.rekey ? "client KeyUpdate: rekey is not implemented yet" :
-					     "client KeyUpdate: this kernel cannot rekey kTLS "
-					     "(TLS 1.3 rekey needs Linux 6.14 or later)");
+		/* caps.rekey is an errno: 0 when the kernel takes a second key */
+		conn_close(c, !d.caps.rekey ? "client KeyUpdate: rekey is not implemented yet" :
+					      "client KeyUpdate: this kernel cannot rekey kTLS "
+					      "(TLS 1.3 rekey needs Linux 6.14 or later)");
 		return;
 	}
 	conn_close_fmt(c, "unexpected record type %u after the handshake", type);

@@ -829,7 +829,7 @@ int kso_nl_stats(struct kso_nl *nl, struct kso_stats *out)
 
 /* ------------------------------------------------------------------ events */
 
-int kso_nl_events_open(struct kso_nl **out)
+static int kso_nl_group_open(struct kso_nl **out, const char *group)
 {
 	struct kso_nl *nl;
 	int err, grp, fd;
@@ -847,7 +847,7 @@ int kso_nl_events_open(struct kso_nl **out)
 		goto out_free;
 
 	/* The family without the group: a module older than the events. */
-	grp = genl_ctrl_resolve_grp(nl->sk, KTLSO_GENL_NAME, KTLSO_MCGRP_EVENTS);
+	grp = genl_ctrl_resolve_grp(nl->sk, KTLSO_GENL_NAME, group);
 	if (grp < 0) {
 		err = kso_nl_errno(grp);
 		if (err == -ENOENT)
@@ -879,6 +879,16 @@ out_free:
 	free(nl);
 out:
 	return err;
+}
+
+int kso_nl_events_open(struct kso_nl **out)
+{
+	return kso_nl_group_open(out, KTLSO_MCGRP_EVENTS);
+}
+
+int kso_nl_daemon_events_open(struct kso_nl **out)
+{
+	return kso_nl_group_open(out, KTLSO_MCGRP_DAEMON);
 }
 
 int kso_nl_fd(const struct kso_nl *nl)

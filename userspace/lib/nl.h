@@ -126,6 +126,8 @@ struct kso_event {
  * poll loop. -EPERM without CAP_NET_ADMIN, -ENOENT without the module.
  */
 int kso_nl_events_open(struct kso_nl **out);
+/* The same on the "daemon" group: only the events a server acts on. */
+int kso_nl_daemon_events_open(struct kso_nl **out);
 int kso_nl_fd(const struct kso_nl *nl);
 /*
  * Reads every event queued now and calls fn for each (a nonzero return stops and is

@@ -22,7 +22,7 @@
  *
  * Permissions: commands marked "admin" need CAP_NET_ADMIN in the user
  * namespace owning the network namespace, and fail with -EPERM without it.
- * Subscribing to the KTLSO_MCGRP_EVENTS group needs CAP_NET_ADMIN as well
+ * Subscribing to either multicast group needs CAP_NET_ADMIN as well
  * (events name every socket; enforced through GENL_MCAST_CAP_NET_ADMIN,
  * which 6.1.y stable and 6.7+ kernels have). Everything else may be called
  * by anyone, and an unprivileged caller sees only sockets whose owner uid
@@ -203,6 +203,14 @@
  *    KTLSO_CMD_POLICY_ADD, KTLSO_CMD_POLICY_DEL  policy attributes
  * Events are sent in the network namespace of the socket or policy.
  *
+ * The group KTLSO_MCGRP_DAEMON carries the same messages for the events a
+ * server acts on only: KTLSO_CMD_EV_KEY_LIMIT, KTLSO_CMD_EV_OFFLOAD_REQUEST,
+ * KTLSO_CMD_POLICY_ADD and KTLSO_CMD_POLICY_DEL. A server subscribes to it
+ * rather than to KTLSO_MCGRP_EVENTS, whose per-connection events (two per
+ * connection of every server) would fill its socket buffer on a busy host.
+ * A KTLSO_CMD_EV_KEY_LIMIT that a subscriber of this group could not take
+ * (its socket buffer was full) is sent again at the next scan.
+ *
  * Growth
  * ------
  *
@@ -216,6 +224,7 @@
 #define KTLSO_GENL_NAME "ktlso"
 #define KTLSO_GENL_VERSION 1
 #define KTLSO_MCGRP_EVENTS "events"
+#define KTLSO_MCGRP_DAEMON "daemon"
 
 #define KTLSO_VERSION_STRING_MAX 32
 #define KTLSO_REASON_MAX 128
