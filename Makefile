@@ -2,12 +2,14 @@
 #
 #   make              userspace library, ktlsoctl, test programs     -> build/
 #   make kmod         ktlso.ko for KERNELDIR (default: the 6.1 VM kernel's headers)
-#   make test         host unit tests, a fuzz smoke, then VM tests on 6.1 and 6.12; ends
-#                     "N passed, N failed"
+#   make test         host tests (also under ASan+UBSan, and ktlsod under valgrind), a fuzz
+#                     smoke, then VM tests on 6.1 and 6.12; ends "N passed, N failed"
 #   make fuzz         every libFuzzer target for FUZZ_SECONDS (60) on its corpus (fuzz/)
 #   make test-asan    the host tests with an ASan+UBSan build (build/asan); no report allowed
 #   make valgrind     ktlsod under valgrind serving 1000 requests (tests/e2e/valgrind.sh)
 #   make demo         boots the VM and prints the kernel's kTLS capabilities
+#   make bench        ktlsod vs nginx vs plaintext under qemu -icount and a normal boot ->
+#                     bench/results/ (json, md, png); BENCH_QUICK=1 a smaller matrix
 #   make deps         installs the Debian packages and kernels (scripts/deps); every target
 #                     that needs them runs it first. NODEPS=1 skips that (non-Debian hosts).
 #   make clean
@@ -170,30 +172,43 @@ fuzz: fuzz-build
 # requests in userspace TLS under memcheck (tests/e2e/valgrind.sh).
 ASAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	       -fno-sanitize-recover=undefined
-.PHONY: asan test-asan valgrind
+.PHONY: asan test-asan valgrind deps-valgrind
+deps-valgrind:
+ifneq ($(NODEPS),1)
+	$(Q)scripts/deps valgrind
+endif
+
 asan: | deps
 	$(Q)$(MAKE) --no-print-directory O=$(O)/asan CFLAGS="$(ASAN_CFLAGS)" NODEPS=1 all
 
 test-asan: asan
 	$(Q)tests/run-all --asan
 
-valgrind: all
-ifneq ($(NODEPS),1)
-	$(Q)scripts/deps valgrind
-endif
+valgrind: all deps-valgrind
 	$(Q)env PATH="$(abspath $(O))/bin:$(abspath $(O))/tests/e2e:$$PATH" sh tests/e2e/valgrind.sh
 
 # ---------------------------------------------------------------------------- test, demo
 .PHONY: test test-unit test-vm demo
-test: all kmod-vm fuzz-build
+test: all kmod-vm fuzz-build asan deps-valgrind
 	$(Q)tests/run-all
 
-test-unit: all fuzz-build
+test-unit: all fuzz-build asan deps-valgrind
 	$(Q)tests/run-all --host-only
 
 KERNEL ?= 6.1
 demo: all kmod-vm
 	$(Q)tests/vm/run --kernel $(KERNEL) -- sh tests/e2e/demo.sh
+
+# ---------------------------------------------------------------------------- bench
+# bench/bench: see its header for the boots, the matrix and how long they take.
+.PHONY: bench deps-bench
+deps-bench:
+ifneq ($(NODEPS),1)
+	$(Q)scripts/deps bench
+endif
+
+bench: all kmod-vm deps-bench
+	$(Q)bench/bench $(if $(BENCH_QUICK),--quick) --kernel $(KERNEL)
 
 .PHONY: clean
 clean:

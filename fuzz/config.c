@@ -3,8 +3,9 @@
  * libFuzzer target: ktlsod's config file (config_load_file in userspace/ktlsod/config.c)
  * and the listener addresses it takes. The input is the file: it is written to a memfd
  * that config_load_file opens by its /proc/self/fd path, so the parser runs unchanged.
- * Checks: the result is 0 or -EINVAL with a message, the counts stay within their arrays,
- * every listener has an address of a known family, and nothing leaks (ASan).
+ * Checks: the result is 0 or -EINVAL with a message, every value is within the range its
+ * setting documents (cfgcheck.h), the counts stay within their arrays, every listener has
+ * an address of a known family, and nothing leaks (ASan).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,30 +14,16 @@
 #include <unistd.h>
 #include <sys/mman.h>
 
+#include "cfgcheck.h"
 #include "ktlsod.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
-
-static void config_free(struct config *cfg)
-{
-	free(cfg->root);
-	free(cfg->cert);
-	free(cfg->key);
-	free(cfg->log_path);
-	free(cfg->trust);
-	free(cfg->state_dir);
-	for (int i = 0; i < cfg->nsets; i++) {
-		free(cfg->sets[i].cert);
-		free(cfg->sets[i].key);
-		free(cfg->sets[i].names);
-	}
-}
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
 	static int fd = -1;
 	static char path[64];
-	struct config cfg = { 0 };
+	struct config cfg;
 	char err[300] = "";
 	int rc;
 
@@ -49,30 +36,15 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	if (ftruncate(fd, 0) || pwrite(fd, data, size, 0) != (ssize_t)size)
 		abort();
 
+	cfg_preset(&cfg);
 	rc = config_load_file(&cfg, path, err, sizeof(err));
 	if (rc != 0 && (rc != -EINVAL || !err[0] || !memchr(err, 0, sizeof(err))))
 		abort();
-	if (cfg.nlisteners < 0 || cfg.nlisteners > MAX_LISTENERS || cfg.nsets < 0 ||
-	    cfg.nsets > MAX_CERT_SETS)
-		abort();
-	for (int i = 0; i < cfg.nlisteners; i++) {
-		const struct listener_cfg *l = &cfg.listeners[i];
-
-		if (!memchr(l->name, 0, sizeof(l->name)))
-			abort();
-		if (!(l->addr.ss_family == AF_INET && l->addrlen == sizeof(struct sockaddr_in)) &&
-		    !(l->addr.ss_family == AF_INET6 && l->addrlen == sizeof(struct sockaddr_in6)))
-			abort();
-		if (l->offload < -1 || l->offload > OFFLOAD_TXRX)
-			abort();
-	}
-	for (int i = 0; i < cfg.nsets; i++)
-		if (!cfg.sets[i].name[0] || !memchr(cfg.sets[i].name, 0, sizeof(cfg.sets[i].name)))
-			abort();
+	cfg_check(&cfg);
 	if (!rc)
 		for (int i = 0; i < cfg.nsets; i++)
 			if (!cfg.sets[i].cert || !cfg.sets[i].key)
 				abort();
-	config_free(&cfg);
+	cfg_free(&cfg);
 	return 0;
 }

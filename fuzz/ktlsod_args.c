@@ -5,14 +5,16 @@
  * --version (they print and exit) and --config (it would open whatever file the input
  * names); with getopt_long's abbreviations that is every "--h", "--v", "--c" prefix and a
  * short option cluster holding 'h'. Checks: the status is 0 or 2 (1 only comes from
- * --config), a successful parse leaves a root, a certificate, a state dir and at least
- * one listener, and nothing leaks.
+ * --config), every value is within the range its flag documents (cfgcheck.h), a
+ * successful parse leaves a root, a certificate, a state dir and at least one listener,
+ * and nothing leaks.
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cfgcheck.h"
 #include "ktlsod.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
@@ -26,26 +28,11 @@ static bool left_out(const char *a)
 	return a[0] == '-' && a[1] != '-' && strchr(a, 'h');
 }
 
-static void config_free(struct config *cfg)
-{
-	free(cfg->root);
-	free(cfg->cert);
-	free(cfg->key);
-	free(cfg->log_path);
-	free(cfg->trust);
-	free(cfg->state_dir);
-	for (int i = 0; i < cfg->nsets; i++) {
-		free(cfg->sets[i].cert);
-		free(cfg->sets[i].key);
-		free(cfg->sets[i].names);
-	}
-}
-
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
 	static char *reset_argv[] = { "x", NULL };
 	char *copy, *argv[MAX_ARGS + 2], *p, *end;
-	struct config cfg = { 0 };
+	struct config cfg;
 	int argc = 1, st;
 
 	copy = malloc(size + 1);
@@ -73,13 +60,15 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	(void)getopt(1, reset_argv, "");
 	opterr = 1;
 
+	cfg_preset(&cfg);
 	st = config_parse_args(&cfg, argc, argv);
+	cfg_check(&cfg);
 	if (st != 0 && st != 2)
 		abort();
 	if (!st && (!cfg.root || (!cfg.cert && !cfg.nsets) || !cfg.state_dir ||
 		    cfg.nlisteners < 1 || cfg.nlisteners > MAX_LISTENERS))
 		abort();
-	config_free(&cfg);
+	cfg_free(&cfg);
 	free(copy);
 	return 0;
 }

@@ -13,6 +13,12 @@
  *   kclient reneg PORT PATH          TLS 1.2: a request and a renegotiation ClientHello in
  *                                    one segment; the server must answer or close, and
  *                                    keep running (it once crashed on this)
+ *   kclient keys PORT PATH [CIPHERS] one request on a keep-alive connection, then prints
+ *                                    the connection's keys as the client derives them from
+ *                                    its own key log ("NAME HEX" lines: traffic secrets or
+ *                                    master secret, both directions' key and IV), then
+ *                                    "holding", and holds it open until stdin closes (for
+ *                                    tests/e2e/keys.sh, which looks for them in the server)
  *   kclient waitclose PORT WHAT SECS the server must close a connection that is
  *                                    WHAT = silent (TCP, no ClientHello), partial (a
  *                                    request without its end), idle (served, then quiet)
@@ -34,7 +40,51 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "keysched.h"
+
 static int tls12;
+
+/*
+ * Every SSL_CTX and SSL kclient makes, freed at exit: the commands return from anywhere,
+ * and the ASan build's leak check (make test-asan) runs on kclient too.
+ */
+static struct {
+	SSL_CTX *ctx[4];
+	SSL **ssl;
+	size_t nctx, nssl, cap;
+} kc_owned;
+
+static SSL_CTX *own_ctx(SSL_CTX *ctx)
+{
+	if (ctx && kc_owned.nctx < sizeof(kc_owned.ctx) / sizeof(kc_owned.ctx[0]))
+		kc_owned.ctx[kc_owned.nctx++] = ctx;
+	return ctx;
+}
+
+static SSL *own_ssl(SSL *ssl)
+{
+	if (ssl && kc_owned.nssl == kc_owned.cap) {
+		size_t cap = kc_owned.cap ? 2 * kc_owned.cap : 16;
+		SSL **v = realloc(kc_owned.ssl, cap * sizeof(*v));
+
+		if (!v)
+			return ssl;
+		kc_owned.ssl = v;
+		kc_owned.cap = cap;
+	}
+	if (ssl)
+		kc_owned.ssl[kc_owned.nssl++] = ssl;
+	return ssl;
+}
+
+static void free_owned(void)
+{
+	for (size_t i = 0; i < kc_owned.nssl; i++)
+		SSL_free(kc_owned.ssl[i]);
+	for (size_t i = 0; i < kc_owned.nctx; i++)
+		SSL_CTX_free(kc_owned.ctx[i]);
+	free(kc_owned.ssl);
+}
 
 static int die(const char *fmt, const char *arg)
 {
@@ -60,7 +110,7 @@ static int tcp_connect(int port)
 
 static SSL_CTX *ctx_new(void)
 {
-	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	SSL_CTX *ctx = own_ctx(SSL_CTX_new(TLS_client_method()));
 
 	if (tls12)
 		SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
@@ -82,7 +132,7 @@ static SSL *connect_tls(SSL_CTX *ctx, int port, int *fdp)
 		return NULL;
 	}
 	*fdp = fd;
-	return ssl;
+	return own_ssl(ssl);
 }
 
 /* Read one response; returns its status, the body length in *body. */
@@ -149,7 +199,7 @@ static int mem_flush(SSL *ssl, int fd)
 static SSL *mem_handshake(SSL_CTX *ctx, int fd)
 {
 	BIO *rb = BIO_new(BIO_s_mem()), *wb = BIO_new(BIO_s_mem());
-	SSL *ssl = SSL_new(ctx);
+	SSL *ssl = own_ssl(SSL_new(ctx));
 	char buf[16384];
 	int r, n;
 
@@ -363,9 +413,108 @@ static int cmd_hold(int port, const char *path, int count)
 	return 0;
 }
 
+/* The key log's lines for one connection, in hex as OpenSSL writes them. */
+static struct {
+	char cts[2 * KSO_MAX_SECRET + 1], sts[2 * KSO_MAX_SECRET + 1];
+	char master[2 * KSO_TLS12_MASTER + 1];
+} keylog;
+
+static void keylog_cb(const SSL *ssl, const char *line)
+{
+	char label[40], random[70], secret[2 * KSO_MAX_SECRET + 1];
+
+	(void)ssl;
+	if (sscanf(line, "%39s %69s %96s", label, random, secret) != 3)
+		return;
+	if (!strcmp(label, "CLIENT_TRAFFIC_SECRET_0"))
+		snprintf(keylog.cts, sizeof(keylog.cts), "%s", secret);
+	else if (!strcmp(label, "SERVER_TRAFFIC_SECRET_0"))
+		snprintf(keylog.sts, sizeof(keylog.sts), "%s", secret);
+	else if (!strcmp(label, "CLIENT_RANDOM"))
+		snprintf(keylog.master, sizeof(keylog.master), "%s", secret);
+}
+
+static size_t unhex(const char *hex, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+	unsigned v;
+
+	while (n < cap && sscanf(hex + 2 * n, "%2x", &v) == 1)
+		out[n++] = (uint8_t)v;
+	return n;
+}
+
+static void print_hex(const char *name, const uint8_t *p, size_t n)
+{
+	printf("%s ", name);
+	for (size_t i = 0; i < n; i++)
+		printf("%02x", p[i]);
+	printf("\n");
+}
+
+static int cmd_keys(int port, const char *path, const char *ciphers)
+{
+	SSL_CTX *ctx = ctx_new();
+	struct kso_dir_keys tx, rx;
+	const struct kso_cipher_info *ci;
+	enum kso_cipher c;
+	uint8_t sec[KSO_MAX_SECRET], sec2[KSO_MAX_SECRET], cr[KSO_RANDOM_LEN], sr[KSO_RANDOM_LEN];
+	char req[512], buf[65536];
+	size_t have = 0, n, n2;
+	long body;
+	SSL *ssl;
+	int fd, err;
+
+	SSL_CTX_set_keylog_callback(ctx, keylog_cb);
+	if (ciphers && !(tls12 ? SSL_CTX_set_cipher_list(ctx, ciphers) :
+			 SSL_CTX_set_ciphersuites(ctx, ciphers)))
+		return die("unknown ciphers '%s'", ciphers);
+	ssl = connect_tls(ctx, port, &fd);
+	if (!ssl)
+		return die("handshake failed%s", "");
+	snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path);
+	SSL_write(ssl, req, (int)strlen(req));
+	if (read_response(ssl, buf, sizeof(buf), &have, &body) != 200)
+		return die("no 200 for %s", path);
+	if (kso_cipher_by_name(SSL_CIPHER_get_name(SSL_get_current_cipher(ssl)), &c))
+		return die("cipher %s has no kTLS counterpart", SSL_get_cipher_name(ssl));
+	ci = kso_cipher_info(c);
+	if (SSL_version(ssl) == TLS1_3_VERSION) {
+		n = unhex(keylog.cts, sec, sizeof(sec));
+		n2 = unhex(keylog.sts, sec2, sizeof(sec2));
+		if (!n || !n2)
+			return die("no traffic secrets in the key log%s", "");
+		print_hex("client_traffic_secret", sec, n);
+		print_hex("server_traffic_secret", sec2, n2);
+		err = kso_tls13_derive(c, sec, n, 0, &tx) || kso_tls13_derive(c, sec2, n2, 0, &rx);
+	} else {
+		n = unhex(keylog.master, sec, KSO_TLS12_MASTER);
+		if (n != KSO_TLS12_MASTER)
+			return die("no master secret in the key log%s", "");
+		print_hex("master_secret", sec, n);
+		SSL_get_client_random(ssl, cr, sizeof(cr));
+		SSL_get_server_random(ssl, sr, sizeof(sr));
+		err = kso_tls12_derive(c, KSO_CLIENT, sec, cr, sr, 1, 1, &tx, &rx);
+	}
+	if (err)
+		return die("key derivation failed%s", "");
+	print_hex("client_write_key", tx.key, ci->key_len);
+	print_hex("server_write_key", rx.key, ci->key_len);
+	/* TLS 1.2 AES-GCM's implicit IV is 4 bytes: too short to look for */
+	if (SSL_version(ssl) == TLS1_3_VERSION || ci->tls12_fixed_iv == KSO_IV_LEN) {
+		print_hex("client_write_iv", tx.iv, KSO_IV_LEN);
+		print_hex("server_write_iv", rx.iv, KSO_IV_LEN);
+	}
+	printf("cipher %s %s\nholding\n", SSL_get_version(ssl), ci->name);
+	fflush(stdout);
+	while (read(0, buf, sizeof(buf)) > 0)
+		;
+	return 0;
+}
+
 static int cmd_reneg(int port, const char *path)
 {
-	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	SSL_CTX *ctx = own_ctx(SSL_CTX_new(TLS_client_method()));
 	char buf[16384], req[512];
 	int fd = tcp_connect(port), n;
 	SSL *ssl;
@@ -453,6 +602,8 @@ int main(int argc, char **argv)
 	const char *cmd = argv[i];
 	int port = atoi(argv[i + 1]);
 
+	atexit(free_owned);
+
 	if (!strcmp(cmd, "early") && argc - i >= 3)
 		return cmd_early(port, argv[i + 2]);
 	if (!strcmp(cmd, "corrupt"))
@@ -467,6 +618,8 @@ int main(int argc, char **argv)
 		return cmd_waitclose(port, argv[i + 2], atoi(argv[i + 3]));
 	if (!strcmp(cmd, "hold") && argc - i >= 4)
 		return cmd_hold(port, argv[i + 2], atoi(argv[i + 3]));
+	if (!strcmp(cmd, "keys") && argc - i >= 3)
+		return cmd_keys(port, argv[i + 2], argc - i >= 4 ? argv[i + 3] : NULL);
 	if (!strcmp(cmd, "keyupdate") && argc - i >= 3)
 		return cmd_keyupdate(port, argv[i + 2], argc - i >= 4 ? atoi(argv[i + 3]) : 0);
 	fprintf(stderr, "kclient: bad arguments\n");

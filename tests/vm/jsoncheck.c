@@ -272,8 +272,11 @@ int main(int argc, char **argv)
 				return 1;
 		}
 	}
-	if (!lines)
-		return check(buf, len, 1);
+	if (!lines) {
+		bad = check(buf, len, 1);
+		free(buf);
+		return bad;
+	}
 
 	size_t nonempty = 0, ln = 1;
 
@@ -287,6 +290,7 @@ int main(int argc, char **argv)
 		}
 		start = end + 1;
 	}
+	free(buf);
 	if (!nonempty) {
 		fprintf(stderr, "jsoncheck: no JSON lines\n");
 		return 1;

@@ -41,6 +41,10 @@ if [ "${KTLSO_EXPECT_KTLS:-0}" = 1 ] || [ "${KTLSO_VM:-}" = native ]; then
 	{ sh tests/e2e/ctl.sh 2>&1; } | tee /tmp/.e2e-ctl-out
 	failures=$((failures + $(grep -c '^FAIL ' /tmp/.e2e-ctl-out)))
 	grep -q '^PASS \|^SKIP ' /tmp/.e2e-ctl-out || fail e2e/ktlsod-ctl "no result"
+	# no key of an offloaded connection in ktlsod's memory or log (tests/e2e/keys.sh)
+	{ sh tests/e2e/keys.sh 2>&1; } | tee /tmp/.keys-out; failures=$((failures + $(grep -c '^FAIL ' /tmp/.keys-out))); grep -q '^PASS ' /tmp/.keys-out || fail e2e/keys "no result"
+	# make bench's harness, smoke-sized: every request answered, every byte checked (no speed asserted)
+	{ sh bench/run --servers "ktlsod-ktls ktlsod-user" --sizes 16K --conns 4 --bytes 2 --handshakes 16 2>&1; } | grep -v '^@json' | tee /tmp/.bench-out; failures=$((failures + $(grep -c '^FAIL ' /tmp/.bench-out))); grep -q '^PASS ' /tmp/.bench-out || fail bench/smoke "no result"
 fi
 
 # Userspace memory of an idle offloaded connection (goal: at most 2 KiB).

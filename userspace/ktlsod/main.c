@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "certs.h"
+#include "sslkeys.h"
 
 struct daemon d;
 
@@ -171,6 +172,9 @@ int main(int argc, char **argv)
 	SSL_CTX *ctx;
 	int rc, sig;
 
+	/* before OpenSSL allocates anything: its freed objects must not keep secrets */
+	if (kso_ssl_wipe_on_free())
+		fprintf(stderr, "ktlsod: cannot make OpenSSL wipe what it frees\n");
 	*cfg = (struct config){
 		.offload = OFFLOAD_TXRX,
 		.workers = (int)sysconf(_SC_NPROCESSORS_ONLN),
@@ -201,6 +205,7 @@ int main(int argc, char **argv)
 	if (!ctx) {
 		fprintf(stderr, "ktlsod: the certificates were refused: %zu error%s (above)\n",
 			kso_cert_errors(&f), kso_cert_errors(&f) == 1 ? "" : "s");
+		kso_cert_findings_free(&f);
 		return 1;
 	}
 	kso_cert_findings_free(&f);

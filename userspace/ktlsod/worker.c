@@ -1801,6 +1801,9 @@ int worker_run(int id, const int *listen_fds)
 		io_uring_cq_advance(&w.ring, n);
 	}
 	io_uring_queue_exit(&w.ring);
+	if (w.br)
+		munmap(w.br, RBUF_N * sizeof(struct io_uring_buf));
+	free(w.rbufs);
 	ctl_close(&w.ctl);
 	for (int i = 0; i < w.nls; i++)
 		close(w.ls[i].fd);

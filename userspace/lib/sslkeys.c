@@ -2,6 +2,7 @@
 #include "sslkeys.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdbool.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -15,6 +16,49 @@ struct captured {
 	uint8_t server[KSO_MAX_SECRET];	/* SERVER_TRAFFIC_SECRET_0 */
 	size_t client_len, server_len;
 };
+
+static void *wipe_malloc(size_t n, const char *file, int line)
+{
+	(void)file, (void)line;
+	return malloc(n);
+}
+
+static void wipe_free(void *p, const char *file, int line)
+{
+	(void)file, (void)line;
+	if (p) {
+		explicit_bzero(p, malloc_usable_size(p));
+		free(p);
+	}
+}
+
+static void *wipe_realloc(void *p, size_t n, const char *file, int line)
+{
+	size_t have;
+	void *q;
+
+	if (!p)
+		return malloc(n);
+	if (!n) {
+		wipe_free(p, file, line);
+		return NULL;
+	}
+	have = malloc_usable_size(p);
+	if (n <= have)
+		return p;
+	/* never realloc in place: the old block would be freed unwiped */
+	q = malloc(n);
+	if (!q)
+		return NULL;
+	memcpy(q, p, have);
+	wipe_free(p, file, line);
+	return q;
+}
+
+int kso_ssl_wipe_on_free(void)
+{
+	return CRYPTO_set_mem_functions(wipe_malloc, wipe_realloc, wipe_free) ? 0 : -EBUSY;
+}
 
 static int ex_index = -1;
 static pthread_once_t ex_once = PTHREAD_ONCE_INIT;

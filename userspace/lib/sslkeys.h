@@ -13,6 +13,15 @@
 #include <openssl/ssl.h>
 #include "keysched.h"
 
+/*
+ * OpenSSL frees its objects without wiping them: after SSL_free, the TLS 1.3 traffic
+ * secrets and write IVs it kept in the SSL (for KeyUpdate) stay in freed heap memory
+ * until something reuses it. This makes every block OpenSSL frees, or moves in a realloc,
+ * be wiped first. Call it before anything else uses OpenSSL (it fails once OpenSSL has
+ * allocated). 0 or -EBUSY.
+ */
+int kso_ssl_wipe_on_free(void);
+
 /* Install the capturing key-log callback on ctx (replacing any other). 0 or -errno. */
 int kso_ssl_capture(SSL_CTX *ctx);
 
