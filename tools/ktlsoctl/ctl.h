@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
+#include "keysched.h"
 #include "nl.h"
 
 #define CTL_PROG	"ktlsoctl"

@@ -37,7 +37,7 @@ static int monitor_human(const struct kso_event *ev, void *arg)
 	switch (ev->cmd) {
 	case KTLSO_CMD_EV_OFFLOADED:
 		printf("offloaded sock %" PRIu64 " %s %s %s tx %s rx %s\n", s->id,
-		       ctl_sock_ends(s, ends, sizeof(ends)), kso_tls_version_name(s->version),
+		       ctl_sock_ends(s, ends, sizeof(ends)), kso_version_name(s->version),
 		       kso_tls_cipher_name(s->cipher), kso_conf_name(s->tx_conf),
 		       kso_conf_name(s->rx_conf));
 		break;

@@ -432,7 +432,7 @@ void json_sock(struct ctl_json *j, const char *key, const struct kso_sock *s)
 	json_str(j, "peer", s->peer.ss_family ? ctl_addr(&s->peer, a, sizeof(a)) : NULL);
 	json_u64(j, "uid", s->uid);
 	json_u64(j, "pid", s->pid);
-	json_str(j, "version", s->version ? kso_tls_version_name(s->version) : NULL);
+	json_str(j, "version", s->version ? kso_version_name(s->version) : NULL);
 	json_str(j, "cipher", s->cipher ? kso_tls_cipher_name(s->cipher) : NULL);
 	json_str(j, "tx", kso_conf_name(s->tx_conf));
 	json_str(j, "rx", kso_conf_name(s->rx_conf));

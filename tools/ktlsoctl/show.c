@@ -20,7 +20,7 @@ static void show_sock_line(const struct kso_sock *s)
 	char ends[2 * CTL_ADDR_MAX + 8], age[32];
 
 	printf("sock %" PRIu64 ": %s %s %s tx %s rx %s, age %s", s->id,
-	       ctl_sock_ends(s, ends, sizeof(ends)), kso_tls_version_name(s->version),
+	       ctl_sock_ends(s, ends, sizeof(ends)), kso_version_name(s->version),
 	       kso_tls_cipher_name(s->cipher), kso_conf_name(s->tx_conf),
 	       kso_conf_name(s->rx_conf), ctl_age(s->age_ms, age, sizeof(age)));
 	if (s->fallback[0])

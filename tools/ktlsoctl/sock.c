@@ -133,7 +133,7 @@ static int sock_list(int argc, char **argv)
 		printf("%-*" PRIu64 "  %-*s  %-*s  %-7s  %-17s  %-4s  %-4s  %*s  %*s  %*" PRIu64
 		       "  %*" PRIu64 "  %6" PRIu32 "  %6s  %s\n",
 		       wid, s->id, wl, ctl_addr(&s->local, l, sizeof(l)), wp,
-		       ctl_addr(&s->peer, p, sizeof(p)), kso_tls_version_name(s->version),
+		       ctl_addr(&s->peer, p, sizeof(p)), kso_version_name(s->version),
 		       kso_tls_cipher_name(s->cipher), kso_conf_name(s->tx_conf),
 		       kso_conf_name(s->rx_conf), wtx, sock_seq(s->has_tx_seq, s->tx_seq, t, 32),
 		       wrx, sock_seq(s->has_rx_seq, s->rx_seq, r, 32), wsent, s->bytes_sent,
@@ -200,7 +200,7 @@ static int sock_show(int argc, char **argv)
 	printf("  peer: %s\n", ctl_addr(&s.peer, a, sizeof(a)));
 	printf("  uid: %" PRIu32 "\n", s.uid);
 	printf("  pid: %" PRIu32 "\n", s.pid);
-	printf("  version: %s\n", kso_tls_version_name(s.version));
+	printf("  version: %s\n", kso_version_name(s.version));
 	printf("  cipher: %s\n", kso_tls_cipher_name(s.cipher));
 	printf("  tx: %s\n", kso_conf_name(s.tx_conf));
 	printf("  rx: %s\n", kso_conf_name(s.rx_conf));

@@ -1067,18 +1067,6 @@ int kso_tls_cipher_parse(const char *s)
 	return -EINVAL;
 }
 
-const char *kso_tls_version_name(uint16_t version)
-{
-	switch (version) {
-	case TLS_1_2_VERSION:
-		return "TLSv1.2";
-	case TLS_1_3_VERSION:
-		return "TLSv1.3";
-	default:
-		return "unknown";
-	}
-}
-
 const char *kso_nl_strerror(int err)
 {
 	switch (err < 0 ? -err : err) {

@@ -153,8 +153,7 @@ const char *kso_tls_cipher_name(uint16_t tls_cipher);
 const char *kso_tls_cipher_policy_name(uint16_t tls_cipher);
 /* "aes-128-gcm" or "AES_128_GCM" (any case) to TLS_CIPHER_*, or -EINVAL. */
 int kso_tls_cipher_parse(const char *s);
-/* TLS_1_2_VERSION -> "TLSv1.2"; "unknown" for 0 or others. */
-const char *kso_tls_version_name(uint16_t version);
+/* (Version names: kso_version_name() of keysched.h.) */
 
 /*
  * A sentence an operator can act on for err (a negative errno returned by
