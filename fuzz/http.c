@@ -6,6 +6,9 @@
  * NUL-terminated, starts with '/', has no control byte, backslash, "." or ".." segment,
  * and every pointer into the request stays inside it.
  *
+ * log_escape() (userspace/ktlsod/log.c) gets the same bytes: what it makes of them must be
+ * printable, on one line and within the buffer.
+ *
  * The first byte picks the limits (the defaults, or small ones that make 414/431 easy to
  * reach); the rest is the request.
  */
@@ -13,6 +16,29 @@
 #include <string.h>
 
 #include "http.h"
+#include "ktlsod.h"	/* log_escape() */
+
+/* The log line for a refused request quotes the request: printable, one line, in bounds. */
+static void check_escape(const char *buf, size_t len)
+{
+	static const size_t sizes[] = { 5, 16, 320 };
+	char out[320];
+
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		size_t n = strlen(log_escape(out, sizes[k], buf ? buf : "", len));
+
+		if (n >= sizes[k])
+			abort();
+		for (size_t i = 0; i < n; i++) {
+			unsigned char c = (unsigned char)out[i];
+
+			if (c < 0x20 || c >= 0x7f || c == '"')
+				abort();
+			if (c == '\\' && out[i + 1] != 'x')
+				abort();
+		}
+	}
+}
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
@@ -75,6 +101,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 			abort();
 		}
 	}
+	check_escape(buf, len);
 	free((void *)buf);
 	return 0;
 }

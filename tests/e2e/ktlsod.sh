@@ -143,6 +143,27 @@ raw() { printf "$1" | openssl s_client -quiet -connect 127.0.0.1:$port 2>/dev/nu
 check status/400_no_host "$(raw 'GET /f1 HTTP/1.1\r\n\r\n')" "HTTP/1.1 400 Bad Request"
 check status/505 "$(raw 'GET /f1 HTTP/2.0\r\nHost: x\r\n\r\n')" "HTTP/1.1 505 HTTP Version Not Supported"
 
+# Each refused request has its own log line: status, why, the request line (escaped).
+sleep 0.2
+logged() {	# logged NAME PATTERN: a "refused" line matching the grep pattern
+	if grep 'refused' "$work/log" | grep -q -- "$2"; then pass "log/$1"; else
+		fail "log/$1" "no refused line matching '$2'"; fi
+}
+logged 404 'refused 404 (no such file): "GET /nope HTTP/1.1"'
+logged 403_traversal 'refused 403 (a \. or \.\. segment in the path): "GET /\.\./etc/passwd '
+logged 403_encoded 'refused 403 (a \. or \.\. segment in the path): "GET /sub/%2e%2e/%2e%2e/etc/passwd '
+logged 403_symlink 'refused 403 (the path leaves the served root): "GET /escape/passwd '
+logged 403_no_index 'refused 403 (directory without index.html): "GET /sub/ '
+logged 400_nul 'refused 400 (malformed request): "GET /f1%00.txt '
+logged 414 'refused 414 (request target too long): "GET /aaaa.*\.\.\."$'
+logged 431 'refused 431 (header fields too large or too many)'
+logged 413 'refused 413 (a request body): "GET /f1 '
+logged 405 'refused 405 (Method Not Allowed): "POST /f1 '
+# a request line cannot forge a log line: control bytes are escaped
+raw 'GET /\033[31mred\001 HTTP/1.1\r\nHost: x\r\n\r\n' >/dev/null
+sleep 0.2
+logged escaped 'refused 400 (malformed request): "GET /\\x1b\[31mred\\x01 HTTP/1.1"'
+
 # The handoff: a request in the same segment as the client's Finished.
 for v in "" "-2"; do
 	# shellcheck disable=SC2086

@@ -107,6 +107,7 @@ int tls_publish(SSL_CTX *ctx, const char *dir);
 void log_open(const char *path);
 void log_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 uint64_t now_ms(void);
+const char *log_escape(char *dst, size_t size, const char *src, size_t n);
 
 /* config.c */
 int config_parse_args(struct config *cfg, int argc, char **argv);

@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -23,6 +24,37 @@ void log_open(const char *path)
 		return;
 	}
 	log_fd = fd;
+}
+
+/*
+ * Peer bytes for a log line: printable ASCII as is, everything else (and the quote and
+ * backslash) as \xNN, so that a request cannot forge or split log lines. Stops at a line
+ * end; "..." marks a cut. Returns dst.
+ */
+const char *log_escape(char *dst, size_t size, const char *src, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0, i;
+
+	for (i = 0; i < n && src[i] != '\r' && src[i] != '\n'; i++) {
+		unsigned char ch = (unsigned char)src[i];
+		bool plain = ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\';
+
+		if (o + (plain ? 1 : 4) + 4 > size)
+			break;
+		if (plain) {
+			dst[o++] = (char)ch;
+		} else {
+			dst[o++] = '\\';
+			dst[o++] = 'x';
+			dst[o++] = hex[ch >> 4];
+			dst[o++] = hex[ch & 15];
+		}
+	}
+	if (i < n && src[i] != '\r' && src[i] != '\n')
+		o += (size_t)snprintf(dst + o, size - o, "...");
+	dst[o] = '\0';
+	return dst;
 }
 
 uint64_t now_ms(void)

@@ -68,6 +68,7 @@ static void head_start(struct serve_resp *r, int status, bool keep_alive)
 
 	http_date(date, sizeof(date), time(NULL));
 	r->status = status;
+	r->why = NULL;
 	r->close = !keep_alive;
 	r->head_len = (size_t)snprintf(r->head, sizeof(r->head),
 				       "HTTP/1.1 %d %s\r\nServer: ktlsod\r\nDate: %s\r\n%s",
@@ -140,6 +141,27 @@ bool serve_etag_match(const char *inm, size_t len, const char *etag)
 	return false;
 }
 
+static const char *errno_why(int err)
+{
+	switch (-err) {
+	case ENOENT:
+		return "no such file";
+	case ENOTDIR:
+		return "a path component is not a directory";
+	case EACCES:
+	case EPERM:
+		return "permission denied";
+	case EXDEV:
+		return "the path leaves the served root";
+	case ELOOP:
+		return "the path goes through a symlink that leaves the root, or too many";
+	case ENAMETOOLONG:
+		return "name too long";
+	default:
+		return "cannot open";
+	}
+}
+
 static int errno_status(int err)
 {
 	switch (-err) {
@@ -172,11 +194,13 @@ int serve_respond(const struct http_req *req, int fd, bool keep_alive, struct se
 	if (fd < 0) {
 		serve_status(!dirfd && fd == -ENOENT ? 403 : errno_status(fd), head_only, keep_alive,
 			     r);
+		r->why = !dirfd && fd == -ENOENT ? "directory without index.html" : errno_why(fd);
 		return 0;
 	}
 	if (fstat(fd, &st) < 0) {
 		close(fd);
 		serve_status(500, head_only, keep_alive, r);
+		r->why = "fstat failed";
 		return 0;
 	}
 	if (S_ISDIR(st.st_mode) && dirfd) {
@@ -186,6 +210,7 @@ int serve_respond(const struct http_req *req, int fd, bool keep_alive, struct se
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
 		serve_status(403, head_only, keep_alive, r);	/* directory without index, device, fifo */
+		r->why = "not a regular file";
 		return 0;
 	}
 	size = (uint64_t)st.st_size;

@@ -18,6 +18,7 @@
 
 struct serve_resp {
 	int status;
+	const char *why;	/* for a status >= 400: what was refused, for the log */
 	bool close;		/* Connection: close, and close after sending */
 	int fd;			/* file whose [off, off+len) is the body; -1 for none */
 	uint64_t off, len;

@@ -1077,10 +1077,46 @@ static void on_recv(struct conn *c, int res, unsigned cflags)
 	process(c);
 }
 
+/* What http_parse() refused, in the log's words (http.c says which case is which). */
+static const char *parse_why(int status)
+{
+	switch (status) {
+	case 400:
+		return "malformed request";
+	case 403:
+		return "a . or .. segment in the path";
+	case 413:
+		return "a request body";
+	case 414:
+		return "request target too long";
+	case 431:
+		return "header fields too large or too many";
+	case 501:
+		return "transfer coding";
+	case 505:
+		return "HTTP version not supported";
+	default:
+		return NULL;
+	}
+}
+
+/* Every refused request gets a line: status, why, and the request line as received. */
+static void log_refused(struct conn *c, const struct serve_resp *r)
+{
+	char peer[80], line[320];
+	uint32_t n = c->rq->consumed < c->in_len ? c->rq->consumed : c->in_len;
+
+	log_msg("conn peer=%s: refused %d (%s): \"%s\"", peer_str(c, peer, sizeof(peer)),
+		r->status, r->why ? r->why : http_reason(r->status),
+		log_escape(line, sizeof(line), c->in ? c->in : "", n));
+}
+
 static void respond(struct conn *c)
 {
 	struct serve_resp *r = &c->rq->resp;
 
+	if (r->status >= 400)
+		log_refused(c, r);
 	c->requests++;
 	c->responding = true;
 	atomic_fetch_add(&d.st.requests, 1);
@@ -1185,6 +1221,7 @@ static void process(struct conn *c)
 			c->rq->dirfd = -1;
 			c->rq->consumed = c->in_len;	/* the connection closes after it */
 			serve_status(-n, false, false, &c->rq->resp);
+			c->rq->resp.why = parse_why(-n);
 			respond(c);
 			return;
 		}
