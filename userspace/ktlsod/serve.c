@@ -276,6 +276,7 @@ int serve_respond(const struct http_req *req, int fd, bool keep_alive, struct se
 		r->len = 0;
 	} else {
 		r->fd = fd;
+		r->dev = (uint64_t)st.st_dev;
 	}
 	return 0;
 }

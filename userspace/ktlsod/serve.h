@@ -22,6 +22,7 @@ struct serve_resp {
 	bool close;		/* Connection: close, and close after sending */
 	int fd;			/* file whose [off, off+len) is the body; -1 for none */
 	uint64_t off, len;
+	uint64_t dev;		/* the file's st_dev */
 	char head[SERVE_HEAD_MAX];
 	size_t head_len;
 };

@@ -32,6 +32,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 #include <arpa/inet.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -54,7 +56,15 @@
 #endif
 
 #define IN_CAP_HS	TLS_REC_MAX
-#define CHUNK		65536			/* pipe capacity: one splice pair moves this */
+/*
+ * What one splice pair asks to move: a pipe's capacity. Pipes are made PIPE_BYTES big when
+ * the kernel allows it (F_SETPIPE_SZ; beyond fs.pipe-user-pages-soft an unprivileged user
+ * keeps 64 KiB or less): each pair is a trip through io_uring's workers, so fewer, larger
+ * ones cost less per byte. A smaller pipe just moves less per pair.
+ */
+#define PIPE_BYTES	(1u << 20)
+#define CHUNK		PIPE_BYTES
+#define SMALL_BODY	(32u << 10)		/* at most this: read and sent with the head */
 #define TICK_MS		1000
 /*
  * kTLS RX reads land in a per-worker ring of provided buffers (io_uring picks one when
@@ -183,6 +193,8 @@ struct worker {
 	int pipes[PIPE_POOL][2];	/* empty pipes, ready for the next response */
 	int npipes;
 	struct conn *free_conns;	/* slab free list, linked through ->next */
+	uint64_t memfs_dev;		/* fs_in_memory()'s answer for this device */
+	bool memfs_known, memfs;
 	unsigned handshakes_since_trim;
 	struct wctl ctl;		/* ktlso.ko */
 	bool ctl_up;			/* ctl.req was open at the last look */
@@ -342,6 +354,7 @@ static int pipe_get(struct conn *c)
 	}
 	if (pipe2(p, O_CLOEXEC | O_NONBLOCK))
 		return -errno;
+	(void)fcntl(p[1], F_SETPIPE_SZ, PIPE_BYTES);	/* best effort, see PIPE_BYTES */
 	c->pipe_r = p[0];
 	c->pipe_w = p[1];
 	return 0;
@@ -500,7 +513,8 @@ static void conn_put(struct conn *c)
 
 /* ------------------------------------------------------------------ output */
 
-static int out_append(struct conn *c, const void *p, size_t n)
+/* Room for n more bytes at c->out + c->out_len. */
+static int out_room(struct conn *c, size_t n)
 {
 	if (c->out_off && c->out_off == c->out_len)
 		c->out_off = c->out_len = 0;
@@ -525,9 +539,62 @@ static int out_append(struct conn *c, const void *p, size_t n)
 		c->out = o;
 		c->out_cap = (uint32_t)cap;
 	}
+	return 0;
+}
+
+static int out_append(struct conn *c, const void *p, size_t n)
+{
+	if (out_room(c, n))
+		return -ENOMEM;
 	memcpy(c->out + c->out_len, p, n);
 	c->out_len += (uint32_t)n;
 	return 0;
+}
+
+/*
+ * Can a read of this file system wait for a disk? preadv2(RWF_NOWAIT) answers per read,
+ * but only where the file system supports it (not tmpfs before 6.6, nor NFS or overlayfs:
+ * EOPNOTSUPP). Then a file in memory (tmpfs, ramfs) is read as it is; anything else goes by
+ * splice. One answer per worker and device, the served root being usually one.
+ */
+static bool fs_in_memory(struct worker *w, int fd, uint64_t dev)
+{
+	struct statfs sf;
+
+	if (w->memfs_dev != dev || !w->memfs_known) {
+		w->memfs_dev = dev;
+		w->memfs_known = true;
+		w->memfs = !fstatfs(fd, &sf) &&
+			   (sf.f_type == TMPFS_MAGIC || sf.f_type == RAMFS_MAGIC);
+	}
+	return w->memfs;
+}
+
+/*
+ * A small body behind the head, in the same send, when the page cache has it (RWF_NOWAIT:
+ * a read that would wait for the disk returns EAGAIN, and the body goes by splice). Up to
+ * SMALL_BODY, two copies cost less than a splice pair's trip through io_uring's worker
+ * threads (measured under icount: 16 KiB, 107 k instead of 125 k instructions per request;
+ * 32 KiB 170 k instead of 176 k; 64 KiB 284 k instead of 280 k). What is not read here
+ * goes by splice as usual.
+ */
+static void body_inline(struct conn *c, uint64_t dev)
+{
+	struct iovec iov;
+	ssize_t n;
+
+	if (c->file_left > SMALL_BODY || out_room(c, (size_t)c->file_left))
+		return;
+	iov.iov_base = c->out + c->out_len;
+	iov.iov_len = (size_t)c->file_left;
+	n = preadv2(c->file_fd, &iov, 1, (off_t)c->file_off, RWF_NOWAIT);
+	if (n < 0 && errno == EOPNOTSUPP && fs_in_memory(c->w, c->file_fd, dev))
+		n = pread(c->file_fd, iov.iov_base, iov.iov_len, (off_t)c->file_off);
+	if (n <= 0)
+		return;		/* not cached (EAGAIN), or gone: the splice path says what */
+	c->out_len += (uint32_t)n;
+	c->file_off += (uint64_t)n;
+	c->file_left -= (uint64_t)n;
 }
 
 /* Move what OpenSSL wrote into the output buffer. */
@@ -1134,6 +1201,8 @@ static void respond(struct conn *c)
 	c->file_fd = r->fd;
 	c->file_off = r->off;
 	c->file_left = r->fd >= 0 ? r->len : 0;
+	if (c->ktls_tx && c->file_left)
+		body_inline(c, r->dev);
 	send_pending(c);
 }
 
