@@ -164,6 +164,21 @@ raw 'GET /\033[31mred\001 HTTP/1.1\r\nHost: x\r\n\r\n' >/dev/null
 sleep 0.2
 logged escaped 'refused 400 (malformed request): "GET /\\x1b\[31mred\\x01 HTTP/1.1"'
 
+# RFC 6066 max_fragment_length: records of at most 512 bytes, so the connection stays in
+# OpenSSL (kTLS would send 16 KiB records the client refuses), with the reason logged.
+seq 1 5000 >"$www/seq.txt"	# 23893 bytes of text: the body survives tr -d '\r'
+for v in -tls1_3 -tls1_2; do
+	got=$(printf 'GET /seq.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' |
+		openssl s_client -quiet $v -maxfraglen 512 -connect 127.0.0.1:$port 2>/dev/null |
+		tr -d '\r' | sed '1,/^$/d' | sha256sum | cut -d' ' -f1)
+	check "maxfraglen$v" "$got" "$(sha256sum <"$www/seq.txt" | cut -d' ' -f1)"
+done
+if [ "$expect" != userspace ]; then
+	sleep 0.2
+	grep -q 'maximum fragment length' "$work/log" && pass maxfraglen/fallback_logged ||
+		fail maxfraglen/fallback_logged "no fallback reason in the log"
+fi
+
 # The handoff: a request in the same segment as the client's Finished.
 for v in "" "-2"; do
 	# shellcheck disable=SC2086
@@ -243,6 +258,10 @@ for w in "silent 4 handshake timeout" "partial 4 request header timeout" "idle 5
 	set -- $w
 	out=$(kclient waitclose $p3 $1 $2 2>&1) && pass "timeout/$1" || fail "timeout/$1" "$out"
 	shift 2
+	# the line is written once the daemon has let go of the connection: shortly after
+	# the client saw the close
+	i=0
+	until grep -q "close=\"$*\"" "$work/log2" || [ $i -ge 20 ]; do sleep 0.1; i=$((i + 1)); done
 	grep -q "close=\"$*\"" "$work/log2" && pass "timeout/$1/logged" || fail "timeout/$1/logged" "no close=\"$*\" in the log"
 done
 mkfifo "$work/capfifo"

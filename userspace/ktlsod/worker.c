@@ -742,6 +742,20 @@ static void on_hs_poll(struct conn *c, int res)
 	hs_arm(c, need);	/* the queue now starts at the next record */
 }
 
+/*
+ * RFC 6066 maximum fragment length: the client takes no record above 512..4096 bytes, and
+ * kTLS before 6.8 (TLS_TX_MAX_PAYLOAD_LEN) always fills records up to 16 KiB. Such a
+ * connection stays in OpenSSL, which keeps to the negotiated size.
+ */
+#define MFL_WHY "the client negotiated a maximum fragment length (RFC 6066), which kTLS does not keep to"
+
+static bool mfl_negotiated(const struct conn *c)
+{
+	SSL_SESSION *s = SSL_get_session(c->ssl);
+
+	return s && SSL_SESSION_get_max_fragment_length(s) != TLSEXT_max_fragment_length_DISABLED;
+}
+
 /* After the handshake: pick what goes to the kernel, then wait for our last bytes. */
 static void handoff(struct conn *c)
 {
@@ -775,6 +789,8 @@ static void handoff(struct conn *c)
 		if (c->offload != OFFLOAD_OFF)
 			c->fallback = "the negotiated suite has no kTLS equivalent";
 	}
+	if (c->offload != OFFLOAD_OFF && !c->fallback && mfl_negotiated(c))
+		c->fallback = MFL_WHY;
 	/* Anything OpenSSL still has to say (TLS 1.2's CCS + Finished) goes out raw first. */
 	if (c->out_off < c->out_len)
 		send_pending(c);
@@ -893,6 +909,8 @@ static void live_offload_try(struct conn *c)
 	u->offload_pending = false;
 	if (u->keys_updated)
 		why = "the keys were updated (TLS 1.3 KeyUpdate) while in userspace TLS";
+	else if (mfl_negotiated(c))
+		why = MFL_WHY;
 	else if (!c->ktls_cipher)
 		why = "the negotiated suite has no kTLS equivalent";
 	else
