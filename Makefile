@@ -7,6 +7,9 @@
 #   make fuzz         every libFuzzer target for FUZZ_SECONDS (60) on its corpus (fuzz/)
 #   make test-asan    the host tests with an ASan+UBSan build (build/asan); no report allowed
 #   make valgrind     ktlsod under valgrind serving 1000 requests (tests/e2e/valgrind.sh)
+#   make testssl      testssl.sh against ktlsod's TLS configuration (tests/e2e/testssl.sh)
+#   make load         ktlsod under LOAD_CONNS (500) clients for LOAD_SECONDS (300) in a VM on
+#                     LOAD_KERNEL (6.1): every byte checked, no error, memory flat (tests/load/run)
 #   make demo         boots the VM and prints the kernel's kTLS capabilities
 #   make bench        ktlsod vs nginx vs plaintext under qemu -icount and a normal boot ->
 #                     bench/results/ (json, md, png); BENCH_QUICK=1 a smaller matrix
@@ -187,13 +190,39 @@ test-asan: asan
 valgrind: all deps-valgrind
 	$(Q)env PATH="$(abspath $(O))/bin:$(abspath $(O))/tests/e2e:$$PATH" sh tests/e2e/valgrind.sh
 
+# ---------------------------------------------------------------------------- TLS scan
+# testssl.sh (Debian's package) against ktlsod on 127.0.0.1 in userspace TLS, --tls-min 1.3
+# and 1.2 (tests/e2e/testssl.sh, docs/hardening.md section 5). Fails on any FAIL line.
+.PHONY: testssl deps-testssl
+deps-testssl:
+ifneq ($(NODEPS),1)
+	$(Q)scripts/deps testssl
+endif
+
+testssl: all deps-testssl
+	$(Q)env PATH="$(abspath $(O))/bin:$$PATH" sh tests/e2e/testssl.sh | \
+		awk '{ print } /^FAIL / { f = 1 } /^(PASS|SKIP) / { r = 1 } END { exit f || !r }'
+
 # ---------------------------------------------------------------------------- test, demo
 .PHONY: test test-unit test-vm demo
-test: all kmod-vm fuzz-build asan deps-valgrind
+test: all kmod-vm fuzz-build asan deps-valgrind deps-testssl
 	$(Q)tests/run-all
 
-test-unit: all fuzz-build asan deps-valgrind
+test-unit: all fuzz-build asan deps-valgrind deps-testssl
 	$(Q)tests/run-all --host-only
+
+# ---------------------------------------------------------------------------- load
+# tests/load/run in a VM (docs/hardening.md section 3). The VM's limit: the run, the
+# responses still in flight when the clients stop issuing (minutes under TCG with 8 MiB
+# files on 500 connections), set-up and checks.
+LOAD_CONNS   ?= 500
+LOAD_SECONDS ?= 300
+LOAD_KERNEL  ?= 6.1
+LOAD_TIMEOUT ?= $(shell echo $$(( $(LOAD_SECONDS) + 900 )))
+.PHONY: load
+load: all kmod-vm
+	$(Q)tests/vm/run --kernel $(LOAD_KERNEL) --timeout $(LOAD_TIMEOUT) -- \
+		sh tests/load/run --conns $(LOAD_CONNS) --seconds $(LOAD_SECONDS)
 
 KERNEL ?= 6.1
 demo: all kmod-vm

@@ -20,14 +20,35 @@
  *                                    "holding", and holds it open until stdin closes (for
  *                                    tests/e2e/keys.sh, which looks for them in the server)
  *   kclient waitclose PORT WHAT SECS the server must close a connection that is
- *                                    WHAT = silent (TCP, no ClientHello), partial (a
- *                                    request without its end), idle (served, then quiet)
+ *                                    WHAT = silent (TCP, no ClientHello), tls (the
+ *                                    handshake, then nothing), partial (a request without
+ *                                    its end), idle (served, then quiet)
  *                                    by itself within SECS seconds; prints how long it took
+ *   kclient slow PORT N SECS         slowloris: N slow connections, half of each kind, one
+ *                                    poll loop. "handshake": TCP, 16 bytes of a ClientHello,
+ *                                    then one more byte a second, never completed.
+ *                                    "header": TLS (resuming the first session, at most 8
+ *                                    handshakes at a time), then a request header one byte
+ *                                    a second, never ended. The first N/2 are set up before
+ *                                    the clock starts: each sends one HEAD /f1 and idles
+ *                                    (keep-alive) until all are up, then all dribble their
+ *                                    second request at once. For SECS seconds every
+ *                                    connection the server closes is opened again (the
+ *                                    new header ones dribble their first request). Prints
+ *                                    per kind "slow kind=K opened= closed= min= max= open=
+ *                                    oldest= failed= answered=": closed by the server,
+ *                                    after min..max seconds (from the connect, or the
+ *                                    header's first byte), still open at the end, the
+ *                                    oldest of those (s), connections that failed before
+ *                                    their slow part, bytes the server sent during it
  *
  * Connects to 127.0.0.1. Exit 0 when the server behaved as expected, 1 otherwise, with
  * the reason on stderr. Options before the command: -2 (TLS 1.2 only).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +57,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -556,7 +578,7 @@ static int cmd_waitclose(int port, const char *what, int secs)
 			static const char part[] = "GET /f1 HTTP/1.1\r\nHost: x\r\n";
 
 			SSL_write(ssl, part, (int)strlen(part));
-		} else {
+		} else if (strcmp(what, "tls")) {
 			size_t have = 0;
 			long body;
 
@@ -584,6 +606,397 @@ static int cmd_waitclose(int port, const char *what, int secs)
 		return 1;
 	}
 	printf("%s connection closed by the server after %.1f s\n", what, el);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ slowloris */
+
+enum { SLOW_HS, SLOW_HDR };
+enum { SL_FREE, SL_CONNECTING, SL_TLS, SL_FIRST, SL_IDLE, SL_DRIBBLE };
+
+struct slow_conn {
+	int fd, kind, state;
+	SSL *ssl;
+	double t0, next;	/* start of the slow part; when the next byte is due */
+	size_t sent;		/* SL_FIRST: how much of "\r\n\r\n" was seen */
+};
+
+struct slow_stats {
+	long opened, closed, failed, answered;
+	double min, max;
+};
+
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The latest session the server gave: the header connections resume it (cheaper). */
+static SSL_SESSION *slow_sess;
+
+static int slow_new_session(SSL *ssl, SSL_SESSION *sess)
+{
+	(void)ssl;
+	SSL_SESSION_free(slow_sess);
+	slow_sess = sess;
+	return 1;	/* the reference is ours */
+}
+
+static const char slow_hdr[] = "GET /f1 HTTP/1.1\r\nHost: localhost\r\nX-Slow: ";
+static const char slow_first[] = "HEAD /f1 HTTP/1.1\r\nHost: localhost\r\n\r\n";
+
+/* A ClientHello as OpenSSL writes it, for the connections that never finish one. */
+static size_t client_hello(SSL_CTX *ctx, unsigned char *buf, size_t cap)
+{
+	SSL *ssl = SSL_new(ctx);
+	BIO *rb = BIO_new(BIO_s_mem()), *wb = BIO_new(BIO_s_mem());
+	char *p;
+	long n;
+
+	SSL_set_bio(ssl, rb, wb);
+	SSL_set_connect_state(ssl);
+	SSL_do_handshake(ssl);
+	n = BIO_get_mem_data(wb, &p);
+	if (n < 0 || (size_t)n > cap)
+		n = 0;
+	memcpy(buf, p, (size_t)n);
+	SSL_free(ssl);
+	return (size_t)n;
+}
+
+static void slow_drop(struct slow_conn *s)
+{
+	if (s->ssl)
+		SSL_free(s->ssl);
+	if (s->fd >= 0)
+		close(s->fd);
+	s->ssl = NULL;
+	s->fd = -1;
+	s->state = SL_FREE;
+}
+
+static int slow_open(struct slow_conn *s, int port, struct slow_stats *st)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	s->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	s->ssl = NULL;
+	s->sent = 0;
+	if (s->fd < 0) {
+		st->failed++;
+		return -1;
+	}
+	st->opened++;
+	if (s->kind == SLOW_HS)
+		s->t0 = mono();	/* the server's deadline starts later, at its accept */
+	if (connect(s->fd, (struct sockaddr *)&sin, sizeof(sin)) && errno != EINPROGRESS) {
+		st->failed++;
+		slow_drop(s);
+		return -1;
+	}
+	s->state = SL_CONNECTING;
+	return 0;
+}
+
+/* The server closed it during its slow part: that is what is measured. */
+static void slow_closed(struct slow_conn *s, struct slow_stats *st, double now)
+{
+	double el = now - s->t0;
+
+	if (!st->closed || el < st->min)
+		st->min = el;
+	if (el > st->max)
+		st->max = el;
+	st->closed++;
+	slow_drop(s);
+}
+
+static void slow_start(struct slow_conn *s, double now, const unsigned char *ch)
+{
+	if (s->kind == SLOW_HDR)
+		s->t0 = now;	/* the first byte of the header */
+	s->state = SL_DRIBBLE;
+	if (s->kind == SLOW_HS) {
+		s->sent = (size_t)send(s->fd, ch, 16, MSG_NOSIGNAL) == 16 ? 16 : 0;
+	} else {
+		/* one byte: one TLS record */
+		if (SSL_write(s->ssl, slow_hdr, 1) == 1)
+			s->sent = 1;
+	}
+	s->next = now + 1.0;
+}
+
+/* The next byte; -1 when the server turned out to have closed the connection. */
+static int slow_byte(struct slow_conn *s, const unsigned char *ch, size_t chl)
+{
+	char b;
+
+	if (s->kind == SLOW_HS) {
+		if (s->sent + 1 >= chl)
+			return 0;	/* all but the last byte: it never completes */
+		if (send(s->fd, ch + s->sent, 1, MSG_NOSIGNAL) != 1)
+			return errno == EAGAIN ? 0 : -1;
+		s->sent++;
+		return 0;
+	}
+	b = s->sent < sizeof(slow_hdr) - 1 ? slow_hdr[s->sent] : 'a';
+	if (SSL_write(s->ssl, &b, 1) != 1) {
+		int e = SSL_get_error(s->ssl, 0);
+
+		ERR_clear_error();
+		return e == SSL_ERROR_WANT_WRITE ? 0 : -1;
+	}
+	s->sent++;
+	return 0;
+}
+
+static int cmd_slow(int port, int n, int secs)
+{
+	SSL_CTX *ctx = ctx_new();
+	struct slow_conn *sc = calloc((size_t)n, sizeof(*sc));
+	struct pollfd *pf = calloc((size_t)n, sizeof(*pf));
+	struct slow_stats st[2] = { { 0 } };
+	unsigned char ch[4096];
+	size_t chl = client_hello(ctx, ch, sizeof(ch));
+	int nhdr = n / 2, hs_max = 8;
+	double start = mono(), go = 0, end = 0, now;
+	char buf[4096];
+
+	if (!sc || !pf || chl < 32)
+		return die("setup failed%s", "");
+	signal(SIGPIPE, SIG_IGN);
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+	SSL_CTX_sess_set_new_cb(ctx, slow_new_session);
+	for (int i = 0; i < n; i++) {
+		sc[i].fd = -1;
+		sc[i].kind = i < nhdr ? SLOW_HDR : SLOW_HS;
+	}
+	for (;;) {
+		int in_hs = 0, nfd = 0, idle = 0, r;
+		double wake;
+
+		now = mono();
+		if (go && now >= end)
+			break;
+		if (!go && now - start > 120) {
+			free(sc);
+			free(pf);
+			return die("the TLS connections were not all established in 120 s%s", "");
+		}
+		/* open what is missing: every header connection first, then the handshake ones */
+		for (int i = 0; i < n; i++)
+			in_hs += sc[i].kind == SLOW_HDR &&
+				 (sc[i].state == SL_CONNECTING || sc[i].state == SL_TLS);
+		for (int i = 0; i < n; i++) {
+			struct slow_conn *s = &sc[i];
+
+			if (s->state != SL_FREE || (s->kind == SLOW_HS && !go))
+				continue;
+			if (s->kind == SLOW_HDR && in_hs >= hs_max)
+				continue;
+			if (s->kind == SLOW_HDR && !go && s->t0 < 0)
+				continue;	/* failed in the first round: not retried before go */
+			if (slow_open(s, port, &st[s->kind]) == 0 && s->kind == SLOW_HDR)
+				in_hs++;
+		}
+		for (int i = 0; i < n; i++)
+			idle += sc[i].state == SL_IDLE;
+		if (!go && idle + (int)st[SLOW_HDR].failed >= nhdr) {
+			go = now;
+			end = go + secs;
+			printf("slow: %d TLS connections established in %.1f s (%ld failed); "
+			       "then %d + %d slow connections for %d s\n", idle, go - start,
+			       st[SLOW_HDR].failed, idle, n - nhdr, secs);
+			fflush(stdout);
+			for (int i = 0; i < n; i++)
+				if (sc[i].state == SL_IDLE)
+					slow_start(&sc[i], now, ch);
+			continue;
+		}
+		/* bytes due */
+		wake = now + 1.0;
+		for (int i = 0; i < n; i++) {
+			struct slow_conn *s = &sc[i];
+
+			if (s->state != SL_DRIBBLE)
+				continue;
+			if (s->next <= now) {
+				if (slow_byte(s, ch, chl)) {
+					slow_closed(s, &st[s->kind], now);
+					continue;
+				}
+				s->next = now + 1.0;
+			}
+			if (s->next < wake)
+				wake = s->next;
+		}
+		for (int i = 0; i < n; i++) {
+			struct slow_conn *s = &sc[i];
+			short ev = POLLIN;
+
+			pf[i].fd = -1;
+			if (s->state == SL_FREE)
+				continue;
+			if (s->state == SL_CONNECTING)
+				ev = POLLOUT;
+			else if (s->state == SL_TLS && SSL_want_write(s->ssl))
+				ev = POLLOUT;
+			pf[i].fd = s->fd;
+			pf[i].events = ev;
+			nfd++;
+		}
+		if (go && wake > end)
+			wake = end;
+		r = (int)((wake - mono()) * 1000) + 1;
+		r = poll(pf, (nfds_t)n, !nfd ? 10 : r < 0 ? 0 : r);
+		if (r < 0 && errno != EINTR)
+			return die("poll: %s", strerror(errno));
+		now = mono();
+		for (int i = 0; r > 0 && i < n; i++) {
+			struct slow_conn *s = &sc[i];
+			struct slow_stats *t = &st[s->kind];
+			int e, err = 0;
+			socklen_t el = sizeof(err);
+
+			if (pf[i].fd < 0 || !pf[i].revents)
+				continue;
+			switch (s->state) {
+			case SL_CONNECTING:
+				getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &el);
+				if (err) {
+					t->failed++;
+					if (!go)
+						s->t0 = -1;
+					slow_drop(s);
+					break;
+				}
+				if (s->kind == SLOW_HS) {
+					slow_start(s, now, ch);
+					break;
+				}
+				s->ssl = SSL_new(ctx);
+				if (slow_sess && !getenv("KCLIENT_NO_RESUME"))
+					SSL_set_session(s->ssl, slow_sess);
+				SSL_set_fd(s->ssl, s->fd);
+				SSL_set_connect_state(s->ssl);
+				s->state = SL_TLS;
+				/* fall through */
+			case SL_TLS:
+				e = SSL_do_handshake(s->ssl);
+				if (e == 1 && go) {
+					slow_start(s, now, ch);	/* its first request, slowly */
+					break;
+				}
+				if (e == 1) {
+					/*
+					 * Before the clock starts: one request, answered, then the
+					 * connection idles (keep-alive) until all are up, and the
+					 * request dribbled is its second.
+					 */
+					s->state = SL_FIRST;
+					s->sent = 0;
+					if (SSL_write(s->ssl, slow_first, (int)strlen(slow_first)) !=
+					    (int)strlen(slow_first)) {
+						t->failed++;
+						s->t0 = -1;
+						slow_drop(s);
+					}
+					break;
+				}
+				e = SSL_get_error(s->ssl, e);
+				ERR_clear_error();
+				if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
+					t->failed++;
+					if (!go)
+						s->t0 = -1;
+					slow_drop(s);
+				}
+				break;
+			case SL_FIRST:
+			case SL_IDLE:
+				/* the first response, TLS 1.3 session tickets; a close is a failure */
+				for (;;) {
+					int m = SSL_read(s->ssl, buf, sizeof(buf));
+
+					if (m > 0 && s->state == SL_FIRST) {
+						for (int j = 0; j < m && s->sent < 4; j++)
+							s->sent = buf[j] == "\r\n\r\n"[s->sent] ? s->sent + 1 :
+								  buf[j] == '\r' ? 1 : 0;
+						if (s->sent == 4)
+							s->state = SL_IDLE;
+						continue;
+					}
+					if (m > 0) {
+						t->answered++;
+						continue;
+					}
+					e = SSL_get_error(s->ssl, m);
+					ERR_clear_error();
+					if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
+						t->failed++;
+						s->t0 = -1;
+						slow_drop(s);
+					}
+					break;
+				}
+				break;
+			case SL_DRIBBLE:
+				if (s->kind == SLOW_HS) {
+					ssize_t m = recv(s->fd, buf, sizeof(buf), 0);
+
+					if (m > 0) {
+						t->answered++;
+						break;
+					}
+					if (m < 0 && errno == EAGAIN)
+						break;
+					slow_closed(s, t, now);
+					break;
+				}
+				for (;;) {
+					int m = SSL_read(s->ssl, buf, sizeof(buf));
+
+					if (m > 0) {
+						t->answered++;
+						continue;
+					}
+					e = SSL_get_error(s->ssl, m);
+					ERR_clear_error();
+					if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
+						slow_closed(s, t, now);
+					break;
+				}
+				break;
+			}
+		}
+	}
+	now = mono();
+	for (int k = 0; k < 2; k++) {
+		double oldest = 0;
+		int open = 0;
+
+		for (int i = 0; i < n; i++) {
+			if (sc[i].kind != k || sc[i].state != SL_DRIBBLE)
+				continue;
+			open++;
+			if (now - sc[i].t0 > oldest)
+				oldest = now - sc[i].t0;
+		}
+		printf("slow kind=%s opened=%ld closed=%ld min=%.2f max=%.2f open=%d oldest=%.2f "
+		       "failed=%ld answered=%ld\n", k == SLOW_HS ? "handshake" : "header",
+		       st[k].opened, st[k].closed, st[k].min, st[k].max, open, oldest,
+		       st[k].failed, st[k].answered);
+	}
+	for (int i = 0; i < n; i++)
+		slow_drop(&sc[i]);
+	SSL_SESSION_free(slow_sess);
+	slow_sess = NULL;
+	free(sc);
+	free(pf);
 	return 0;
 }
 
@@ -620,6 +1033,8 @@ int main(int argc, char **argv)
 		return cmd_hold(port, argv[i + 2], atoi(argv[i + 3]));
 	if (!strcmp(cmd, "keys") && argc - i >= 3)
 		return cmd_keys(port, argv[i + 2], argc - i >= 4 ? argv[i + 3] : NULL);
+	if (!strcmp(cmd, "slow") && argc - i >= 4)
+		return cmd_slow(port, atoi(argv[i + 2]), atoi(argv[i + 3]));
 	if (!strcmp(cmd, "keyupdate") && argc - i >= 3)
 		return cmd_keyupdate(port, argv[i + 2], argc - i >= 4 ? atoi(argv[i + 3]) : 0);
 	fprintf(stderr, "kclient: bad arguments\n");

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "ktlsod.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +12,8 @@
 #include <unistd.h>
 
 static int log_fd = 2;
+static const char *log_path;
+static atomic_bool log_lost;	/* a write to the log file failed: said once on stderr */
 
 void log_open(const char *path)
 {
@@ -24,6 +28,7 @@ void log_open(const char *path)
 		return;
 	}
 	log_fd = fd;
+	log_path = path;
 }
 
 /*
@@ -73,6 +78,7 @@ void log_msg(const char *fmt, ...)
 	struct tm tm;
 	va_list ap;
 	size_t n;
+	ssize_t w;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
@@ -83,5 +89,9 @@ void log_msg(const char *fmt, ...)
 	va_end(ap);
 	n = strlen(line);
 	line[n++] = '\n';
-	(void)!write(log_fd, line, n);
+	w = write(log_fd, line, n);
+	/* a log that cannot be written must not stop the service, nor go unnoticed */
+	if (w != (ssize_t)n && log_fd != 2 && !atomic_exchange(&log_lost, true))
+		dprintf(2, "ktlsod: log: cannot write to %s: %s; log lines are being lost "
+			"(still serving)\n", log_path, strerror(w < 0 ? errno : ENOSPC));
 }
