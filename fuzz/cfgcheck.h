@@ -17,9 +17,9 @@ static void cfg_preset(struct config *cfg)
 {
 	*cfg = (struct config){
 		.offload = -2, .workers = -2, .tls_min = -2, .max_conns = UNSET,
-		.handshake_timeout_ms = UNSET, .header_timeout_ms = UNSET,
+		.handshake_timeout_ms = UNSET, .header_timeout_ms = UNSET, .send_timeout_ms = UNSET,
 		.idle_timeout_ms = UNSET, .max_header_bytes = UNSET, .max_headers = UNSET,
-		.expiry_warn_days = UNSET,
+		.expiry_warn_days = UNSET, .hsts_max_age = UNSET,
 	};
 }
 
@@ -40,10 +40,12 @@ static void cfg_check(const struct config *cfg)
 	cfg_check_u(cfg->max_conns, 1, 10000000);
 	cfg_check_u(cfg->handshake_timeout_ms, 1000, 86400000);
 	cfg_check_u(cfg->header_timeout_ms, 1000, 86400000);
+	cfg_check_u(cfg->send_timeout_ms, 1000, 86400000);
 	cfg_check_u(cfg->idle_timeout_ms, 1000, 86400000);
 	cfg_check_u(cfg->max_header_bytes, 256, 1 << 20);
 	cfg_check_u(cfg->max_headers, 1, 1000);
 	cfg_check_u(cfg->expiry_warn_days, 0, 3650);
+	cfg_check_u(cfg->hsts_max_age, 0, 1000000000);
 	if (cfg->nlisteners < 0 || cfg->nlisteners > MAX_LISTENERS || cfg->nsets < 0 ||
 	    cfg->nsets > MAX_CERT_SETS)
 		abort();

@@ -23,7 +23,10 @@
  *                                    WHAT = silent (TCP, no ClientHello), tls (the
  *                                    handshake, then nothing), partial (a request without
  *                                    its end), idle (served, then quiet)
- *                                    by itself within SECS seconds; prints how long it took
+ *                                    by itself within SECS seconds; prints how long it took.
+ *                                    WHAT = noread: GET /big, then not a byte read for
+ *                                    SECS seconds; then it reads what is there, and the
+ *                                    server must have closed before the body's end
  *   kclient slow PORT N SECS         slowloris: N slow connections, half of each kind, one
  *                                    poll loop. "handshake": TCP, 16 bytes of a ClientHello,
  *                                    then one more byte a second, never completed.
@@ -570,6 +573,53 @@ static int cmd_waitclose(int port, const char *what, int secs)
 	gettimeofday(&t0, NULL);
 	if (!strcmp(what, "silent")) {
 		fd = tcp_connect(port);
+	} else if (!strcmp(what, "noread")) {
+		static const char req[] = "GET /big HTTP/1.1\r\nHost: x\r\n\r\n";
+		size_t have = 0;
+		long got = 0;
+		int rcv = 4096;
+
+		ssl = connect_tls(ctx, port, &fd);
+		if (!ssl)
+			return die("handshake failed%s", "");
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));	/* fill up soon */
+		SSL_write(ssl, req, (int)strlen(req));
+		sleep((unsigned)secs);
+		struct timeval tv = { .tv_sec = 5 };
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		/* the head, then count the body until the close: not read_response(), which
+		 * wants it whole */
+		char *end = NULL, *cl;
+		long body;
+
+		while (!end) {
+			if (have + 1 >= sizeof(buf) ||
+			    (n = SSL_read(ssl, buf + have, (int)(sizeof(buf) - 1 - have))) <= 0)
+				return die("no response head for /big%s", "");
+			have += (size_t)n;
+			buf[have] = 0;
+			end = strstr(buf, "\r\n\r\n");
+		}
+		cl = strcasestr(buf, "\r\nContent-Length:");
+		if (strncmp(buf, "HTTP/1.1 200", 12) || !cl || cl > end)
+			return die("no 200 with a Content-Length for /big%s", "");
+		body = strtol(cl + 17, NULL, 10);
+		got = (long)(have - (size_t)(end + 4 - buf));
+		while ((n = SSL_read(ssl, buf, sizeof(buf))) > 0)
+			got += n;
+		if (got >= body) {
+			fprintf(stderr, "kclient: the server did not close a connection that did "
+				"not read: the body came whole (%ld bytes)\n", body);
+			return 1;
+		}
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			fprintf(stderr, "kclient: the server neither closed nor sent for 5 s "
+				"after %ld bytes\n", got);
+			return 1;
+		}
+		printf("noread connection closed by the server within %d s: %ld of %ld body "
+		       "bytes sent\n", secs, got, body);
+		return 0;
 	} else {
 		ssl = connect_tls(ctx, port, &fd);
 		if (!ssl)

@@ -120,6 +120,10 @@ esac
 # no body after the head: the server closes (Connection: close) right after it
 check head/no_body "$(printf 'HEAD /f16385 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' |
 	openssl s_client -quiet -connect 127.0.0.1:$port 2>/dev/null | tr -d '\r' | sed '1,/^$/d' | wc -c | tr -d ' ')" 0
+# every response says nosniff; no HSTS unless asked (--hsts, on the daemon with tight limits)
+check headers/nosniff_200 "$(curl -sk -I "$url/f1" | tr -d '\r' | grep -ci '^X-Content-Type-Options: nosniff$')" 1
+check headers/nosniff_404 "$(curl -sk -D - -o /dev/null "$url/nope" | tr -d '\r' | grep -ci '^X-Content-Type-Options: nosniff$')" 1
+check headers/no_hsts_by_default "$(curl -sk -I "$url/f1" | grep -ci '^Strict-Transport-Security')" 0
 etag=$(curl -sk -I "$url/f1" | tr -d '\r' | sed -n 's/^ETag: //p')
 check if_none_match "$(code -H "If-None-Match: $etag" "$url/f1")" 304
 check if_none_match/other "$(code -H 'If-None-Match: "other"' "$url/f1")" 200
@@ -249,20 +253,30 @@ grep -q "stopped:" "$work/log" && pass sigterm/summary_logged || fail sigterm/su
 # Timeouts and the connection cap, on a second daemon with tight limits.
 p3=$((port + 2))
 ktlsod --root "$www" --cert "$work/cert.pem" --key "$work/key.pem" --listen 127.0.0.1:$p3 \
-	--workers 1 --max-conns 1 --handshake-timeout 1 --header-timeout 1 --idle-timeout 2 \
+	--workers 1 --max-conns 1 --handshake-timeout 1 --header-timeout 1 --idle-timeout 2 --send-timeout 2 \
+	--hsts 31536000 \
 	--log "$work/log2" &
 pid2=$!
 i=0
 until curl -sk -o /dev/null "https://127.0.0.1:$p3/f1" 2>/dev/null || [ $i -gt 20 ]; do sleep 0.5; i=$((i + 1)); done
-for w in "silent 4 handshake timeout" "partial 4 request header timeout" "idle 5 idle timeout"; do
+check headers/hsts "$(curl -sk -I "https://127.0.0.1:$p3/f1" | tr -d '\r' | grep -c '^Strict-Transport-Security: max-age=31536000$')" 1
+for w in "silent 4 handshake timeout" "tls 4 request header timeout" "partial 4 request header timeout" \
+	"idle 5 idle timeout" "noread 5 send timeout (client not reading)"; do
 	set -- $w
-	out=$(kclient waitclose $p3 $1 $2 2>&1) && pass "timeout/$1" || fail "timeout/$1" "$out"
+	what=$1
+	# one more line with this reason than before (two cases share one)
+	before=$(grep -c "close=\"${w#* * }\"" "$work/log2")
+	out=$(kclient waitclose $p3 $1 $2 2>&1) && pass "timeout/$what" || fail "timeout/$what" "$out"
 	shift 2
 	# the line is written once the daemon has let go of the connection: shortly after
 	# the client saw the close
 	i=0
-	until grep -q "close=\"$*\"" "$work/log2" || [ $i -ge 20 ]; do sleep 0.1; i=$((i + 1)); done
-	grep -q "close=\"$*\"" "$work/log2" && pass "timeout/$1/logged" || fail "timeout/$1/logged" "no close=\"$*\" in the log"
+	until [ "$(grep -c "close=\"$*\"" "$work/log2")" -gt "$before" ] || [ $i -ge 20 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ "$(grep -c "close=\"$*\"" "$work/log2")" -gt "$before" ] && pass "timeout/$what/logged" ||
+		fail "timeout/$what/logged" "no new close=\"$*\" in the log"
 done
 mkfifo "$work/capfifo"
 kclient hold $p3 /f1 1 <"$work/capfifo" >"$work/cap.out" 2>&1 &

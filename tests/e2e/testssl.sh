@@ -36,9 +36,10 @@ done
 
 # What testssl runs: protocols (-p), cipher categories (-s), forward secrecy (-f), server
 # preferences (-P), server defaults and certificates (-S), every vulnerability check (-U),
-# every cipher suite it knows (370, by sockets) per protocol (-E). Left out: the HTTP
-# header checks (-h: response headers, not TLS), client simulation (-c), GREASE (-g).
-checks=${KTLSO_TESTSSL_CHECKS:--p -s -f -P -S -U -E}
+# every cipher suite it knows (370, by sockets) per protocol (-E), the HTTP response
+# headers (-h: HSTS, security headers, banners, cookies). Left out: client simulation
+# (-c), GREASE (-g).
+checks=${KTLSO_TESTSSL_CHECKS:--p -s -f -P -S -U -E -h}
 
 w=$(mktemp -d /tmp/ktlsod-testssl.XXXXXX)
 mkdir -p "$w/www" "$w/state"
@@ -113,7 +114,8 @@ start() {
 		port=$((port + 1))
 		curl -s -o /dev/null --connect-timeout 2 "http://127.0.0.1:$port/"
 		[ $? = 7 ] || continue		# 7: could not connect, nobody there
-		ktlsod --config "$w/ktlsod.conf" --tls-min "$1" --offload off \
+		# shellcheck disable=SC2086
+		ktlsod --config "$w/ktlsod.conf" --tls-min "$1" --offload off ${2:-} \
 			--listen "127.0.0.1:$port" --log "$w/log-$1" &
 		pid=$!
 		i=0
@@ -148,10 +150,10 @@ want() {
 	if [ -z "$bad" ]; then pass "$name/$n: $* $pat"; else fail "$name/$n" "$bad"; fi
 }
 
-scan() {	# scan NAME TLSMIN
+scan() {	# scan NAME TLSMIN [KTLSOD-FLAGS]
 	name=$1
 	csv=$w/$name.csv
-	if ! start "$2"; then
+	if ! start "$2" "${3:-}"; then
 		fail "$name/start" "ktlsod --tls-min $2 did not answer: $(tail -n 5 "$w/log-$2" 2>/dev/null)"
 		return
 	fi
@@ -188,6 +190,16 @@ scan() {	# scan NAME TLSMIN
 	fi
 
 	# 2. versions
+	# 2a. HTTP headers (-h): nosniff always; HSTS only where the daemon was asked for it
+	case " $checks " in
+	*" -h "*)
+		want header_nosniff nosniff X-Content-Type-Options
+		case ${3:-} in
+		*--hsts*) want hsts_sent "365 days" HSTS_time ;;
+		*) want no_hsts_by_default "not offered" HSTS ;;
+		esac
+		;;
+	esac
 	want old_protocols_refused "not offered" SSLv2 SSLv3 TLS1 TLS1_1
 	want tls13_offered offered TLS1_3
 	if [ "$2" = 1.3 ]; then
@@ -267,7 +279,7 @@ scan() {	# scan NAME TLSMIN
 }
 
 scan tls13 1.3
-scan tls12 1.2
+scan tls12 1.2 "--hsts 31536000"
 trap - INT TERM
 if [ -n "${KTLSO_E2E_KEEP:-}" ]; then echo "# kept in $w"; else rm -rf "$w"; fi
 exit 0

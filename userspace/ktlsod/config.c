@@ -12,7 +12,8 @@
  *   tls-min = 1.3               # 1.2 | 1.3
  *   max-conns = 10000
  *   handshake-timeout = 10      # seconds
- *   header-timeout = 10
+ *   header-timeout = 10         # to send a request
+ *   send-timeout = 60           # for a response to make progress (client reading)
  *   idle-timeout = 60
  *   max-header-bytes = 8192
  *   max-headers = 64
@@ -20,6 +21,7 @@
  *   trust = /etc/ssl/certs/ca-certificates.crt   # CA bundle: chains must reach a root in it
  *   incomplete-chain = error    # error | warn: a chain that does not reach the trust store
  *   expiry-warn-days = 30       # log a warning (daily) from this many days before expiry
+ *   hsts = 31536000             # Strict-Transport-Security max-age, seconds (0: none)
  *   state-dir = /run/ktlsod     # certs.tsv for ktlsoctl show / stats --prometheus
  *
  *   [listen 0.0.0.0:443]        # one section per listener
@@ -160,6 +162,9 @@ static int apply(struct config *cfg, const char *k, const char *v, char *err, si
 	} else if (!strcmp(k, "expiry-warn-days")) {
 		if (parse_uint(v, 0, 3650, &cfg->expiry_warn_days))
 			goto bad;
+	} else if (!strcmp(k, "hsts")) {
+		if (parse_uint(v, 0, 1000000000, &cfg->hsts_max_age))
+			goto bad;
 	} else if (!strcmp(k, "offload")) {
 		if ((m = parse_offload(v)) < 0)
 			goto bad;
@@ -179,14 +184,16 @@ static int apply(struct config *cfg, const char *k, const char *v, char *err, si
 		if (parse_uint(v, 1, 10000000, &cfg->max_conns))
 			goto bad;
 	} else if (!strcmp(k, "handshake-timeout") || !strcmp(k, "header-timeout") ||
-		   !strcmp(k, "idle-timeout")) {
+		   !strcmp(k, "send-timeout") || !strcmp(k, "idle-timeout")) {
 		if (parse_uint(v, 1, 86400, &u))
 			goto bad;
 		u *= 1000;
-		if (k[1] == 'a')
+		if (!strcmp(k, "handshake-timeout"))
 			cfg->handshake_timeout_ms = u;
-		else if (k[1] == 'e')
+		else if (!strcmp(k, "header-timeout"))
 			cfg->header_timeout_ms = u;
+		else if (!strcmp(k, "send-timeout"))
+			cfg->send_timeout_ms = u;
 		else
 			cfg->idle_timeout_ms = u;
 	} else if (!strcmp(k, "max-header-bytes")) {
@@ -389,6 +396,8 @@ static void usage(FILE *f)
 "                          served with a warning\n"
 "  --expiry-warn-days N    warn from N days before a certificate expires, at load and\n"
 "                          daily (default: 30; 0: never)\n"
+"  --hsts SECONDS          send Strict-Transport-Security: max-age=SECONDS with every\n"
+"                          response (default: 0, none: a policy for the operator)\n"
 "  --state-dir DIR         publish the certificates served to DIR/certs.tsv for\n"
 "                          ktlsoctl show and stats (default: /run/ktlsod)\n"
 "  --listen ADDR:PORT      address to listen on; repeatable; [v6]:PORT, or PORT for\n"
@@ -398,8 +407,10 @@ static void usage(FILE *f)
 "  --tls-min 1.2|1.3       lowest TLS version accepted (default: 1.3)\n"
 "  --max-conns N           connections at once (default: 10000); beyond it, 503\n"
 "  --handshake-timeout S   seconds to complete the handshake (default: 10)\n"
-"  --header-timeout S      seconds to send a request, or to make progress\n"
-"                          reading a response (default: 10)\n"
+"  --header-timeout S      seconds to send a request, from the handshake's end\n"
+"                          or the previous response (default: 10)\n"
+"  --send-timeout S        seconds a response may wait on a client that does\n"
+"                          not read (default: 60)\n"
 "  --idle-timeout S        seconds a keep-alive connection may idle (default: 60)\n"
 "  --max-header-bytes N    request line and headers (default: 8192)\n"
 "  --max-headers N         header fields per request (default: 64)\n"
@@ -439,6 +450,7 @@ int config_parse_args(struct config *cfg, int argc, char **argv)
 		{ "max-conns", required_argument, NULL, 0 },
 		{ "handshake-timeout", required_argument, NULL, 0 },
 		{ "header-timeout", required_argument, NULL, 0 },
+		{ "send-timeout", required_argument, NULL, 0 },
 		{ "idle-timeout", required_argument, NULL, 0 },
 		{ "max-header-bytes", required_argument, NULL, 0 },
 		{ "max-headers", required_argument, NULL, 0 },
@@ -446,6 +458,7 @@ int config_parse_args(struct config *cfg, int argc, char **argv)
 		{ "trust", required_argument, NULL, 0 },
 		{ "incomplete-chain", required_argument, NULL, 0 },
 		{ "expiry-warn-days", required_argument, NULL, 0 },
+		{ "hsts", required_argument, NULL, 0 },
 		{ "state-dir", required_argument, NULL, 0 },
 		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },

@@ -39,6 +39,7 @@ struct config {
 	char *state_dir;		/* where certs.tsv is published for ktlsoctl */
 	bool incomplete_warn;		/* --incomplete-chain warn */
 	unsigned expiry_warn_days;
+	unsigned hsts_max_age;		/* seconds; 0: no Strict-Transport-Security */
 	struct cert_set_cfg sets[MAX_CERT_SETS];
 	int nsets;
 	struct listener_cfg listeners[MAX_LISTENERS];
@@ -47,7 +48,7 @@ struct config {
 	int workers;
 	int tls_min;			/* TLS1_2_VERSION or TLS1_3_VERSION (OpenSSL's) */
 	unsigned max_conns;
-	unsigned handshake_timeout_ms, header_timeout_ms, idle_timeout_ms;
+	unsigned handshake_timeout_ms, header_timeout_ms, send_timeout_ms, idle_timeout_ms;
 	unsigned max_header_bytes, max_headers;
 };
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* ktlsod: HTTPS file server with kernel TLS offload. See --help and README.md. */
 #include "ktlsod.h"
+#include "serve.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -182,6 +183,7 @@ int main(int argc, char **argv)
 		.max_conns = 10000,
 		.handshake_timeout_ms = 10000,
 		.header_timeout_ms = 10000,
+		.send_timeout_ms = 60000,
 		.idle_timeout_ms = 60000,
 		.max_header_bytes = 8192,
 		.max_headers = 64,
@@ -194,6 +196,7 @@ int main(int argc, char **argv)
 		cfg->workers = 1;
 	log_open(cfg->log_path);
 	raise_fd_limit(cfg);
+	serve_set_hsts(cfg->hsts_max_age);
 
 	d.root_fd = open(cfg->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (d.root_fd < 0) {

@@ -62,6 +62,16 @@ static size_t http_date(char *buf, size_t len, time_t t)
 	return strftime(buf, len, "%a, %d %b %Y %H:%M:%S GMT", &tm);
 }
 
+static char hsts[64];	/* "Strict-Transport-Security: max-age=N\r\n", or "" */
+
+void serve_set_hsts(unsigned max_age)
+{
+	if (max_age)
+		snprintf(hsts, sizeof(hsts), "Strict-Transport-Security: max-age=%u\r\n", max_age);
+	else
+		hsts[0] = 0;
+}
+
 static void head_start(struct serve_resp *r, int status, bool keep_alive)
 {
 	char date[64];
@@ -71,9 +81,10 @@ static void head_start(struct serve_resp *r, int status, bool keep_alive)
 	r->why = NULL;
 	r->close = !keep_alive;
 	r->head_len = (size_t)snprintf(r->head, sizeof(r->head),
-				       "HTTP/1.1 %d %s\r\nServer: ktlsod\r\nDate: %s\r\n%s",
+				       "HTTP/1.1 %d %s\r\nServer: ktlsod\r\nDate: %s\r\n%s"
+				       "X-Content-Type-Options: nosniff\r\n%s",
 				       status, http_reason(status), date,
-				       keep_alive ? "" : "Connection: close\r\n");
+				       keep_alive ? "" : "Connection: close\r\n", hsts);
 }
 
 static void head_add(struct serve_resp *r, const char *fmt, ...)

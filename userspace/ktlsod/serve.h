@@ -41,6 +41,13 @@ void serve_open_how(struct open_how *how);
 int serve_respond(const struct http_req *req, int fd, bool keep_alive, struct serve_resp *r,
 		  int *dirfd);
 
+/*
+ * Every response carries "X-Content-Type-Options: nosniff" (the type comes from the file
+ * name, a browser must not guess another), and Strict-Transport-Security with this
+ * max-age when it is not 0. Set once, before the workers start.
+ */
+void serve_set_hsts(unsigned max_age);
+
 /* A response without a file: an error status, a small HTML body. */
 void serve_status(int status, bool head_only, bool keep_alive, struct serve_resp *r);
 

@@ -66,6 +66,8 @@
 #define CHUNK		PIPE_BYTES
 #define SMALL_BODY	(32u << 10)		/* at most this: read and sent with the head */
 #define TICK_MS		1000
+#define SPLICE_STALL_MS	60000	/* a splice still queued or running after this: give up */
+#define TRIM_MS		10000	/* give freed heap back at least this often when busy */
 /*
  * kTLS RX reads land in a per-worker ring of provided buffers (io_uring picks one when
  * data arrives) and are copied out at once, so that an idle keep-alive connection holds
@@ -196,6 +198,8 @@ struct worker {
 	uint64_t memfs_dev;		/* fs_in_memory()'s answer for this device */
 	bool memfs_known, memfs;
 	unsigned handshakes_since_trim;
+	unsigned frees_since_trim;	/* responses finished, connections closed */
+	uint64_t trimmed_at;
 	struct wctl ctl;		/* ktlso.ko */
 	bool ctl_up;			/* ctl.req was open at the last look */
 };
@@ -392,10 +396,12 @@ static void set_deadline(struct conn *c)
 
 	if (c->state == CS_HANDSHAKE || c->state == CS_HANDOFF)
 		ms = cfg->handshake_timeout_ms;
-	else if (c->in_len || c->rq)
-		ms = cfg->header_timeout_ms;	/* a request started, or a response moving */
+	else if (c->responding)
+		ms = cfg->send_timeout_ms;	/* a response moving: waits on the client */
+	else if (c->in_len || c->rq || !c->requests)
+		ms = cfg->header_timeout_ms;	/* a request due, or started */
 	else
-		ms = cfg->idle_timeout_ms;
+		ms = cfg->idle_timeout_ms;	/* keep-alive between requests */
 	c->deadline = now_ms() + ms;
 }
 
@@ -440,6 +446,7 @@ static void conn_free(struct conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	w->nconns--;
+	w->frees_since_trim++;
 	atomic_fetch_add(&d.st.closed, 1);
 	conn_release(w, c);
 }
@@ -1204,6 +1211,7 @@ static void respond(struct conn *c)
 		log_refused(c, r);
 	c->requests++;
 	c->responding = true;
+	set_deadline(c);
 	atomic_fetch_add(&d.st.requests, 1);
 	if (c->ktls_tx) {
 		if (out_append(c, r->head, r->head_len)) {
@@ -1362,6 +1370,7 @@ static void response_done(struct conn *c)
 		close(c->rq->dirfd);
 	free(c->rq);
 	c->rq = NULL;
+	c->w->frees_since_trim++;
 	if (c->out_off == c->out_len && c->out) {
 		free(c->out);	/* idle connections keep no output buffer */
 		c->out = NULL;
@@ -1399,6 +1408,13 @@ static void body_splice(struct conn *c)
 				     SPLICE_F_NONBLOCK | more);
 		c->splice_pending = 1;
 	}
+	/*
+	 * Until it completes the splice waits on us, not on the client: io_uring's workers
+	 * run the splices of every connection on this ring, a few at a time, and under load
+	 * one may queue for longer than the header timeout. The client's clock restarts when
+	 * it completes (on_splice); this bound only catches a splice that never does.
+	 */
+	c->deadline = now_ms() + SPLICE_STALL_MS;
 }
 
 static void body_userspace(struct conn *c)
@@ -1462,14 +1478,17 @@ static void on_splice(struct conn *c, enum op op, int res)
 			c->in_pipe += (uint32_t)res;
 		} else if (res == 0) {
 			c->close_reason = "file shrank while being sent";
-		} else if (res != -ECANCELED) {
+		} else if (res != -ECANCELED && !c->close_reason) {
 			c->close_reason = "splice from the file failed";
 		}
 	} else {
 		if (res > 0) {
 			c->in_pipe -= (uint32_t)res;
 			c->bytes_out += (uint64_t)res;
-		} else if (res != -EAGAIN && res != -ECANCELED) {
+		} else if (res == -EPIPE || res == -ECONNRESET) {
+			if (!c->close_reason)
+				c->close_reason = "client went away";
+		} else if (res != -EAGAIN && res != -ECANCELED && !c->close_reason) {
 			c->close_reason = "splice to the socket failed";
 		}
 	}
@@ -1788,15 +1807,19 @@ static void tick(struct worker *w)
 		}
 		if (now > c->deadline)
 			conn_close(c, c->state == CS_HANDSHAKE ? "handshake timeout" :
-				      c->rq ? "send timeout (client not reading)" :
-				      c->in_len ? "request header timeout" : "idle timeout");
+				      c->splice_pending ? "splice did not complete" :
+				      c->responding ? "send timeout (client not reading)" :
+				      c->in_len || !c->requests ? "request header timeout" :
+				      "idle timeout");
 	}
 	/*
 	 * Give back the pages of memory that handshakes freed: OpenSSL objects and record
 	 * buffers come and go, and between the connections that stay they leave holes that
-	 * glibc keeps resident until asked.
+	 * glibc keeps resident until asked. Responses and closes free memory too (requests,
+	 * output buffers): on keep-alive traffic alone, trim every TRIM_MS.
 	 */
-	if (w->handshakes_since_trim) {
+	if (w->handshakes_since_trim ||
+	    (w->frees_since_trim && now - w->trimmed_at >= TRIM_MS)) {
 #ifndef __SANITIZE_ADDRESS__
 		/*
 		 * Not under ASan, whose allocator is not glibc's: there malloc_trim() would
@@ -1805,7 +1828,8 @@ static void tick(struct worker *w)
 		 */
 		malloc_trim(64 * 1024);
 #endif
-		w->handshakes_since_trim = 0;
+		w->handshakes_since_trim = w->frees_since_trim = 0;
+		w->trimmed_at = now;
 	}
 	sqe = sqe_get(w);
 	io_uring_prep_timeout(sqe, &w->tick_ts, 0, 0);
