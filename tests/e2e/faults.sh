@@ -226,6 +226,7 @@ elif start_daemon "$work/log.slow" --handshake-timeout $tmo --header-timeout $tm
 	# --header-timeout too (--help: "seconds to send a request"); --idle-timeout (120 s
 	# here) is for keep-alive connections between requests.
 	if out=$(kclient waitclose $port tls $((tmo + 3)) 2>&1); then
+		echo "# $out"
 		pass slowloris/tls_then_silent_closed_at_header_timeout
 	else
 		fail slowloris/tls_then_silent_closed_at_header_timeout "$out (--header-timeout $tmo, --idle-timeout 120)"
