@@ -52,7 +52,19 @@ struct kb_conn {
 	size_t hdr_len;
 	uint64_t body_len, body_got;
 	uint64_t t_req, t_hs;
+	size_t turn_bytes;	/* read in this turn; see TURN_BYTES */
+	bool queued;		/* in runq: more to read after the others' turn */
 };
+
+/*
+ * One thread reads many connections. A connection reads at most TURN_BYTES, then waits in
+ * runq for the other ready ones to have their turn (epoll is edge-triggered: it will not
+ * say again that the rest is there), so that one fast connection cannot starve the others
+ * and leave the server looking at a client that does not read.
+ */
+#define TURN_BYTES (256u << 10)
+static struct kb_conn **runq;
+static size_t nrunq;
 
 static struct {
 	const char *host, *port, *cipher, *json_label;
@@ -118,6 +130,7 @@ static bool more_requests(const struct kb_conn *c)
 
 static void conn_close(struct kb_conn *c)
 {
+	c->queued = false;	/* a runq entry left behind is skipped */
 	if (c->ssl)
 		SSL_free(c->ssl);
 	c->ssl = NULL;
@@ -414,6 +427,15 @@ static int step(struct kb_conn *c)
 				return KB_E_IO;
 			if (!body_chunk(c, rbuf, (size_t)n))
 				return KB_E_VERIFY;
+			c->turn_bytes += (size_t)n;
+			if (c->turn_bytes >= TURN_BYTES && c->body_got < c->body_len) {
+				c->turn_bytes = 0;
+				if (!c->queued) {
+					c->queued = true;
+					runq[nrunq++] = c;
+				}
+				return 0;
+			}
 			break;
 		case KB_IDLE:
 			return 0;
@@ -711,7 +733,8 @@ int main(int argc, char **argv)
 
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	conns = calloc(opt.conns, sizeof(*conns));
-	if (ep < 0 || !conns)
+	runq = calloc(2 * (size_t)opt.conns + 1, sizeof(*runq));	/* live + stale entries */
+	if (ep < 0 || !conns || !runq)
 		return 1;
 	t_start = now_ns();
 	t_stop_issuing = t_start + (uint64_t)(opt.duration * 1e9);
@@ -732,7 +755,7 @@ int main(int argc, char **argv)
 	struct epoll_event evs[256];
 
 	while (active) {
-		int n = epoll_wait(ep, evs, 256, 1000);
+		int n = epoll_wait(ep, evs, 256, nrunq ? 0 : 1000);
 
 		if (n < 0 && errno != EINTR) {
 			perror("ktlsobench: epoll_wait");
@@ -743,10 +766,35 @@ int main(int argc, char **argv)
 
 			if (c->state == KB_IDLE)
 				continue;
+			c->turn_bytes = 0;
 			int e = step(c);
 
 			if (e)
 				fail_conn(c, e);
+		}
+		/* the connections that used their turn: one more each, in order */
+		for (size_t i = 0, k = nrunq; i < k; i++) {
+			struct kb_conn *c = runq[i];
+
+			if (!c->queued || c->state == KB_IDLE)
+				continue;
+			c->queued = false;
+			int e = step(c);
+
+			if (e)
+				fail_conn(c, e);
+		}
+		if (nrunq) {	/* keep what was queued again during this pass, once each */
+			size_t j = 0;
+
+			for (size_t i = 0; i < nrunq; i++)
+				if (runq[i]->queued) {
+					runq[i]->queued = false;
+					runq[j++] = runq[i];
+				}
+			for (size_t i = 0; i < j; i++)
+				runq[i]->queued = true;
+			nrunq = j;
 		}
 		if (now_ns() > deadline) {
 			for (unsigned int i = 0; i < opt.conns; i++)
@@ -767,6 +815,7 @@ int main(int argc, char **argv)
 	SSL_CTX_free(ctx);
 	freeaddrinfo(addr);
 	free(conns);
+	free(runq);
 	free(files);
 	free(opt.paths);
 	free(st.lat);
