@@ -35,7 +35,8 @@
 #define SOL_TLS 282
 #endif
 
-enum kb_state { KB_CONNECTING, KB_HANDSHAKE, KB_SEND, KB_HEADER, KB_BODY, KB_IDLE };
+/* KB_READY: connected, waiting for the others before the first request (--cpu-of) */
+enum kb_state { KB_CONNECTING, KB_HANDSHAKE, KB_READY, KB_SEND, KB_HEADER, KB_BODY, KB_IDLE };
 
 struct kb_conn {
 	int fd;
@@ -76,6 +77,8 @@ static struct {
 	double timeout;
 	bool new_conn, json, ktls_off, plain;
 	int ktls;		/* -1 unknown, 0 absent, 1 working */
+	pid_t cpu_of[16];	/* --cpu-of: the server's processes */
+	unsigned int ncpu_of;
 	char ktls_note[256];
 } opt = {
 	.host = "127.0.0.1", .port = "8443", .conns = 1, .requests = 10, .timeout = 600,
@@ -84,6 +87,7 @@ static struct {
 
 static struct {
 	uint64_t ok, handshakes, bytes, verified, ktls_conns, ossl_conns;
+	uint64_t server_cpu_ns;	/* --cpu-of: over the requests, after every connection was up */
 	uint64_t err_connect, err_handshake, err_status, err_verify, err_io, err_ktls;
 	uint64_t *lat;
 	size_t nlat, cap;
@@ -96,6 +100,10 @@ static struct addrinfo *addr;
 static SSL_CTX *ctx;
 static int ep;
 static uint64_t t_start, t_stop_issuing;
+/* --cpu-of: connections ready and waiting; the server's CPU and the clock when they start */
+static unsigned int nready;
+static bool released;
+static uint64_t cpu0, t_setup;
 static unsigned int active;
 static uint8_t rbuf[1 << 16];
 
@@ -327,6 +335,35 @@ static void count_error(enum kb_err e)
 
 static void next_or_finish(struct kb_conn *c);
 
+/* The CPU time of the --cpu-of processes, ns (see cpu() below); 0 if one cannot be read. */
+static uint64_t server_cpu(void)
+{
+	uint64_t sum = 0;
+
+	for (unsigned int i = 0; i < opt.ncpu_of; i++) {
+		struct timespec ts;
+		clockid_t id;
+
+		if (clock_getcpuclockid(opt.cpu_of[i], &id) || clock_gettime(id, &ts))
+			return 0;
+		sum += (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	}
+	return sum;
+}
+
+/*
+ * --cpu-of, keep-alive: a connection whose handshake is done waits (KB_READY) until every
+ * live one is, so that what is measured after is requests only. Returns true if it waits.
+ */
+static bool hold_ready(struct kb_conn *c)
+{
+	if (!opt.ncpu_of || opt.new_conn || released)
+		return false;
+	c->state = KB_READY;
+	nready++;
+	return true;
+}
+
 /* Drive a connection until it would block. Returns 0, or a kb_err. */
 static int step(struct kb_conn *c)
 {
@@ -339,6 +376,8 @@ static int step(struct kb_conn *c)
 			if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &l) < 0 || err)
 				return KB_E_CONNECT;
 			if (opt.plain) {
+				if (hold_ready(c))
+					return 0;
 				prepare_request(c);
 				break;
 			}
@@ -370,6 +409,8 @@ static int step(struct kb_conn *c)
 				st.ossl_conns++;
 			else
 				st.ktls_conns++;
+			if (hold_ready(c))
+				return 0;
 			prepare_request(c);
 			break;
 		}
@@ -437,6 +478,7 @@ static int step(struct kb_conn *c)
 				return 0;
 			}
 			break;
+		case KB_READY:
 		case KB_IDLE:
 			return 0;
 		}
@@ -522,12 +564,16 @@ static void report(double secs)
 		       ",\"lat_p50_us\":%.1f,\"lat_p99_us\":%.1f,\"hs_p50_us\":%.1f"
 		       ",\"client_ktls_conns\":%" PRIu64 ",\"client_openssl_conns\":%" PRIu64
 		       ",\"err\":{\"connect\":%" PRIu64 ",\"handshake\":%" PRIu64 ",\"status\":%" PRIu64
-		       ",\"verify\":%" PRIu64 ",\"io\":%" PRIu64 ",\"ktls\":%" PRIu64 "}}\n",
+		       ",\"verify\":%" PRIu64 ",\"io\":%" PRIu64 ",\"ktls\":%" PRIu64 "}",
 		       secs, st.ok, errors, st.handshakes, st.bytes, st.verified, mib / secs,
-		       (double)st.ok / secs, (double)st.handshakes / secs,
+		       (double)st.ok / secs, (double)st.handshakes / (released ? (double)t_setup / 1e9 : secs),
 		       pct(st.lat, st.nlat, 0.50), pct(st.lat, st.nlat, 0.99),
 		       pct(st.hs_lat, st.nhs, 0.50), st.ktls_conns, st.ossl_conns, st.err_connect,
 		       st.err_handshake, st.err_status, st.err_verify, st.err_io, st.err_ktls);
+		if (released)
+			printf(",\"setup_s\":%.6f,\"server_cpu_ns\":%" PRIu64, (double)t_setup / 1e9,
+			       st.server_cpu_ns);
+		printf("}\n");
 		return;
 	}
 	printf("target:          %s:%s  %s  %u connections%s\n", opt.host, opt.port, opt.cipher,
@@ -536,10 +582,14 @@ static void report(double secs)
 	printf("requests:        %" PRIu64 " ok, %" PRIu64 " errors\n", st.ok, errors);
 	printf("throughput:      %.2f MiB/s, %.1f requests/s\n", mib / secs, (double)st.ok / secs);
 	printf("handshakes:      %" PRIu64 " (%.1f/s, p50 %.0f us)\n", st.handshakes,
-	       (double)st.handshakes / secs, pct(st.hs_lat, st.nhs, 0.50));
+	       (double)st.handshakes / (released ? (double)t_setup / 1e9 : secs),
+	       pct(st.hs_lat, st.nhs, 0.50));
 	printf("latency:         p50 %.0f us, p99 %.0f us\n", pct(st.lat, st.nlat, 0.50),
 	       pct(st.lat, st.nlat, 0.99));
 	printf("bytes verified:  %" PRIu64 "\n", st.verified);
+	if (released)
+		printf("server CPU:      %.3f ms over the requests (connections set up first, "
+		       "in %.3f s)\n", (double)st.server_cpu_ns / 1e6, (double)t_setup / 1e9);
 	printf("client kTLS:     %" PRIu64 " connections (OpenSSL: %" PRIu64 ")%s%s\n",
 	       st.ktls_conns, st.ossl_conns, opt.ktls_note[0] ? "; " : "", opt.ktls_note);
 	if (errors)
@@ -573,6 +623,10 @@ static void usage(FILE *f)
 "  --timeout S         give up on outstanding requests after S seconds (default 600)\n"
 "  --json              one JSON object instead of the table\n"
 "  --label L           a label carried into the JSON\n"
+"  --cpu-of PID        the server's process (repeatable): keep-alive connections all\n"
+"                      finish their handshake first, then the requests start, and the\n"
+"                      CPU time of these processes over the requests is reported\n"
+"                      (server_cpu_ns; elapsed, rates from the first request)\n"
 "  -h, --help          this help\n"
 "\n"
 "The client moves its connections into kTLS (TX and RX) after the handshake when the\n"
@@ -653,6 +707,7 @@ int main(int argc, char **argv)
 		{ "plain", no_argument, NULL, 'T' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "label", required_argument, NULL, 'l' },
+		{ "cpu-of", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -683,6 +738,13 @@ int main(int argc, char **argv)
 		case 'T': opt.plain = true; break;
 		case 'j': opt.json = true; break;
 		case 'l': opt.json_label = optarg; break;
+		case 'U':
+			if (opt.ncpu_of == sizeof(opt.cpu_of) / sizeof(opt.cpu_of[0])) {
+				fprintf(stderr, "ktlsobench: at most 16 --cpu-of\n");
+				return 2;
+			}
+			opt.cpu_of[opt.ncpu_of++] = (pid_t)num("--cpu-of", optarg);
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -784,6 +846,25 @@ int main(int argc, char **argv)
 			if (e)
 				fail_conn(c, e);
 		}
+		if (opt.ncpu_of && !opt.new_conn && !released && nready >= active) {
+			/* every live connection is up: the clocks start, then the requests */
+			released = true;
+			t_setup = now_ns() - t_start;
+			t_start = now_ns();
+			t_stop_issuing = t_start + (uint64_t)(opt.duration * 1e9);
+			cpu0 = server_cpu();
+			for (unsigned int i = 0; i < opt.conns; i++) {
+				struct kb_conn *c = &conns[i];
+
+				if (c->state != KB_READY)
+					continue;
+				prepare_request(c);
+				int e = step(c);
+
+				if (e)
+					fail_conn(c, e);
+			}
+		}
 		if (nrunq) {	/* keep what was queued again during this pass, once each */
 			size_t j = 0;
 
@@ -808,7 +889,9 @@ int main(int argc, char **argv)
 		}
 	}
 	double secs = (double)(now_ns() - t_start) / 1e9;
+	uint64_t cpu1 = released ? server_cpu() : 0;
 
+	st.server_cpu_ns = cpu0 && cpu1 ? cpu1 - cpu0 : 0;
 	report(secs);
 	for (unsigned int i = 0; i < opt.conns; i++)
 		conn_close(&conns[i]);
