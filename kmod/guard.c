@@ -21,6 +21,8 @@
 
 #define KTLSO_SCAN_MS_MIN	10
 #define KTLSO_SCAN_MS_MAX	3600000
+/* sockets read per hold of the namespace lock in a scan */
+#define KTLSO_SCAN_BATCH	256
 
 static unsigned int scan_ms = 1000;
 
@@ -96,6 +98,7 @@ void ktlso_guard_scan(struct work_struct *work)
 					    struct ktlso_net, scan_work);
 	struct ktlso_sock *ks;
 	unsigned long id;
+	unsigned int n = 0;
 
 	mutex_lock(&kn->lock);
 	xa_for_each(&kn->socks, id, ks) {
@@ -106,7 +109,17 @@ void ktlso_guard_scan(struct work_struct *work)
 		} else {
 			ktlso_guard_check(kn, ks);
 		}
-		cond_resched();
+		/*
+		 * Let registrations and requests in between batches: the
+		 * walk goes on from id, and ks is not used past the unlock.
+		 */
+		if (++n % KTLSO_SCAN_BATCH == 0) {
+			mutex_unlock(&kn->lock);
+			cond_resched();
+			mutex_lock(&kn->lock);
+		} else {
+			cond_resched();
+		}
 	}
 	ktlso_guard_kick(kn);
 	mutex_unlock(&kn->lock);
