@@ -248,8 +248,9 @@ t_part=$(now)
 
 # ---------------------------------------------------------------- 2. file truncated
 # truncate_test NAME PORT MODE: MODE is the offload the log must show for it. The daemon's
-# --header-timeout (which also closes a response that makes no progress) is 30 s, past
-# the 15 s allowed: a daemon stuck on the shrunk file is not rescued by it in time.
+# --send-timeout (a response that makes no progress) is 30 s, and a splice that never
+# completes is given 60 s: both past the 15 s allowed, so a daemon stuck on the shrunk
+# file is not rescued by them in time.
 truncate_test() {
 	name=$1 p=$2 mode=$3
 	cp "$work/big.orig" "$www/big"
@@ -296,7 +297,7 @@ truncate_test() {
 if ! want truncate; then
 	:
 elif head -c $((32 * 1048576)) /dev/urandom >"$work/big.orig" &&
-	start_daemon "$work/log.trunc" --header-timeout 30; then
+	start_daemon "$work/log.trunc" --send-timeout 30; then
 	truncate_test offload_txrx $port "$expect"
 	: >"$work/log.trunc"
 	truncate_test offload_off $port2 userspace
