@@ -621,6 +621,22 @@ static int drain_wbio(struct conn *c)
 	return err;
 }
 
+/*
+ * Userspace TLS: OpenSSL's write BIO keeps the capacity of the largest burst it held (a
+ * body chunk's records, some 16 KiB). Between responses, give an empty one back.
+ */
+static void wbio_shrink(struct conn *c)
+{
+	BIO *wb = SSL_get_wbio(c->ssl), *fresh;
+	BUF_MEM *bm = NULL;
+
+	if (!wb || BIO_get_mem_ptr(wb, &bm) <= 0 || !bm || bm->length || bm->max <= 4096)
+		return;
+	fresh = BIO_new(BIO_s_mem());
+	if (fresh)
+		SSL_set0_wbio(c->ssl, fresh);	/* frees the old one */
+}
+
 static void send_pending(struct conn *c)
 {
 	struct io_uring_sqe *sqe;
@@ -958,9 +974,14 @@ static int in_reserve(struct conn *c)
 	return c->in ? 0 : -ENOMEM;
 }
 
+/*
+ * An idle connection whose reads land in provided buffers needs no input buffer of its own
+ * until bytes come: kTLS RX copies them in (on_recv), userspace TLS decrypts into it
+ * (ssl_pull); both reserve it again.
+ */
 static void in_release(struct conn *c)
 {
-	if (c->in && !c->in_len && c->ktls_rx && c->w->br) {
+	if (c->in && !c->in_len && (c->ktls_rx || c->tu) && c->w->br) {
 		free(c->in);
 		c->in = NULL;
 		c->in_cap = 0;
@@ -1002,19 +1023,28 @@ static void arm_read(struct conn *c)
 		}
 	} else {
 		struct tlsu *u = c->tu;
-		size_t len = TLS_REC_MAX;
+		bool ring = c->w->br != NULL;
+		size_t len = ring ? RBUF_SZ : TLS_REC_MAX;
 
-		if (c->in_len >= c->in_cap)
+		if (c->in && c->in_len >= c->in_cap)
 			return;
-		if (!u->raw && !(u->raw = malloc(TLS_REC_MAX))) {
+		/*
+		 * Ciphertext lands in a provided buffer where the kernel has them, so that an
+		 * idle connection waiting for its next request holds no buffer of its own.
+		 */
+		if (!ring && !u->raw && !(u->raw = malloc(TLS_REC_MAX))) {
 			conn_close(c, "out of memory");
 			return;
 		}
 		/* moving into kTLS: take no byte past the end of the current record */
-		if (u->offload_pending)
+		if (u->offload_pending && recscan_need(&u->rxs) < len)
 			len = recscan_need(&u->rxs);
 		sqe = conn_sqe(c, OP_RECV);
-		io_uring_prep_recv(sqe, c->fd, u->raw, len, 0);
+		io_uring_prep_recv(sqe, c->fd, ring ? NULL : u->raw, len, 0);
+		if (ring) {
+			sqe->flags |= IOSQE_BUFFER_SELECT;
+			sqe->buf_group = RBUF_GROUP;
+		}
 	}
 	c->read_armed = true;
 }
@@ -1050,6 +1080,10 @@ static int ssl_pull(struct conn *c)
 {
 	int n = 0, e;
 
+	if (in_reserve(c)) {
+		conn_close(c, "out of memory");
+		return 1;
+	}
 	while (c->in_len < c->in_cap &&
 	       (n = SSL_read(c->ssl, c->in + c->in_len, (int)(c->in_cap - c->in_len))) > 0)
 		c->in_len += (uint32_t)n;
@@ -1101,13 +1135,19 @@ static void on_recv(struct conn *c, int res, unsigned cflags)
 
 		/* copy out and hand the buffer straight back */
 		data = c->w->rbufs + (size_t)bid * RBUF_SZ;
-		if (res > 0 && c->state == CS_OPEN) {
+		if (res > 0 && c->state == CS_OPEN && c->ktls_rx) {
 			if (in_reserve(c)) {
 				rbuf_return(c->w, bid);
 				conn_close(c, "out of memory");
 				return;
 			}
 			memcpy(c->in + c->in_len, data, (size_t)res);
+		} else if (res > 0 && c->state == CS_OPEN && c->tu) {
+			/* userspace TLS: the ciphertext goes to OpenSSL's read BIO */
+			recscan(&c->tu->rxs, &c->tu->rx_seq, (const unsigned char *)data,
+				(size_t)res);
+			BIO_write(SSL_get_rbio(c->ssl), data, res);
+			data = NULL;	/* taken */
 		}
 		rbuf_return(c->w, bid);
 	}
@@ -1159,8 +1199,11 @@ static void on_recv(struct conn *c, int res, unsigned cflags)
 		}
 		c->bytes_in += (uint64_t)res;
 		c->tu->cancel_sent = false;
-		recscan(&c->tu->rxs, &c->tu->rx_seq, (const unsigned char *)c->tu->raw, (size_t)res);
-		BIO_write(SSL_get_rbio(c->ssl), c->tu->raw, res);
+		if (!(cflags & IORING_CQE_F_BUFFER)) {
+			recscan(&c->tu->rxs, &c->tu->rx_seq, (const unsigned char *)c->tu->raw,
+				(size_t)res);
+			BIO_write(SSL_get_rbio(c->ssl), c->tu->raw, res);
+		}
 		if (ssl_pull(c))
 			return;
 	}
@@ -1376,6 +1419,8 @@ static void response_done(struct conn *c)
 		c->out = NULL;
 		c->out_len = c->out_off = c->out_cap = 0;
 	}
+	if (c->tu && c->ssl)
+		wbio_shrink(c);
 	if (close_after) {
 		conn_close(c, "Connection: close");
 		return;
