@@ -130,6 +130,7 @@ struct conn {
 	bool over_cap;
 	bool responding;		/* head/body of c->rq are being sent */
 	uint8_t li;			/* index of the listener that accepted it */
+	uint8_t idle_ticks;		/* userspace TLS: ticks seen idle since the last request */
 	uint16_t inflight;
 	SSL *ssl;			/* NULL once both directions are in the kernel */
 	uint16_t version;		/* TLS_1_x_VERSION, once known */
@@ -637,6 +638,17 @@ static void wbio_shrink(struct conn *c)
 		SSL_set0_wbio(c->ssl, fresh);	/* frees the old one */
 }
 
+/* Userspace TLS, idle since the last tick: give back what the next request will take again. */
+static void slim(struct conn *c)
+{
+	wbio_shrink(c);
+	if (c->in && c->w->br) {
+		free(c->in);
+		c->in = NULL;
+		c->in_cap = 0;
+	}
+}
+
 static void send_pending(struct conn *c)
 {
 	struct io_uring_sqe *sqe;
@@ -976,12 +988,14 @@ static int in_reserve(struct conn *c)
 
 /*
  * An idle connection whose reads land in provided buffers needs no input buffer of its own
- * until bytes come: kTLS RX copies them in (on_recv), userspace TLS decrypts into it
- * (ssl_pull); both reserve it again.
+ * until bytes come: kTLS RX copies them in (on_recv) and reserves it again. Userspace TLS
+ * (ssl_pull) does the same, but its buffers are let go only once the connection has been
+ * idle for a tick (tick(), slim()): OpenSSL's buffers come back with it, and taking them
+ * again for every request costs more than it saves.
  */
 static void in_release(struct conn *c)
 {
-	if (c->in && !c->in_len && (c->ktls_rx || c->tu) && c->w->br) {
+	if (c->in && !c->in_len && c->ktls_rx && c->w->br) {
 		free(c->in);
 		c->in = NULL;
 		c->in_cap = 0;
@@ -1253,6 +1267,7 @@ static void respond(struct conn *c)
 	if (r->status >= 400)
 		log_refused(c, r);
 	c->requests++;
+	c->idle_ticks = 0;
 	c->responding = true;
 	set_deadline(c);
 	atomic_fetch_add(&d.st.requests, 1);
@@ -1419,8 +1434,6 @@ static void response_done(struct conn *c)
 		c->out = NULL;
 		c->out_len = c->out_off = c->out_cap = 0;
 	}
-	if (c->tu && c->ssl)
-		wbio_shrink(c);
 	if (close_after) {
 		conn_close(c, "Connection: close");
 		return;
@@ -1850,6 +1863,9 @@ static void tick(struct worker *w)
 			conn_close(c, "shutting down");
 			continue;
 		}
+		if (c->state == CS_OPEN && c->tu && c->ssl && !c->rq && !c->in_len &&
+		    c->idle_ticks < 255 && ++c->idle_ticks == 1)
+			slim(c);
 		if (now > c->deadline)
 			conn_close(c, c->state == CS_HANDSHAKE ? "handshake timeout" :
 				      c->splice_pending ? "splice did not complete" :
