@@ -223,7 +223,7 @@ elif start_daemon "$work/log.slow" --handshake-timeout $tmo --header-timeout $tm
 		fail slowloris/logged "$nh handshake timeouts, $nr header timeouts in the log; kclient: $(grep kind= "$work/slow.out" | tr '\n' ' ')"
 	fi
 	# the third kind: TLS, then not a byte. Its first request is due within
-	# --header-timeout too (--help: "seconds to send a request"); --idle-timeout (120 s
+	# --handshake-timeout too (--help: "and again to begin the first request"); --idle-timeout (120 s
 	# here) is for keep-alive connections between requests.
 	if out=$(kclient waitclose $port tls $((tmo + 3)) 2>&1); then
 		echo "# $out"

@@ -260,7 +260,7 @@ pid2=$!
 i=0
 until curl -sk -o /dev/null "https://127.0.0.1:$p3/f1" 2>/dev/null || [ $i -gt 20 ]; do sleep 0.5; i=$((i + 1)); done
 check headers/hsts "$(curl -sk -I "https://127.0.0.1:$p3/f1" | tr -d '\r' | grep -c '^Strict-Transport-Security: max-age=31536000$')" 1
-for w in "silent 4 handshake timeout" "tls 4 request header timeout" "partial 4 request header timeout" \
+for w in "silent 4 handshake timeout" "tls 4 no request after the handshake" "partial 4 request header timeout" \
 	"idle 5 idle timeout" "noread 5 send timeout (client not reading)"; do
 	set -- $w
 	what=$1

@@ -399,8 +399,10 @@ static void set_deadline(struct conn *c)
 		ms = cfg->handshake_timeout_ms;
 	else if (c->responding)
 		ms = cfg->send_timeout_ms;	/* a response moving: waits on the client */
-	else if (c->in_len || c->rq || !c->requests)
-		ms = cfg->header_timeout_ms;	/* a request due, or started */
+	else if (c->in_len || c->rq)
+		ms = cfg->header_timeout_ms;	/* a request started: its header is due */
+	else if (!c->requests)
+		ms = cfg->handshake_timeout_ms;	/* established: the first request is due */
 	else
 		ms = cfg->idle_timeout_ms;	/* keep-alive between requests */
 	c->deadline = now_ms() + ms;
@@ -1870,7 +1872,8 @@ static void tick(struct worker *w)
 			conn_close(c, c->state == CS_HANDSHAKE ? "handshake timeout" :
 				      c->splice_pending ? "splice did not complete" :
 				      c->responding ? "send timeout (client not reading)" :
-				      c->in_len || !c->requests ? "request header timeout" :
+				      c->in_len ? "request header timeout" :
+				      !c->requests ? "no request after the handshake" :
 				      "idle timeout");
 	}
 	/*
