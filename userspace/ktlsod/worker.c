@@ -1129,7 +1129,6 @@ static int ssl_pull(struct conn *c)
 static void on_recv(struct conn *c, int res, unsigned cflags)
 {
 	bool was_empty = c->in_len == 0;
-	char *data = NULL;
 
 	c->read_armed = false;
 	if (res > 0) {
@@ -1148,9 +1147,9 @@ static void on_recv(struct conn *c, int res, unsigned cflags)
 	}
 	if (cflags & IORING_CQE_F_BUFFER) {
 		unsigned bid = cflags >> IORING_CQE_BUFFER_SHIFT;
-
 		/* copy out and hand the buffer straight back */
-		data = c->w->rbufs + (size_t)bid * RBUF_SZ;
+		const char *data = c->w->rbufs + (size_t)bid * RBUF_SZ;
+
 		if (res > 0 && c->state == CS_OPEN && c->ktls_rx) {
 			if (in_reserve(c)) {
 				rbuf_return(c->w, bid);
@@ -1163,7 +1162,6 @@ static void on_recv(struct conn *c, int res, unsigned cflags)
 			recscan(&c->tu->rxs, &c->tu->rx_seq, (const unsigned char *)data,
 				(size_t)res);
 			BIO_write(SSL_get_rbio(c->ssl), data, res);
-			data = NULL;	/* taken */
 		}
 		rbuf_return(c->w, bid);
 	}
