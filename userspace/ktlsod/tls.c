@@ -186,7 +186,7 @@ static SSL_CTX *ctx_new(const struct config *cfg, struct kso_cert_findings *f)
 	 * session each: 1338 bytes of RSS per idle connection against 286, measured with
 	 * tests/e2e/memory.sh). The ticket is a record the server sends under the
 	 * application key right after the handshake; the worker counts it, and kTLS's TX
-	 * record sequence starts after it (worker.c, on_hs_poll). No 0-RTT: early data can
+	 * record sequence starts after it (handshake.c, hs_on_poll). No 0-RTT: early data can
 	 * be replayed.
 	 */
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |

@@ -196,7 +196,7 @@ struct worker {
 	int pipes[PIPE_POOL][2];	/* empty pipes, ready for the next response */
 	int npipes;
 	struct conn *free_conns;	/* slab free list, linked through ->next */
-	uint64_t memfs_dev;		/* fs_in_memory()'s answer for this device */
+	uint64_t memfs_dev;		/* resp_fs_in_memory()'s answer for this device */
 	bool memfs_known, memfs;
 	unsigned handshakes_since_trim;
 	unsigned frees_since_trim;	/* responses finished, connections closed */
@@ -236,7 +236,7 @@ static struct io_uring_sqe *conn_sqe(struct conn *c, enum op op)
 	return sqe;
 }
 
-static const char *peer_str(const struct conn *c, char *buf, size_t len)
+static const char *conn_peer_str(const struct conn *c, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN];
 	const struct in6_addr *in6 = &c->peer.sin6_addr;
@@ -256,7 +256,7 @@ static const char *peer_str(const struct conn *c, char *buf, size_t len)
 	return buf;
 }
 
-static const char *mode_str(const struct conn *c)
+static const char *conn_mode_str(const struct conn *c)
 {
 	if (c->ktls_tx && c->ktls_rx)
 		return "ktls-txrx";
@@ -268,7 +268,7 @@ static const char *mode_str(const struct conn *c)
 }
 
 /* OpenSSL's message callback: a KeyUpdate makes the captured secrets stale. */
-static void tlsu_msg_cb(int write_p, int version, int content_type, const void *buf,
+static void hs_tlsu_msg_cb(int write_p, int version, int content_type, const void *buf,
 			size_t len, SSL *ssl, void *arg)
 {
 	struct tlsu *u = arg;
@@ -279,7 +279,7 @@ static void tlsu_msg_cb(int write_p, int version, int content_type, const void *
 		u->keys_updated = true;
 }
 
-static void tlsu_free(struct conn *c)
+static void conn_tlsu_free(struct conn *c)
 {
 	if (!c->tu)
 		return;
@@ -293,7 +293,7 @@ static void tlsu_free(struct conn *c)
 /* ------------------------------------------------------------------ ktlso.ko */
 
 /* Tell the module about the connection (again, after a change). */
-static void conn_register(struct conn *c)
+static void ctl_conn_register(struct conn *c)
 {
 	struct kso_sock_reg reg = {
 		.fd = c->fd,
@@ -344,7 +344,7 @@ static void conn_release(struct worker *w, struct conn *c)
 }
 
 /* A pipe for splicing, from the worker's pool; given back empty after each response. */
-static int pipe_get(struct conn *c)
+static int conn_pipe_get(struct conn *c)
 {
 	struct worker *w = c->w;
 	int p[2];
@@ -365,7 +365,7 @@ static int pipe_get(struct conn *c)
 	return 0;
 }
 
-static void pipe_put(struct conn *c)
+static void conn_pipe_put(struct conn *c)
 {
 	struct worker *w = c->w;
 
@@ -386,11 +386,11 @@ static void pipe_put(struct conn *c)
 
 /* ------------------------------------------------------------------ lifecycle */
 
-static void arm_read(struct conn *c);
-static void process(struct conn *c);
-static void send_pending(struct conn *c);
+static void req_arm_read(struct conn *c);
+static void req_process(struct conn *c);
+static void conn_send_pending(struct conn *c);
 
-static void set_deadline(struct conn *c)
+static void conn_set_deadline(struct conn *c)
 {
 	const struct config *cfg = &d.cfg;
 	unsigned ms;
@@ -419,8 +419,8 @@ static void conn_free(struct conn *c)
 		snprintf(fb, sizeof(fb), " fallback=\"%s\"", c->fallback);
 	log_msg("conn peer=%s tls=%s cipher=%s offload=%s%s requests=%u bytes_in=%llu "
 		"bytes_out=%llu ms=%llu close=\"%s\"",
-		peer_str(c, peer, sizeof(peer)), c->version ? kso_version_name(c->version) : "-",
-		c->cipher ? c->cipher : "-", mode_str(c), fb, c->requests,
+		conn_peer_str(c, peer, sizeof(peer)), c->version ? kso_version_name(c->version) : "-",
+		c->cipher ? c->cipher : "-", conn_mode_str(c), fb, c->requests,
 		(unsigned long long)c->bytes_in, (unsigned long long)c->bytes_out,
 		(unsigned long long)(now_ms() - c->start),
 		c->close_reason ? c->close_reason : "closed");
@@ -435,8 +435,8 @@ static void conn_free(struct conn *c)
 			close(c->rq->dirfd);
 		free(c->rq);
 	}
-	pipe_put(c);
-	tlsu_free(c);
+	conn_pipe_put(c);
+	conn_tlsu_free(c);
 	SSL_free(c->ssl);
 	free(c->in);
 	free(c->out);
@@ -524,7 +524,7 @@ static void conn_put(struct conn *c)
 /* ------------------------------------------------------------------ output */
 
 /* Room for n more bytes at c->out + c->out_len. */
-static int out_room(struct conn *c, size_t n)
+static int conn_out_room(struct conn *c, size_t n)
 {
 	if (c->out_off && c->out_off == c->out_len)
 		c->out_off = c->out_len = 0;
@@ -552,9 +552,9 @@ static int out_room(struct conn *c, size_t n)
 	return 0;
 }
 
-static int out_append(struct conn *c, const void *p, size_t n)
+static int conn_out_append(struct conn *c, const void *p, size_t n)
 {
-	if (out_room(c, n))
+	if (conn_out_room(c, n))
 		return -ENOMEM;
 	memcpy(c->out + c->out_len, p, n);
 	c->out_len += (uint32_t)n;
@@ -567,7 +567,7 @@ static int out_append(struct conn *c, const void *p, size_t n)
  * EOPNOTSUPP). Then a file in memory (tmpfs, ramfs) is read as it is; anything else goes by
  * splice. One answer per worker and device, the served root being usually one.
  */
-static bool fs_in_memory(struct worker *w, int fd, uint64_t dev)
+static bool resp_fs_in_memory(struct worker *w, int fd, uint64_t dev)
 {
 	struct statfs sf;
 
@@ -588,17 +588,17 @@ static bool fs_in_memory(struct worker *w, int fd, uint64_t dev)
  * 32 KiB 170 k instead of 176 k; 64 KiB 284 k instead of 280 k). What is not read here
  * goes by splice as usual.
  */
-static void body_inline(struct conn *c, uint64_t dev)
+static void resp_body_inline(struct conn *c, uint64_t dev)
 {
 	struct iovec iov;
 	ssize_t n;
 
-	if (c->file_left > SMALL_BODY || out_room(c, (size_t)c->file_left))
+	if (c->file_left > SMALL_BODY || conn_out_room(c, (size_t)c->file_left))
 		return;
 	iov.iov_base = c->out + c->out_len;
 	iov.iov_len = (size_t)c->file_left;
 	n = preadv2(c->file_fd, &iov, 1, (off_t)c->file_off, RWF_NOWAIT);
-	if (n < 0 && errno == EOPNOTSUPP && fs_in_memory(c->w, c->file_fd, dev))
+	if (n < 0 && errno == EOPNOTSUPP && resp_fs_in_memory(c->w, c->file_fd, dev))
 		n = pread(c->file_fd, iov.iov_base, iov.iov_len, (off_t)c->file_off);
 	if (n <= 0)
 		return;		/* not cached (EAGAIN), or gone: the splice path says what */
@@ -608,7 +608,7 @@ static void body_inline(struct conn *c, uint64_t dev)
 }
 
 /* Move what OpenSSL wrote into the output buffer. */
-static int drain_wbio(struct conn *c)
+static int conn_drain_wbio(struct conn *c)
 {
 	BIO *wb = SSL_get_wbio(c->ssl);
 	char *data;
@@ -618,7 +618,7 @@ static int drain_wbio(struct conn *c)
 	if (n > 0) {
 		if (c->tu)
 			recscan(&c->tu->txs, &c->tu->tx_seq, (const unsigned char *)data, (size_t)n);
-		err = out_append(c, data, (size_t)n);
+		err = conn_out_append(c, data, (size_t)n);
 		(void)BIO_reset(wb);
 	}
 	return err;
@@ -628,7 +628,7 @@ static int drain_wbio(struct conn *c)
  * Userspace TLS: OpenSSL's write BIO keeps the capacity of the largest burst it held (a
  * body chunk's records, some 16 KiB). Between responses, give an empty one back.
  */
-static void wbio_shrink(struct conn *c)
+static void conn_wbio_shrink(struct conn *c)
 {
 	BIO *wb = SSL_get_wbio(c->ssl), *fresh;
 	BUF_MEM *bm = NULL;
@@ -641,9 +641,9 @@ static void wbio_shrink(struct conn *c)
 }
 
 /* Userspace TLS, idle since the last tick: give back what the next request will take again. */
-static void slim(struct conn *c)
+static void conn_slim(struct conn *c)
 {
-	wbio_shrink(c);
+	conn_wbio_shrink(c);
 	if (c->in && c->w->br) {
 		free(c->in);
 		c->in = NULL;
@@ -651,7 +651,7 @@ static void slim(struct conn *c)
 	}
 }
 
-static void send_pending(struct conn *c)
+static void conn_send_pending(struct conn *c)
 {
 	struct io_uring_sqe *sqe;
 	int flags = MSG_NOSIGNAL;
@@ -668,7 +668,7 @@ static void send_pending(struct conn *c)
 
 /* ------------------------------------------------------------------ handshake */
 
-static void handoff(struct conn *c);
+static void hs_handoff(struct conn *c);
 
 static void hs_fail(struct conn *c, const char *what)
 {
@@ -680,7 +680,7 @@ static void hs_fail(struct conn *c, const char *what)
 	ERR_clear_error();
 	/* an alert OpenSSL prepared goes out before the close, best effort: not while an
 	 * io_uring send has those bytes, and never raw once the kernel owns TX */
-	if (c->ssl && !c->ktls_tx && !c->send_armed && drain_wbio(c) == 0 &&
+	if (c->ssl && !c->ktls_tx && !c->send_armed && conn_drain_wbio(c) == 0 &&
 	    c->out_len > c->out_off)
 		(void)send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
 			   MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -700,7 +700,7 @@ static void hs_arm(struct conn *c, int need)
 	io_uring_prep_poll_add(sqe, c->fd, POLLIN | POLLRDHUP);
 }
 
-static void on_hs_poll(struct conn *c, int res)
+static void hs_on_poll(struct conn *c, int res)
 {
 	ssize_t n, off = 0;
 	int r, need = 5;
@@ -756,13 +756,13 @@ static void on_hs_poll(struct conn *c, int res)
 				recscan(&rs, &nrec, (const unsigned char *)p, (size_t)len);
 			c->tx_seq0 = (uint8_t)nrec;
 		}
-		if (drain_wbio(c)) {
+		if (conn_drain_wbio(c)) {
 			conn_close(c, "out of memory");
 			return;
 		}
 		if (r == 1) {
 			c->hs_done = true;
-			handoff(c);
+			hs_handoff(c);
 			return;
 		}
 		if (SSL_get_error(c->ssl, r) != SSL_ERROR_WANT_READ) {
@@ -775,7 +775,7 @@ static void on_hs_poll(struct conn *c, int res)
 		conn_close(c, "client closed during the handshake");
 		return;
 	}
-	send_pending(c);
+	conn_send_pending(c);
 	hs_arm(c, need);	/* the queue now starts at the next record */
 }
 
@@ -786,7 +786,7 @@ static void on_hs_poll(struct conn *c, int res)
  */
 #define MFL_WHY "the client negotiated a maximum fragment length (RFC 6066), which kTLS does not keep to"
 
-static bool mfl_negotiated(const struct conn *c)
+static bool hs_mfl_negotiated(const struct conn *c)
 {
 	SSL_SESSION *s = SSL_get_session(c->ssl);
 
@@ -794,7 +794,7 @@ static bool mfl_negotiated(const struct conn *c)
 }
 
 /* After the handshake: pick what goes to the kernel, then wait for our last bytes. */
-static void handoff(struct conn *c)
+static void hs_handoff(struct conn *c)
 {
 	const SSL_CIPHER *sc = SSL_get_current_cipher(c->ssl);
 	enum kso_cipher kc;
@@ -826,23 +826,23 @@ static void handoff(struct conn *c)
 		if (c->offload != OFFLOAD_OFF)
 			c->fallback = "the negotiated suite has no kTLS equivalent";
 	}
-	if (c->offload != OFFLOAD_OFF && !c->fallback && mfl_negotiated(c))
+	if (c->offload != OFFLOAD_OFF && !c->fallback && hs_mfl_negotiated(c))
 		c->fallback = MFL_WHY;
 	/* Anything OpenSSL still has to say (TLS 1.2's CCS + Finished) goes out raw first. */
 	if (c->out_off < c->out_len)
-		send_pending(c);
+		conn_send_pending(c);
 	else
-		process(c);	/* CS_HANDOFF: installs, then serves */
+		req_process(c);	/* CS_HANDOFF: installs, then serves */
 }
 
 /* Keep counting records in userspace, for a live offload later. */
-static int tlsu_start(struct conn *c, uint64_t seq0)
+static int hs_tlsu_start(struct conn *c, uint64_t seq0)
 {
 	c->tu = calloc(1, sizeof(*c->tu));
 	if (!c->tu)
 		return -ENOMEM;
 	c->tu->tx_seq = c->tu->rx_seq = seq0;
-	SSL_set_msg_callback(c->ssl, tlsu_msg_cb);
+	SSL_set_msg_callback(c->ssl, hs_tlsu_msg_cb);
 	SSL_set_msg_callback_arg(c->ssl, c->tu);
 	return 0;
 }
@@ -852,7 +852,7 @@ static int tlsu_start(struct conn *c, uint64_t seq0)
  * rx_seq. Only the secrets of what goes into the kernel are used up: a direction left in
  * userspace can still move later. Returns the reason it did not work, or NULL.
  */
-static const char *ktls_move(struct conn *c, bool want_tx, bool want_rx, uint64_t tx_seq,
+static const char *hs_ktls_move(struct conn *c, bool want_tx, bool want_rx, uint64_t tx_seq,
 			     uint64_t rx_seq)
 {
 	struct kso_dir_keys tx, rx;
@@ -880,7 +880,7 @@ static const char *ktls_move(struct conn *c, bool want_tx, bool want_rx, uint64_
 	return NULL;
 }
 
-static void install(struct conn *c)
+static void hs_install(struct conn *c)
 {
 	bool want_tx = c->offload & OFFLOAD_TX, want_rx = c->offload & OFFLOAD_RX;
 	uint64_t seq0 = c->version == TLS_1_2_VERSION ? 1 : 0;
@@ -890,7 +890,7 @@ static void install(struct conn *c)
 	c->state = CS_OPEN;
 	setsockopt(c->fd, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof(one));
 	if (c->offload != OFFLOAD_OFF && !c->fallback) {
-		c->fallback = ktls_move(c, want_tx, want_rx, tx0, seq0);
+		c->fallback = hs_ktls_move(c, want_tx, want_rx, tx0, seq0);
 		if (!c->fallback)
 			atomic_fetch_add(&d.st.offloaded, 1);
 	}
@@ -902,13 +902,13 @@ static void install(struct conn *c)
 		SSL_set_shutdown(c->ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
 		SSL_free(c->ssl);	/* the kernel does TLS now; keys wiped above */
 		c->ssl = NULL;
-	} else if (tlsu_start(c, seq0)) {
+	} else if (hs_tlsu_start(c, seq0)) {
 		conn_close(c, "out of memory");
 		return;
 	} else {
 		c->tu->tx_seq = tx0;
 	}
-	conn_register(c);
+	ctl_conn_register(c);
 }
 
 /*
@@ -918,7 +918,7 @@ static void install(struct conn *c)
  * has decrypted. Until then reads take no byte past the end of the current record, and
  * this is tried again at the next completion. A direction already in kTLS stays.
  */
-static void live_offload_try(struct conn *c)
+static void hs_live_offload_try(struct conn *c)
 {
 	struct tlsu *u = c->tu;
 	bool rx_user = !c->ktls_rx;
@@ -946,19 +946,19 @@ static void live_offload_try(struct conn *c)
 	u->offload_pending = false;
 	if (u->keys_updated)
 		why = "the keys were updated (TLS 1.3 KeyUpdate) while in userspace TLS";
-	else if (mfl_negotiated(c))
+	else if (hs_mfl_negotiated(c))
 		why = MFL_WHY;
 	else if (!c->ktls_cipher)
 		why = "the negotiated suite has no kTLS equivalent";
 	else
-		why = ktls_move(c, !c->ktls_tx, rx_user, u->tx_seq, u->rx_seq);
+		why = hs_ktls_move(c, !c->ktls_tx, rx_user, u->tx_seq, u->rx_seq);
 	if (why) {
-		log_msg("conn peer=%s: live offload failed: %s", peer_str(c, peer, sizeof(peer)),
+		log_msg("conn peer=%s: live offload failed: %s", conn_peer_str(c, peer, sizeof(peer)),
 			why);
 		c->fallback = why;
 	} else {
 		log_msg("conn peer=%s: moved into kTLS live (%s) at record tx %llu rx %llu, %s",
-			peer_str(c, peer, sizeof(peer)), mode_str(c),
+			conn_peer_str(c, peer, sizeof(peer)), conn_mode_str(c),
 			(unsigned long long)u->tx_seq, (unsigned long long)u->rx_seq,
 			c->responding ? "in the middle of a response" : "between requests");
 		c->fallback = NULL;
@@ -966,19 +966,19 @@ static void live_offload_try(struct conn *c)
 		atomic_fetch_add(&d.st.live_offloaded, 1);
 	}
 	if (c->ktls_tx && c->ktls_rx) {
-		tlsu_free(c);
-		/* as in install(): the session stays resumable */
+		conn_tlsu_free(c);
+		/* as in hs_install(): the session stays resumable */
 		SSL_set_shutdown(c->ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
 		SSL_free(c->ssl);
 		c->ssl = NULL;
 	}
-	conn_register(c);	/* the module announces the outcome */
+	ctl_conn_register(c);	/* the module announces the outcome */
 }
 
 /* ------------------------------------------------------------------ requests */
 
 /* The request buffer: up to max_header_bytes of requests, plus one read's worth. */
-static int in_reserve(struct conn *c)
+static int conn_in_reserve(struct conn *c)
 {
 	if (c->in)
 		return 0;
@@ -992,10 +992,10 @@ static int in_reserve(struct conn *c)
  * An idle connection whose reads land in provided buffers needs no input buffer of its own
  * until bytes come: kTLS RX copies them in (on_recv) and reserves it again. Userspace TLS
  * (ssl_pull) does the same, but its buffers are let go only once the connection has been
- * idle for a tick (tick(), slim()): OpenSSL's buffers come back with it, and taking them
+ * idle for a tick (tick(), conn_slim()): OpenSSL's buffers come back with it, and taking them
  * again for every request costs more than it saves.
  */
-static void in_release(struct conn *c)
+static void conn_in_release(struct conn *c)
 {
 	if (c->in && !c->in_len && c->ktls_rx && c->w->br) {
 		free(c->in);
@@ -1011,7 +1011,7 @@ static void rbuf_return(struct worker *w, unsigned bid)
 	io_uring_buf_ring_advance(w->br, 1);
 }
 
-static void arm_read(struct conn *c)
+static void req_arm_read(struct conn *c)
 {
 	struct io_uring_sqe *sqe;
 
@@ -1066,7 +1066,7 @@ static void arm_read(struct conn *c)
 }
 
 /* A record that is not application data, from kTLS RX. */
-static void on_control_record(struct conn *c, unsigned char type, const unsigned char *p,
+static void req_on_control_record(struct conn *c, unsigned char type, const unsigned char *p,
 			      int n)
 {
 	if (type == 21 && n >= 2) {	/* alert */
@@ -1090,13 +1090,13 @@ static void on_control_record(struct conn *c, unsigned char type, const unsigned
 /*
  * Userspace RX: decrypt what OpenSSL holds into c->in, as far as it fits. Returns 1 when
  * the connection was closed. What does not fit stays in OpenSSL (SSL_pending) and is
- * pulled by process() once requests have been consumed: the socket may have nothing more.
+ * pulled by req_process() once requests have been consumed: the socket may have nothing more.
  */
-static int ssl_pull(struct conn *c)
+static int req_ssl_pull(struct conn *c)
 {
 	int n = 0, e;
 
-	if (in_reserve(c)) {
+	if (conn_in_reserve(c)) {
 		conn_close(c, "out of memory");
 		return 1;
 	}
@@ -1121,12 +1121,12 @@ static int ssl_pull(struct conn *c)
 			      "(key update with TX offloaded)");
 		return 1;
 	}
-	if (drain_wbio(c) == 0)
-		send_pending(c);	/* e.g. a KeyUpdate answered by OpenSSL */
+	if (conn_drain_wbio(c) == 0)
+		conn_send_pending(c);	/* e.g. a KeyUpdate answered by OpenSSL */
 	return 0;
 }
 
-static void on_recv(struct conn *c, int res, unsigned cflags)
+static void req_on_recv(struct conn *c, int res, unsigned cflags)
 {
 	bool was_empty = c->in_len == 0;
 
@@ -1151,7 +1151,7 @@ static void on_recv(struct conn *c, int res, unsigned cflags)
 		const char *data = c->w->rbufs + (size_t)bid * RBUF_SZ;
 
 		if (res > 0 && c->state == CS_OPEN && c->ktls_rx) {
-			if (in_reserve(c)) {
+			if (conn_in_reserve(c)) {
 				rbuf_return(c->w, bid);
 				conn_close(c, "out of memory");
 				return;
@@ -1168,12 +1168,12 @@ static void on_recv(struct conn *c, int res, unsigned cflags)
 	if (c->state != CS_OPEN)
 		return;
 	if (res == -ENOBUFS) {
-		arm_read(c);	/* every buffer was busy this round: they are back now */
+		req_arm_read(c);	/* every buffer was busy this round: they are back now */
 		return;
 	}
 	if (res == -ECANCELED && c->tu) {
 		c->tu->cancel_sent = false;
-		process(c);	/* cancelled for a live offload: try it */
+		req_process(c);	/* cancelled for a live offload: try it */
 		return;
 	}
 	if (c->ktls_rx) {
@@ -1198,7 +1198,7 @@ static void on_recv(struct conn *c, int res, unsigned cflags)
 		}
 		if (cm && cm->cmsg_level == SOL_TLS && cm->cmsg_type == TLS_GET_RECORD_TYPE &&
 		    *CMSG_DATA(cm) != 23) {
-			on_control_record(c, *CMSG_DATA(cm), (unsigned char *)c->in + c->in_len,
+			req_on_control_record(c, *CMSG_DATA(cm), (unsigned char *)c->in + c->in_len,
 					  res);
 			return;
 		}
@@ -1218,16 +1218,16 @@ static void on_recv(struct conn *c, int res, unsigned cflags)
 				(size_t)res);
 			BIO_write(SSL_get_rbio(c->ssl), c->tu->raw, res);
 		}
-		if (ssl_pull(c))
+		if (req_ssl_pull(c))
 			return;
 	}
 	if (was_empty && c->in_len)
-		set_deadline(c);	/* a request began: its header deadline does not move */
-	process(c);
+		conn_set_deadline(c);	/* a request began: its header deadline does not move */
+	req_process(c);
 }
 
 /* What http_parse() refused, in the log's words (http.c says which case is which). */
-static const char *parse_why(int status)
+static const char *req_parse_why(int status)
 {
 	switch (status) {
 	case 400:
@@ -1250,34 +1250,34 @@ static const char *parse_why(int status)
 }
 
 /* Every refused request gets a line: status, why, and the request line as received. */
-static void log_refused(struct conn *c, const struct serve_resp *r)
+static void resp_log_refused(struct conn *c, const struct serve_resp *r)
 {
 	char peer[80], line[320];
 	uint32_t n = c->rq->consumed < c->in_len ? c->rq->consumed : c->in_len;
 
-	log_msg("conn peer=%s: refused %d (%s): \"%s\"", peer_str(c, peer, sizeof(peer)),
+	log_msg("conn peer=%s: refused %d (%s): \"%s\"", conn_peer_str(c, peer, sizeof(peer)),
 		r->status, r->why ? r->why : http_reason(r->status),
 		log_escape(line, sizeof(line), c->in ? c->in : "", n));
 }
 
-static void respond(struct conn *c)
+static void resp_start(struct conn *c)
 {
 	struct serve_resp *r = &c->rq->resp;
 
 	if (r->status >= 400)
-		log_refused(c, r);
+		resp_log_refused(c, r);
 	c->requests++;
 	c->idle_ticks = 0;
 	c->responding = true;
-	set_deadline(c);
+	conn_set_deadline(c);
 	atomic_fetch_add(&d.st.requests, 1);
 	if (c->ktls_tx) {
-		if (out_append(c, r->head, r->head_len)) {
+		if (conn_out_append(c, r->head, r->head_len)) {
 			conn_close(c, "out of memory");
 			return;
 		}
 	} else {
-		if (SSL_write(c->ssl, r->head, (int)r->head_len) <= 0 || drain_wbio(c)) {
+		if (SSL_write(c->ssl, r->head, (int)r->head_len) <= 0 || conn_drain_wbio(c)) {
 			conn_close(c, "SSL_write failed");
 			return;
 		}
@@ -1286,11 +1286,11 @@ static void respond(struct conn *c)
 	c->file_off = r->off;
 	c->file_left = r->fd >= 0 ? r->len : 0;
 	if (c->ktls_tx && c->file_left)
-		body_inline(c, r->dev);
-	send_pending(c);
+		resp_body_inline(c, r->dev);
+	conn_send_pending(c);
 }
 
-static void start_request(struct conn *c, int n)
+static void resp_open_file(struct conn *c, int n)
 {
 	struct request *q = c->rq;
 	struct io_uring_sqe *sqe;
@@ -1300,12 +1300,12 @@ static void start_request(struct conn *c, int n)
 	q->consumed = (uint32_t)n;
 	if (c->over_cap) {
 		serve_status(503, q->req.method == HTTP_HEAD, false, &q->resp);
-		respond(c);
+		resp_start(c);
 		return;
 	}
 	if (q->req.method == HTTP_OTHER) {
 		serve_status(405, false, q->req.keep_alive, &q->resp);
-		respond(c);
+		resp_start(c);
 		return;
 	}
 	serve_open_how(&q->how);
@@ -1313,7 +1313,7 @@ static void start_request(struct conn *c, int n)
 	io_uring_prep_openat2(sqe, d.root_fd, serve_relpath(&q->req), &q->how);
 }
 
-static void on_open(struct conn *c, int res)
+static void resp_on_open(struct conn *c, int res)
 {
 	struct request *q = c->rq;
 	struct io_uring_sqe *sqe;
@@ -1332,17 +1332,17 @@ static void on_open(struct conn *c, int res)
 		io_uring_prep_openat2(sqe, q->dirfd, "index.html", &q->how);
 		return;
 	}
-	respond(c);
+	resp_start(c);
 }
 
 /* Parse and answer requests as long as there are complete ones and no response runs. */
-static void process(struct conn *c)
+static void req_process(struct conn *c)
 {
 	struct http_limits lim = { d.cfg.max_header_bytes, d.cfg.max_headers };
 	int n;
 
 	if (c->state == CS_HANDOFF) {
-		install(c);
+		hs_install(c);
 		if (c->state != CS_OPEN)
 			return;
 		free(c->in);	/* the handshake's record buffer */
@@ -1351,11 +1351,11 @@ static void process(struct conn *c)
 		free(c->out);
 		c->out = NULL;
 		c->out_len = c->out_off = c->out_cap = 0;
-		if ((!c->ktls_rx || !c->w->br) && in_reserve(c)) {
+		if ((!c->ktls_rx || !c->w->br) && conn_in_reserve(c)) {
 			conn_close(c, "out of memory");
 			return;
 		}
-		set_deadline(c);
+		conn_set_deadline(c);
 	}
 	if (c->state != CS_OPEN || c->rq)
 		return;
@@ -1367,15 +1367,15 @@ static void process(struct conn *c)
 		}
 		n = http_parse(c->in, c->in_len, &lim, &c->rq->req);
 		if (n > 0) {
-			start_request(c, n);
+			resp_open_file(c, n);
 			return;
 		}
 		if (n < 0) {
 			c->rq->dirfd = -1;
 			c->rq->consumed = c->in_len;	/* the connection closes after it */
 			serve_status(-n, false, false, &c->rq->resp);
-			c->rq->resp.why = parse_why(-n);
-			respond(c);
+			c->rq->resp.why = req_parse_why(-n);
+			resp_start(c);
 			return;
 		}
 		free(c->rq);
@@ -1386,10 +1386,10 @@ static void process(struct conn *c)
 	    (SSL_pending(c->ssl) || BIO_ctrl_pending(SSL_get_rbio(c->ssl)))) {
 		uint32_t before = c->in_len;
 
-		if (ssl_pull(c))
+		if (req_ssl_pull(c))
 			return;
 		if (c->in_len > before) {
-			process(c);
+			req_process(c);
 			return;
 		}
 	}
@@ -1401,16 +1401,16 @@ static void process(struct conn *c)
 		conn_close(c, c->close_reason);
 		return;
 	}
-	live_offload_try(c);
-	in_release(c);
-	arm_read(c);
+	hs_live_offload_try(c);
+	conn_in_release(c);
+	req_arm_read(c);
 }
 
 /* ------------------------------------------------------------------ response body */
 
-static void body_step(struct conn *c);
+static void resp_body_step(struct conn *c);
 
-static void response_done(struct conn *c)
+static void resp_done(struct conn *c)
 {
 	bool close_after = c->rq->resp.close;
 	uint32_t n = c->rq->consumed;
@@ -1423,7 +1423,7 @@ static void response_done(struct conn *c)
 	if (c->file_fd >= 0)
 		close(c->file_fd);
 	c->file_fd = -1;
-	pipe_put(c);
+	conn_pipe_put(c);
 	if (c->rq->dirfd >= 0)
 		close(c->rq->dirfd);
 	free(c->rq);
@@ -1438,11 +1438,11 @@ static void response_done(struct conn *c)
 		conn_close(c, "Connection: close");
 		return;
 	}
-	set_deadline(c);
-	process(c);
+	conn_set_deadline(c);
+	req_process(c);
 }
 
-static void body_splice(struct conn *c)
+static void resp_body_splice(struct conn *c)
 {
 	struct io_uring_sqe *sqe;
 	unsigned more;
@@ -1475,7 +1475,7 @@ static void body_splice(struct conn *c)
 	c->deadline = now_ms() + SPLICE_STALL_MS;
 }
 
-static void body_userspace(struct conn *c)
+static void resp_body_userspace(struct conn *c)
 {
 	size_t chunk = c->file_left < 16384 ? (size_t)c->file_left : 16384;
 	ssize_t n;
@@ -1488,14 +1488,14 @@ static void body_userspace(struct conn *c)
 	}
 	c->file_off += (uint64_t)n;
 	c->file_left -= (uint64_t)n;
-	if (SSL_write(c->ssl, c->w->scratch, (int)n) != n || drain_wbio(c)) {
+	if (SSL_write(c->ssl, c->w->scratch, (int)n) != n || conn_drain_wbio(c)) {
 		conn_close(c, "SSL_write failed");
 		return;
 	}
-	send_pending(c);
+	conn_send_pending(c);
 }
 
-static void body_step(struct conn *c)
+static void resp_body_step(struct conn *c)
 {
 	if (c->state != CS_OPEN || !c->responding)
 		return;
@@ -1504,22 +1504,22 @@ static void body_step(struct conn *c)
 		return;
 	}
 	if (!c->file_left && !c->in_pipe) {
-		response_done(c);
+		resp_done(c);
 		return;
 	}
-	live_offload_try(c);	/* between two records: the rest may go through kTLS */
+	hs_live_offload_try(c);	/* between two records: the rest may go through kTLS */
 	if (!c->ktls_tx) {
-		body_userspace(c);
+		resp_body_userspace(c);
 		return;
 	}
-	if (pipe_get(c)) {
+	if (conn_pipe_get(c)) {
 		conn_close(c, "pipe2 failed");
 		return;
 	}
-	body_splice(c);
+	resp_body_splice(c);
 }
 
-static void arm_pollout(struct conn *c)
+static void resp_arm_pollout(struct conn *c)
 {
 	struct io_uring_sqe *sqe = conn_sqe(c, OP_POLLOUT);
 
@@ -1527,7 +1527,7 @@ static void arm_pollout(struct conn *c)
 	c->waiting_pollout = true;
 }
 
-static void on_splice(struct conn *c, enum op op, int res)
+static void resp_on_splice(struct conn *c, enum op op, int res)
 {
 	if (op == OP_SPLICE_IN) {
 		if (res > 0) {
@@ -1558,14 +1558,14 @@ static void on_splice(struct conn *c, enum op op, int res)
 		conn_close(c, c->close_reason);
 		return;
 	}
-	set_deadline(c);
+	conn_set_deadline(c);
 	if (op == OP_SPLICE_OUT && res == -EAGAIN)
-		arm_pollout(c);	/* the socket is full: come back when it drains */
+		resp_arm_pollout(c);	/* the socket is full: come back when it drains */
 	else
-		body_step(c);
+		resp_body_step(c);
 }
 
-static void on_send(struct conn *c, int res)
+static void resp_on_send(struct conn *c, int res)
 {
 	c->send_armed = false;
 	free(c->out_busy);
@@ -1579,16 +1579,16 @@ static void on_send(struct conn *c, int res)
 	c->bytes_out += (uint64_t)res;
 	if (c->state == CS_CLOSING)
 		return;
-	set_deadline(c);
+	conn_set_deadline(c);
 	if (c->out_off < c->out_len) {
-		send_pending(c);
+		conn_send_pending(c);
 		return;
 	}
 	c->out_off = c->out_len = 0;
 	if (c->state == CS_HANDOFF)
-		process(c);
+		req_process(c);
 	else if (c->state == CS_OPEN && c->responding)
-		body_step(c);	/* the head (or a userspace-TLS chunk) is out: next part */
+		resp_body_step(c);	/* the head (or a userspace-TLS chunk) is out: next part */
 }
 
 /* ------------------------------------------------------------------ accept, loop */
@@ -1669,12 +1669,12 @@ static void on_accept(struct worker *w, struct listener *l, int res, unsigned fl
 	SSL_set_bio(c->ssl, rb, wb);
 	SSL_set_accept_state(c->ssl);
 	c->state = CS_HANDSHAKE;
-	set_deadline(c);
+	conn_set_deadline(c);
 	hs_arm(c, 5);
 }
 
 /* The listeners' offload mode and ciphers: the module's policy where it has one. */
-static void apply_policies(struct worker *w)
+static void ctl_apply_policies(struct worker *w)
 {
 	for (int i = 0; i < w->nls; i++) {
 		struct listener *l = &w->ls[i];
@@ -1691,7 +1691,7 @@ static void apply_policies(struct worker *w)
 	}
 }
 
-static struct conn *conn_by_id(struct worker *w, const struct kso_sock *s)
+static struct conn *ctl_conn_by_id(struct worker *w, const struct kso_sock *s)
 {
 	for (struct conn *c = w->conns; c; c = c->next) {
 		uint64_t cookie;
@@ -1706,7 +1706,7 @@ static struct conn *conn_by_id(struct worker *w, const struct kso_sock *s)
 	return NULL;
 }
 
-static void on_key_limit(struct conn *c, const struct kso_event *ev)
+static void ctl_on_key_limit(struct conn *c, const struct kso_event *ev)
 {
 	bool tx = ev->dir == KTLSO_DIR_TX;
 	uint64_t seq = tx ? ev->sock.tx_seq : ev->sock.rx_seq;
@@ -1727,7 +1727,7 @@ static void on_key_limit(struct conn *c, const struct kso_event *ev)
 		conn_close(c, c->close_reason);
 }
 
-static int on_event(const struct kso_event *ev, void *arg)
+static int ctl_on_event(const struct kso_event *ev, void *arg)
 {
 	struct worker *w = arg;
 	struct conn *c;
@@ -1736,23 +1736,23 @@ static int on_event(const struct kso_event *ev, void *arg)
 	case KTLSO_CMD_POLICY_ADD:
 	case KTLSO_CMD_POLICY_DEL:
 		ctl_policy_event(&w->ctl, ev);
-		apply_policies(w);
+		ctl_apply_policies(w);
 		break;
 	case KTLSO_CMD_EV_KEY_LIMIT:
-		c = conn_by_id(w, &ev->sock);
+		c = ctl_conn_by_id(w, &ev->sock);
 		if (c && !c->key_limit)
-			on_key_limit(c, ev);
+			ctl_on_key_limit(c, ev);
 		break;
 	case KTLSO_CMD_EV_OFFLOAD_REQUEST:
-		c = conn_by_id(w, &ev->sock);
+		c = ctl_conn_by_id(w, &ev->sock);
 		if (!c)
 			break;
 		if (!c->tu) {
-			conn_register(c);	/* in kTLS already: the module says so */
+			ctl_conn_register(c);	/* in kTLS already: the module says so */
 			break;
 		}
 		c->tu->offload_pending = true;
-		live_offload_try(c);
+		hs_live_offload_try(c);
 		break;
 	default:
 		break;
@@ -1760,7 +1760,7 @@ static int on_event(const struct kso_event *ev, void *arg)
 	return 0;
 }
 
-static void arm_events(struct worker *w)
+static void ctl_arm_events(struct worker *w)
 {
 	struct io_uring_sqe *sqe;
 
@@ -1772,7 +1772,7 @@ static void arm_events(struct worker *w)
 	w->ctl.ev_armed = true;
 }
 
-static void on_events(struct worker *w, int res)
+static void ctl_on_events(struct worker *w, int res)
 {
 	int err;
 
@@ -1785,16 +1785,16 @@ static void on_events(struct worker *w, int res)
 		log_msg("worker %d: ktlso events: poll: %s", w->id, strerror(-res));
 		return;
 	}
-	err = kso_nl_events_read(w->ctl.ev, on_event, w);
+	err = kso_nl_events_read(w->ctl.ev, ctl_on_event, w);
 	if (err == -ENOBUFS) {
 		log_msg("worker %d: ktlso events were lost (socket buffer full); policies "
 			"read again", w->id);
 		ctl_resync(&w->ctl);
-		apply_policies(w);
+		ctl_apply_policies(w);
 	} else if (err && err != -EAGAIN) {
 		log_msg("worker %d: ktlso events: %s", w->id, kso_nl_strerror(err));
 	}
-	arm_events(w);
+	ctl_arm_events(w);
 }
 
 /* The module is (back) there: policies apply, live connections get registered. */
@@ -1811,11 +1811,11 @@ static void ctl_start(struct worker *w)
 	if (ctl_open(&w->ctl, w->id))
 		return;
 	w->ctl_up = true;
-	apply_policies(w);
-	arm_events(w);
+	ctl_apply_policies(w);
+	ctl_arm_events(w);
 	for (struct conn *c = w->conns; c; c = c->next)
 		if (c->state == CS_OPEN)
-			conn_register(c);
+			ctl_conn_register(c);
 }
 
 static void tick(struct worker *w)
@@ -1834,7 +1834,7 @@ static void tick(struct worker *w)
 	}
 	if (w->ctl_up && !w->ctl.req) {
 		w->ctl_up = false;
-		apply_policies(w);	/* the module went away: back to the configuration */
+		ctl_apply_policies(w);	/* the module went away: back to the configuration */
 	}
 	if (w->ctl.req) {
 		int fd = -1;
@@ -1865,7 +1865,7 @@ static void tick(struct worker *w)
 		}
 		if (c->state == CS_OPEN && c->tu && c->ssl && !c->rq && !c->in_len &&
 		    c->idle_ticks < 255 && ++c->idle_ticks == 1)
-			slim(c);
+			conn_slim(c);
 		if (now > c->deadline)
 			conn_close(c, c->state == CS_HANDSHAKE ? "handshake timeout" :
 				      c->splice_pending ? "splice did not complete" :
@@ -1913,28 +1913,28 @@ static void dispatch(struct worker *w, struct io_uring_cqe *cqe)
 		on_accept(w, p, cqe->res, cqe->flags);
 		return;
 	case OP_NLEV:
-		on_events(w, cqe->res);
+		ctl_on_events(w, cqe->res);
 		return;
 	case OP_HS_POLL:
-		on_hs_poll(c, cqe->res);
+		hs_on_poll(c, cqe->res);
 		break;
 	case OP_RECV:
-		on_recv(c, cqe->res, cqe->flags);
+		req_on_recv(c, cqe->res, cqe->flags);
 		break;
 	case OP_SEND:
-		on_send(c, cqe->res);
+		resp_on_send(c, cqe->res);
 		break;
 	case OP_SPLICE_IN:
 	case OP_SPLICE_OUT:
-		on_splice(c, op, cqe->res);
+		resp_on_splice(c, op, cqe->res);
 		break;
 	case OP_POLLOUT:
 		c->waiting_pollout = false;
 		if (c->state == CS_OPEN && c->responding)
-			body_step(c);
+			resp_body_step(c);
 		break;
 	case OP_OPEN:
-		on_open(c, cqe->res);
+		resp_on_open(c, cqe->res);
 		break;
 	default:
 		return;
