@@ -47,6 +47,7 @@
 #endif
 
 #include "http.h"
+#include "ring.h"
 #include "records.h"
 #include "serve.h"
 #include "sslkeys.h"
@@ -68,31 +69,8 @@
 #define TICK_MS		1000
 #define SPLICE_STALL_MS	60000	/* a splice still queued or running after this: give up */
 #define TRIM_MS		10000	/* give freed heap back at least this often when busy */
-/*
- * kTLS RX reads land in a per-worker ring of provided buffers (io_uring picks one when
- * data arrives) and are copied out at once, so that an idle keep-alive connection holds
- * no read buffer at all: what stays per connection is struct conn.
- */
-#define RBUF_SZ		4096
-#define RBUF_N		256
 #define PIPE_POOL	64			/* idle pipes a worker keeps for splicing */
 #define SLAB_CONNS	256			/* struct conn allocated this many at a time */
-#define RBUF_GROUP	1
-
-enum op {
-	OP_TICK = 1,
-	OP_ACCEPT,
-	OP_HS_POLL,	/* handshake: readable (SO_RCVLOWAT bytes) */
-	OP_RECV,	/* OPEN: plaintext (kTLS RX) or ciphertext (userspace) */
-	OP_SEND,
-	OP_SPLICE_IN,	/* file -> pipe */
-	OP_SPLICE_OUT,	/* pipe -> socket */
-	OP_POLLOUT,	/* the socket was full */
-	OP_OPEN,	/* openat2 of the requested path */
-	OP_NLEV,	/* ktlso.ko's events socket is readable */
-};
-#define OP_BITS 4
-#define OP_MASK ((1u << OP_BITS) - 1)
 
 enum state { CS_HANDSHAKE, CS_HANDOFF, CS_OPEN, CS_CLOSING };
 
@@ -182,7 +160,7 @@ struct listener {
 
 struct worker {
 	int id;
-	struct io_uring ring;
+	struct ring ring;
 	struct listener ls[MAX_LISTENERS];
 	int nls;
 	struct conn *conns;
@@ -191,8 +169,6 @@ struct worker {
 	char *scratch;			/* userspace TLS: pread buffer */
 	bool draining;
 	bool accept_paused;		/* out of fds or memory: re-armed from the tick */
-	struct io_uring_buf_ring *br;	/* NULL: the kernel has no buffer rings */
-	char *rbufs;
 	int pipes[PIPE_POOL][2];	/* empty pipes, ready for the next response */
 	int npipes;
 	struct conn *free_conns;	/* slab free list, linked through ->next */
@@ -205,31 +181,9 @@ struct worker {
 	bool ctl_up;			/* ctl.req was open at the last look */
 };
 
-static inline uint64_t ud(void *p, enum op op)
-{
-	return (uint64_t)(uintptr_t)p | op;
-}
-
-static struct io_uring_sqe *sqe_get(struct worker *w)
-{
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&w->ring);
-
-	while (!sqe) {
-		/* the SQ is full: hand it to the kernel (the CQ is sized to take it) */
-		int err = io_uring_submit(&w->ring);
-
-		if (err < 0 && err != -EINTR && err != -EAGAIN) {
-			log_msg("worker %d: io_uring_submit: %s", w->id, strerror(-err));
-			abort();	/* no way to go on without queueing work */
-		}
-		sqe = io_uring_get_sqe(&w->ring);
-	}
-	return sqe;
-}
-
 static struct io_uring_sqe *conn_sqe(struct conn *c, enum op op)
 {
-	struct io_uring_sqe *sqe = sqe_get(c->w);
+	struct io_uring_sqe *sqe = ring_sqe(&c->w->ring);
 
 	io_uring_sqe_set_data64(sqe, ud(c, op));
 	c->inflight++;
@@ -644,7 +598,7 @@ static void conn_wbio_shrink(struct conn *c)
 static void conn_slim(struct conn *c)
 {
 	conn_wbio_shrink(c);
-	if (c->in && c->w->br) {
+	if (c->in && c->w->ring.br) {
 		free(c->in);
 		c->in = NULL;
 		c->in_cap = 0;
@@ -931,7 +885,7 @@ static void hs_live_offload_try(struct conn *c)
 		return;
 	if (rx_user && c->read_armed) {
 		if (!u->cancel_sent) {
-			struct io_uring_sqe *sqe = sqe_get(c->w);
+			struct io_uring_sqe *sqe = ring_sqe(&c->w->ring);
 
 			io_uring_prep_cancel64(sqe, ud(c, OP_RECV), 0);
 			io_uring_sqe_set_data64(sqe, 0);	/* its completion is ignored */
@@ -997,18 +951,11 @@ static int conn_in_reserve(struct conn *c)
  */
 static void conn_in_release(struct conn *c)
 {
-	if (c->in && !c->in_len && c->ktls_rx && c->w->br) {
+	if (c->in && !c->in_len && c->ktls_rx && c->w->ring.br) {
 		free(c->in);
 		c->in = NULL;
 		c->in_cap = 0;
 	}
-}
-
-static void rbuf_return(struct worker *w, unsigned bid)
-{
-	io_uring_buf_ring_add(w->br, w->rbufs + (size_t)bid * RBUF_SZ, RBUF_SZ, (unsigned short)bid,
-			      io_uring_buf_ring_mask(RBUF_N), 0);
-	io_uring_buf_ring_advance(w->br, 1);
 }
 
 static void req_arm_read(struct conn *c)
@@ -1018,7 +965,7 @@ static void req_arm_read(struct conn *c)
 	if (c->read_armed || c->state != CS_OPEN)
 		return;
 	if (c->ktls_rx) {
-		bool ring = c->w->br != NULL;
+		bool ring = c->w->ring.br != NULL;
 
 		/* a provided buffer must fit whole, or wait until requests are consumed */
 		if (ring ? c->in && c->in_len + RBUF_SZ > c->in_cap : c->in_len >= c->in_cap)
@@ -1039,7 +986,7 @@ static void req_arm_read(struct conn *c)
 		}
 	} else {
 		struct tlsu *u = c->tu;
-		bool ring = c->w->br != NULL;
+		bool ring = c->w->ring.br != NULL;
 		size_t len = ring ? RBUF_SZ : TLS_REC_MAX;
 
 		if (c->in && c->in_len >= c->in_cap)
@@ -1134,8 +1081,8 @@ static void req_on_recv(struct conn *c, int res, unsigned cflags)
 	if (res > 0) {
 		/* io_uring wrote these bytes, where valgrind cannot see it (a no-op otherwise) */
 		if (cflags & IORING_CQE_F_BUFFER)
-			VALGRIND_MAKE_MEM_DEFINED(c->w->rbufs + (size_t)(cflags >>
-					IORING_CQE_BUFFER_SHIFT) * RBUF_SZ, res);
+			VALGRIND_MAKE_MEM_DEFINED(ring_rbuf(&c->w->ring,
+						cflags >> IORING_CQE_BUFFER_SHIFT), res);
 		else if (c->ktls_rx)
 			VALGRIND_MAKE_MEM_DEFINED(c->in + c->in_len, res);
 		else if (c->tu && c->tu->raw)
@@ -1148,11 +1095,11 @@ static void req_on_recv(struct conn *c, int res, unsigned cflags)
 	if (cflags & IORING_CQE_F_BUFFER) {
 		unsigned bid = cflags >> IORING_CQE_BUFFER_SHIFT;
 		/* copy out and hand the buffer straight back */
-		const char *data = c->w->rbufs + (size_t)bid * RBUF_SZ;
+		const char *data = ring_rbuf(&c->w->ring, bid);
 
 		if (res > 0 && c->state == CS_OPEN && c->ktls_rx) {
 			if (conn_in_reserve(c)) {
-				rbuf_return(c->w, bid);
+				ring_rbuf_put(&c->w->ring, bid);
 				conn_close(c, "out of memory");
 				return;
 			}
@@ -1163,7 +1110,7 @@ static void req_on_recv(struct conn *c, int res, unsigned cflags)
 				(size_t)res);
 			BIO_write(SSL_get_rbio(c->ssl), data, res);
 		}
-		rbuf_return(c->w, bid);
+		ring_rbuf_put(&c->w->ring, bid);
 	}
 	if (c->state != CS_OPEN)
 		return;
@@ -1351,7 +1298,7 @@ static void req_process(struct conn *c)
 		free(c->out);
 		c->out = NULL;
 		c->out_len = c->out_off = c->out_cap = 0;
-		if ((!c->ktls_rx || !c->w->br) && conn_in_reserve(c)) {
+		if ((!c->ktls_rx || !c->w->ring.br) && conn_in_reserve(c)) {
 			conn_close(c, "out of memory");
 			return;
 		}
@@ -1595,7 +1542,7 @@ static void resp_on_send(struct conn *c, int res)
 
 static void arm_accept(struct worker *w, struct listener *l)
 {
-	struct io_uring_sqe *sqe = sqe_get(w);
+	struct io_uring_sqe *sqe = ring_sqe(&w->ring);
 
 	io_uring_prep_multishot_accept(sqe, l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	io_uring_sqe_set_data64(sqe, ud(l, OP_ACCEPT));
@@ -1766,7 +1713,7 @@ static void ctl_arm_events(struct worker *w)
 
 	if (!w->ctl.ev || w->ctl.ev_armed)
 		return;
-	sqe = sqe_get(w);
+	sqe = ring_sqe(&w->ring);
 	io_uring_prep_poll_add(sqe, kso_nl_fd(w->ctl.ev), POLLIN);
 	io_uring_sqe_set_data64(sqe, ud(&w->ctl, OP_NLEV));
 	w->ctl.ev_armed = true;
@@ -1802,7 +1749,7 @@ static void ctl_start(struct worker *w)
 {
 	if (w->ctl.ev_armed) {
 		/* a poll on the events socket of a module that went away */
-		struct io_uring_sqe *sqe = sqe_get(w);
+		struct io_uring_sqe *sqe = ring_sqe(&w->ring);
 
 		io_uring_prep_cancel64(sqe, ud(&w->ctl, OP_NLEV), 0);
 		io_uring_sqe_set_data64(sqe, 0);
@@ -1827,7 +1774,7 @@ static void tick(struct worker *w)
 	if (atomic_load(&d.stop) && !w->draining) {
 		w->draining = true;
 		for (int i = 0; i < w->nls; i++) {
-			sqe = sqe_get(w);
+			sqe = ring_sqe(&w->ring);
 			io_uring_prep_cancel64(sqe, ud(&w->ls[i], OP_ACCEPT), 0);
 			io_uring_sqe_set_data64(sqe, 0);	/* its completion is ignored */
 		}
@@ -1893,7 +1840,7 @@ static void tick(struct worker *w)
 		w->handshakes_since_trim = w->frees_since_trim = 0;
 		w->trimmed_at = now;
 	}
-	sqe = sqe_get(w);
+	sqe = ring_sqe(&w->ring);
 	io_uring_prep_timeout(sqe, &w->tick_ts, 0, 0);
 	io_uring_sqe_set_data64(sqe, OP_TICK);
 }
@@ -1901,8 +1848,8 @@ static void tick(struct worker *w)
 static void dispatch(struct worker *w, struct io_uring_cqe *cqe)
 {
 	uint64_t data = io_uring_cqe_get_data64(cqe);
-	enum op op = (enum op)(data & OP_MASK);
-	void *p = (void *)(uintptr_t)(data & ~(uint64_t)OP_MASK);
+	enum op op = ud_op(data);
+	void *p = ud_ptr(data);
 	struct conn *c = p;
 
 	switch (op) {
@@ -1942,40 +1889,8 @@ static void dispatch(struct worker *w, struct io_uring_cqe *cqe)
 	conn_put(c);
 }
 
-static void setup_rbufs(struct worker *w)
-{
-	struct io_uring_buf_reg reg = { .ring_entries = RBUF_N, .bgid = RBUF_GROUP };
-	size_t len = RBUF_N * sizeof(struct io_uring_buf);
-	void *ring;
-
-	ring = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
-	w->rbufs = malloc((size_t)RBUF_N * RBUF_SZ);
-	if (ring == MAP_FAILED || !w->rbufs)
-		goto fail;
-	reg.ring_addr = (unsigned long)ring;
-	if (io_uring_register_buf_ring(&w->ring, &reg, 0)) {
-		munmap(ring, len);
-		goto fail;
-	}
-	w->br = ring;
-	io_uring_buf_ring_init(w->br);
-	for (unsigned i = 0; i < RBUF_N; i++)
-		io_uring_buf_ring_add(w->br, w->rbufs + (size_t)i * RBUF_SZ, RBUF_SZ,
-				      (unsigned short)i, io_uring_buf_ring_mask(RBUF_N), (int)i);
-	io_uring_buf_ring_advance(w->br, RBUF_N);
-	return;
-fail:
-	/* older kernels: each connection reads into its own buffer */
-	log_msg("worker %d: no io_uring buffer ring (%s); connections keep a read buffer",
-		w->id, strerror(errno));
-	free(w->rbufs);
-	w->rbufs = NULL;
-}
-
 int worker_run(int id, const int *listen_fds)
 {
-	/* a CQ big enough for every connection's operations at once: no overflow */
-	struct io_uring_params p = { .flags = IORING_SETUP_CQSIZE, .cq_entries = 65536 };
 	struct worker w = { .id = id };
 	struct io_uring_cqe *cqe;
 	int err;
@@ -1983,7 +1898,7 @@ int worker_run(int id, const int *listen_fds)
 	w.tick_ts.tv_sec = TICK_MS / 1000;
 	w.cap = (d.cfg.max_conns + (unsigned)d.cfg.workers - 1) / (unsigned)d.cfg.workers;
 	w.scratch = malloc(16384);
-	err = io_uring_queue_init_params(4096, &w.ring, &p);
+	err = ring_init(&w.ring, id);
 	if (err) {
 		log_msg("worker %d: io_uring_queue_init: %s", id, strerror(-err));
 		return err;
@@ -2000,27 +1915,24 @@ int worker_run(int id, const int *listen_fds)
 	}
 	w.nls = d.cfg.nlisteners;
 	ctl_start(&w);
-	setup_rbufs(&w);
+	ring_setup_rbufs(&w.ring);
 	tick(&w);
 
 	while (!w.draining || w.nconns) {
 		unsigned head, n = 0;
 
-		err = io_uring_submit_and_wait(&w.ring, 1);
+		err = io_uring_submit_and_wait(&w.ring.q, 1);
 		if (err < 0 && err != -EINTR) {
 			log_msg("worker %d: io_uring_submit_and_wait: %s", id, strerror(-err));
 			break;
 		}
-		io_uring_for_each_cqe(&w.ring, head, cqe) {
+		io_uring_for_each_cqe(&w.ring.q, head, cqe) {
 			dispatch(&w, cqe);
 			n++;
 		}
-		io_uring_cq_advance(&w.ring, n);
+		io_uring_cq_advance(&w.ring.q, n);
 	}
-	io_uring_queue_exit(&w.ring);
-	if (w.br)
-		munmap(w.br, RBUF_N * sizeof(struct io_uring_buf));
-	free(w.rbufs);
+	ring_exit(&w.ring);
 	ctl_close(&w.ctl);
 	for (int i = 0; i < w.nls; i++)
 		close(w.ls[i].fd);
