@@ -1,17 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * One worker: one io_uring ring, its own SO_REUSEPORT listeners, every connection it
- * accepted. A connection goes
- *
- *   HANDSHAKE  poll + exact-record reads feed OpenSSL over memory BIOs; its output is
- *              sent with io_uring;
- *   HANDOFF    the last handshake bytes are sent raw, then the keys go into kTLS
- *              (or the connection stays in userspace TLS, with the reason logged);
- *   OPEN       requests are read (plaintext from kTLS, or through SSL_read), answered
- *              with a head sent with MSG_MORE and a body spliced file -> pipe -> socket
- *              (kTLS TX), or pread + SSL_write (userspace TLS);
- *   CLOSING    close_notify sent, the socket shut down, freed once no operation is in
- *              flight.
+ * accepted. This file is the event loop: accepting, the tick (timeouts, drain, the
+ * module's comings and goings, giving memory back) and the dispatch of completions to
+ * the connection (conn.h) they belong to.
  *
  * During the handshake the daemon never takes a byte past the record that completes it
  * out of the socket: it peeks, then consumes exactly one whole record at a time, and waits
@@ -20,7 +12,7 @@
  * kTLS reads it as the first record under the new keys: sequence numbers are exact (0 for
  * TLS 1.3; 1 for TLS 1.2, whose Finished was record 0) and nothing is decrypted twice.
  */
-#include "ktlsod.h"
+#include "conn.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -46,142 +38,15 @@
 #define VALGRIND_MAKE_MEM_DEFINED(p, n) ((void)(p), (void)(n))
 #endif
 
-#include "http.h"
-#include "ring.h"
-#include "records.h"
-#include "serve.h"
 #include "sslkeys.h"
 
-#ifndef SOL_TLS
-#define SOL_TLS 282
-#endif
-
-#define IN_CAP_HS	TLS_REC_MAX
-/*
- * What one splice pair asks to move: a pipe's capacity. Pipes are made PIPE_BYTES big when
- * the kernel allows it (F_SETPIPE_SZ; beyond fs.pipe-user-pages-soft an unprivileged user
- * keeps 64 KiB or less): each pair is a trip through io_uring's workers, so fewer, larger
- * ones cost less per byte. A smaller pipe just moves less per pair.
- */
-#define PIPE_BYTES	(1u << 20)
-#define CHUNK		PIPE_BYTES
 #define SMALL_BODY	(32u << 10)		/* at most this: read and sent with the head */
 #define TICK_MS		1000
 #define SPLICE_STALL_MS	60000	/* a splice still queued or running after this: give up */
 #define TRIM_MS		10000	/* give freed heap back at least this often when busy */
-#define PIPE_POOL	64			/* idle pipes a worker keeps for splicing */
 #define SLAB_CONNS	256			/* struct conn allocated this many at a time */
 
-enum state { CS_HANDSHAKE, CS_HANDOFF, CS_OPEN, CS_CLOSING };
-
-struct request {
-	struct http_req req;		/* its pointers (host, if-none-match) are into c->in */
-	struct serve_resp resp;
-	int dirfd;
-	uint32_t consumed;		/* bytes of c->in it takes: dropped when it is done */
-	struct open_how how;
-};
-
-/*
- * Beside OpenSSL, for a connection with a direction still in userspace TLS: the record
- * sequence numbers as kTLS will need them if an operator moves the connection into the
- * kernel live (ktlsoctl sock offload). Every record OpenSSL writes after the handshake is
- * counted in the bytes it hands us, every record it reads in the bytes we feed it.
- */
-struct tlsu {
-	char *raw;			/* RX: ciphertext read buffer */
-	uint64_t tx_seq, rx_seq;	/* the next records' numbers */
-	struct recscan txs, rxs;
-	bool offload_pending;		/* asked to move into kTLS at the next record boundary */
-	bool cancel_sent;		/* the armed read is being cancelled for it */
-	bool keys_updated;		/* a KeyUpdate passed through OpenSSL: secrets are stale */
-};
-
-struct conn {
-	struct conn *prev, *next;
-	struct worker *w;
-	int fd;
-	uint8_t state;
-	uint8_t offload;		/* what the listener asks for */
-	bool ktls_tx, ktls_rx;
-	bool read_armed, send_armed, hs_done;
-	bool over_cap;
-	bool responding;		/* head/body of c->rq are being sent */
-	uint8_t li;			/* index of the listener that accepted it */
-	uint8_t idle_ticks;		/* userspace TLS: ticks seen idle since the last request */
-	uint16_t inflight;
-	SSL *ssl;			/* NULL once both directions are in the kernel */
-	uint16_t version;		/* TLS_1_x_VERSION, once known */
-	uint16_t ktls_cipher;		/* TLS_CIPHER_*, 0 if none */
-	uint8_t tx_seq0;		/* TLS 1.3: tickets sent under the application key */
-	const char *cipher;
-	const char *fallback;		/* why some direction stays in userspace */
-	const char *close_reason;
-	char *reason_buf;		/* a formatted close_reason, owned (rare: errors) */
-
-	char *in;			/* handshake: peek buffer; then plaintext requests */
-	uint32_t in_len, in_cap;
-	struct tlsu *tu;		/* NULL once both directions are in the kernel */
-	char *out;			/* bytes to send as they are */
-	char *out_busy;			/* a replaced out that an in-flight send still reads */
-	uint32_t out_len, out_off, out_cap;
-
-	struct request *rq;		/* the request being answered */
-	int file_fd;
-	uint64_t file_off, file_left;
-	int pipe_r, pipe_w;
-	uint32_t in_pipe;
-	uint8_t splice_pending;
-	bool waiting_pollout;
-	bool registered;		/* with ktlso.ko */
-	bool key_limit;			/* close at the next record boundary: key usage limit */
-
-	struct msghdr msg;		/* kTLS RX recvmsg */
-	struct iovec iov;
-	char cmsg[CMSG_SPACE(sizeof(unsigned char))];
-
-	uint64_t deadline, start;
-	uint64_t bytes_in, bytes_out;
-	uint32_t requests;
-	struct sockaddr_in6 peer;
-} __attribute__((aligned(16)));	/* its address carries an op in user_data's low bits */
-
-_Static_assert(sizeof(struct conn) % 16 == 0, "slab entries must stay 16-byte aligned");
-
-/* 16-byte aligned: its address carries an op in the low bits of user_data. */
-struct listener {
-	int fd;
-	int offload;		/* in effect: the module's policy, else the configuration */
-	int cfg_offload;	/* from the configuration */
-	uint32_t ciphers;	/* the module's policy: KTLSO_CIPHER_MASK bits allowed, 0 all */
-	struct sockaddr_storage addr;	/* what it is bound to, for policy matching */
-	bool rearm;		/* its multishot accept ended for want of fds: re-arm on tick */
-} __attribute__((aligned(16)));
-
-struct worker {
-	int id;
-	struct ring ring;
-	struct listener ls[MAX_LISTENERS];
-	int nls;
-	struct conn *conns;
-	unsigned nconns, cap;
-	struct __kernel_timespec tick_ts;
-	char *scratch;			/* userspace TLS: pread buffer */
-	bool draining;
-	bool accept_paused;		/* out of fds or memory: re-armed from the tick */
-	int pipes[PIPE_POOL][2];	/* empty pipes, ready for the next response */
-	int npipes;
-	struct conn *free_conns;	/* slab free list, linked through ->next */
-	uint64_t memfs_dev;		/* resp_fs_in_memory()'s answer for this device */
-	bool memfs_known, memfs;
-	unsigned handshakes_since_trim;
-	unsigned frees_since_trim;	/* responses finished, connections closed */
-	uint64_t trimmed_at;
-	struct wctl ctl;		/* ktlso.ko */
-	bool ctl_up;			/* ctl.req was open at the last look */
-};
-
-static struct io_uring_sqe *conn_sqe(struct conn *c, enum op op)
+struct io_uring_sqe *conn_sqe(struct conn *c, enum op op)
 {
 	struct io_uring_sqe *sqe = ring_sqe(&c->w->ring);
 
@@ -190,7 +55,7 @@ static struct io_uring_sqe *conn_sqe(struct conn *c, enum op op)
 	return sqe;
 }
 
-static const char *conn_peer_str(const struct conn *c, char *buf, size_t len)
+const char *conn_peer_str(const struct conn *c, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN];
 	const struct in6_addr *in6 = &c->peer.sin6_addr;
@@ -210,7 +75,7 @@ static const char *conn_peer_str(const struct conn *c, char *buf, size_t len)
 	return buf;
 }
 
-static const char *conn_mode_str(const struct conn *c)
+const char *conn_mode_str(const struct conn *c)
 {
 	if (c->ktls_tx && c->ktls_rx)
 		return "ktls-txrx";
@@ -233,7 +98,7 @@ static void hs_tlsu_msg_cb(int write_p, int version, int content_type, const voi
 		u->keys_updated = true;
 }
 
-static void conn_tlsu_free(struct conn *c)
+void conn_tlsu_free(struct conn *c)
 {
 	if (!c->tu)
 		return;
@@ -247,7 +112,7 @@ static void conn_tlsu_free(struct conn *c)
 /* ------------------------------------------------------------------ ktlso.ko */
 
 /* Tell the module about the connection (again, after a change). */
-static void ctl_conn_register(struct conn *c)
+void ctl_conn_register(struct conn *c)
 {
 	struct kso_sock_reg reg = {
 		.fd = c->fd,
@@ -269,7 +134,7 @@ static void ctl_conn_register(struct conn *c)
  * among those would pin the heap's pages (measured: 6 KB of RSS per idle connection
  * with malloc, see tests/e2e/memory.sh). Slabs are never returned; their pages are.
  */
-static struct conn *conn_alloc(struct worker *w)
+struct conn *conn_alloc(struct worker *w)
 {
 	struct conn *c;
 
@@ -298,7 +163,7 @@ static void conn_release(struct worker *w, struct conn *c)
 }
 
 /* A pipe for splicing, from the worker's pool; given back empty after each response. */
-static int conn_pipe_get(struct conn *c)
+int conn_pipe_get(struct conn *c)
 {
 	struct worker *w = c->w;
 	int p[2];
@@ -319,7 +184,7 @@ static int conn_pipe_get(struct conn *c)
 	return 0;
 }
 
-static void conn_pipe_put(struct conn *c)
+void conn_pipe_put(struct conn *c)
 {
 	struct worker *w = c->w;
 
@@ -340,11 +205,8 @@ static void conn_pipe_put(struct conn *c)
 
 /* ------------------------------------------------------------------ lifecycle */
 
-static void req_arm_read(struct conn *c);
-static void req_process(struct conn *c);
-static void conn_send_pending(struct conn *c);
 
-static void conn_set_deadline(struct conn *c)
+void conn_set_deadline(struct conn *c)
 {
 	const struct config *cfg = &d.cfg;
 	unsigned ms;
@@ -430,13 +292,7 @@ static void send_close_notify(struct conn *c)
 	}
 }
 
-static void conn_close(struct conn *c, const char *reason);
-
-/* A close reason with details, kept with the connection until its log line is written. */
-static void conn_close_fmt(struct conn *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void conn_close_fmt(struct conn *c, const char *fmt, ...)
+void conn_close_fmt(struct conn *c, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -450,7 +306,7 @@ static void conn_close_fmt(struct conn *c, const char *fmt, ...)
 	conn_close(c, c->close_reason ? c->close_reason : "error");
 }
 
-static void conn_close(struct conn *c, const char *reason)
+void conn_close(struct conn *c, const char *reason)
 {
 	if (c->state == CS_CLOSING) {
 		if (!c->inflight)
@@ -468,7 +324,7 @@ static void conn_close(struct conn *c, const char *reason)
 }
 
 /* Called after every completion of a connection's operation. */
-static void conn_put(struct conn *c)
+void conn_put(struct conn *c)
 {
 	c->inflight--;
 	if (c->state == CS_CLOSING && !c->inflight)
@@ -478,7 +334,7 @@ static void conn_put(struct conn *c)
 /* ------------------------------------------------------------------ output */
 
 /* Room for n more bytes at c->out + c->out_len. */
-static int conn_out_room(struct conn *c, size_t n)
+int conn_out_room(struct conn *c, size_t n)
 {
 	if (c->out_off && c->out_off == c->out_len)
 		c->out_off = c->out_len = 0;
@@ -506,7 +362,7 @@ static int conn_out_room(struct conn *c, size_t n)
 	return 0;
 }
 
-static int conn_out_append(struct conn *c, const void *p, size_t n)
+int conn_out_append(struct conn *c, const void *p, size_t n)
 {
 	if (conn_out_room(c, n))
 		return -ENOMEM;
@@ -562,7 +418,7 @@ static void resp_body_inline(struct conn *c, uint64_t dev)
 }
 
 /* Move what OpenSSL wrote into the output buffer. */
-static int conn_drain_wbio(struct conn *c)
+int conn_drain_wbio(struct conn *c)
 {
 	BIO *wb = SSL_get_wbio(c->ssl);
 	char *data;
@@ -595,7 +451,7 @@ static void conn_wbio_shrink(struct conn *c)
 }
 
 /* Userspace TLS, idle since the last tick: give back what the next request will take again. */
-static void conn_slim(struct conn *c)
+void conn_slim(struct conn *c)
 {
 	conn_wbio_shrink(c);
 	if (c->in && c->w->ring.br) {
@@ -605,7 +461,7 @@ static void conn_slim(struct conn *c)
 	}
 }
 
-static void conn_send_pending(struct conn *c)
+void conn_send_pending(struct conn *c)
 {
 	struct io_uring_sqe *sqe;
 	int flags = MSG_NOSIGNAL;
@@ -622,9 +478,10 @@ static void conn_send_pending(struct conn *c)
 
 /* ------------------------------------------------------------------ handshake */
 
+
 static void hs_handoff(struct conn *c);
 
-static void hs_fail(struct conn *c, const char *what)
+void hs_fail(struct conn *c, const char *what)
 {
 	unsigned long e = ERR_peek_last_error();
 	const char *why = e ? ERR_reason_error_string(e) : NULL;
@@ -644,7 +501,7 @@ static void hs_fail(struct conn *c, const char *what)
 		conn_close(c, what);
 }
 
-static void hs_arm(struct conn *c, int need)
+void hs_arm(struct conn *c, int need)
 {
 	struct io_uring_sqe *sqe;
 
@@ -654,7 +511,7 @@ static void hs_arm(struct conn *c, int need)
 	io_uring_prep_poll_add(sqe, c->fd, POLLIN | POLLRDHUP);
 }
 
-static void hs_on_poll(struct conn *c, int res)
+void hs_on_poll(struct conn *c, int res)
 {
 	ssize_t n, off = 0;
 	int r, need = 5;
@@ -834,7 +691,7 @@ static const char *hs_ktls_move(struct conn *c, bool want_tx, bool want_rx, uint
 	return NULL;
 }
 
-static void hs_install(struct conn *c)
+void hs_install(struct conn *c)
 {
 	bool want_tx = c->offload & OFFLOAD_TX, want_rx = c->offload & OFFLOAD_RX;
 	uint64_t seq0 = c->version == TLS_1_2_VERSION ? 1 : 0;
@@ -872,7 +729,7 @@ static void hs_install(struct conn *c)
  * has decrypted. Until then reads take no byte past the end of the current record, and
  * this is tried again at the next completion. A direction already in kTLS stays.
  */
-static void hs_live_offload_try(struct conn *c)
+void hs_live_offload_try(struct conn *c)
 {
 	struct tlsu *u = c->tu;
 	bool rx_user = !c->ktls_rx;
@@ -932,7 +789,7 @@ static void hs_live_offload_try(struct conn *c)
 /* ------------------------------------------------------------------ requests */
 
 /* The request buffer: up to max_header_bytes of requests, plus one read's worth. */
-static int conn_in_reserve(struct conn *c)
+int conn_in_reserve(struct conn *c)
 {
 	if (c->in)
 		return 0;
@@ -949,7 +806,7 @@ static int conn_in_reserve(struct conn *c)
  * idle for a tick (tick(), conn_slim()): OpenSSL's buffers come back with it, and taking them
  * again for every request costs more than it saves.
  */
-static void conn_in_release(struct conn *c)
+void conn_in_release(struct conn *c)
 {
 	if (c->in && !c->in_len && c->ktls_rx && c->w->ring.br) {
 		free(c->in);
@@ -1073,7 +930,7 @@ static int req_ssl_pull(struct conn *c)
 	return 0;
 }
 
-static void req_on_recv(struct conn *c, int res, unsigned cflags)
+void req_on_recv(struct conn *c, int res, unsigned cflags)
 {
 	bool was_empty = c->in_len == 0;
 
@@ -1207,7 +1064,7 @@ static void resp_log_refused(struct conn *c, const struct serve_resp *r)
 		log_escape(line, sizeof(line), c->in ? c->in : "", n));
 }
 
-static void resp_start(struct conn *c)
+void resp_start(struct conn *c)
 {
 	struct serve_resp *r = &c->rq->resp;
 
@@ -1237,7 +1094,7 @@ static void resp_start(struct conn *c)
 	conn_send_pending(c);
 }
 
-static void resp_open_file(struct conn *c, int n)
+void resp_open_file(struct conn *c, int n)
 {
 	struct request *q = c->rq;
 	struct io_uring_sqe *sqe;
@@ -1260,7 +1117,7 @@ static void resp_open_file(struct conn *c, int n)
 	io_uring_prep_openat2(sqe, d.root_fd, serve_relpath(&q->req), &q->how);
 }
 
-static void resp_on_open(struct conn *c, int res)
+void resp_on_open(struct conn *c, int res)
 {
 	struct request *q = c->rq;
 	struct io_uring_sqe *sqe;
@@ -1283,7 +1140,7 @@ static void resp_on_open(struct conn *c, int res)
 }
 
 /* Parse and answer requests as long as there are complete ones and no response runs. */
-static void req_process(struct conn *c)
+void req_process(struct conn *c)
 {
 	struct http_limits lim = { d.cfg.max_header_bytes, d.cfg.max_headers };
 	int n;
@@ -1355,7 +1212,6 @@ static void req_process(struct conn *c)
 
 /* ------------------------------------------------------------------ response body */
 
-static void resp_body_step(struct conn *c);
 
 static void resp_done(struct conn *c)
 {
@@ -1442,7 +1298,7 @@ static void resp_body_userspace(struct conn *c)
 	conn_send_pending(c);
 }
 
-static void resp_body_step(struct conn *c)
+void resp_body_step(struct conn *c)
 {
 	if (c->state != CS_OPEN || !c->responding)
 		return;
@@ -1474,7 +1330,7 @@ static void resp_arm_pollout(struct conn *c)
 	c->waiting_pollout = true;
 }
 
-static void resp_on_splice(struct conn *c, enum op op, int res)
+void resp_on_splice(struct conn *c, enum op op, int res)
 {
 	if (op == OP_SPLICE_IN) {
 		if (res > 0) {
@@ -1512,7 +1368,7 @@ static void resp_on_splice(struct conn *c, enum op op, int res)
 		resp_body_step(c);
 }
 
-static void resp_on_send(struct conn *c, int res)
+void resp_on_send(struct conn *c, int res)
 {
 	c->send_armed = false;
 	free(c->out_busy);
@@ -1621,7 +1477,7 @@ static void on_accept(struct worker *w, struct listener *l, int res, unsigned fl
 }
 
 /* The listeners' offload mode and ciphers: the module's policy where it has one. */
-static void ctl_apply_policies(struct worker *w)
+void ctl_apply_policies(struct worker *w)
 {
 	for (int i = 0; i < w->nls; i++) {
 		struct listener *l = &w->ls[i];
@@ -1719,7 +1575,7 @@ static void ctl_arm_events(struct worker *w)
 	w->ctl.ev_armed = true;
 }
 
-static void ctl_on_events(struct worker *w, int res)
+void ctl_on_events(struct worker *w, int res)
 {
 	int err;
 
@@ -1745,7 +1601,7 @@ static void ctl_on_events(struct worker *w, int res)
 }
 
 /* The module is (back) there: policies apply, live connections get registered. */
-static void ctl_start(struct worker *w)
+void ctl_start(struct worker *w)
 {
 	if (w->ctl.ev_armed) {
 		/* a poll on the events socket of a module that went away */

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A worker: one thread, one io_uring ring, its own SO_REUSEPORT listeners, and the
+ * resources its connections draw from (the slab, the pipe pool, read buffers).
+ */
+#ifndef KTLSOD_WORKER_H
+#define KTLSOD_WORKER_H
+
+#include "ktlsod.h"
+#include "ring.h"
+
+struct conn;
+
+#define PIPE_POOL	64			/* idle pipes a worker keeps for splicing */
+
+/* 16-byte aligned: its address carries an op in the low bits of user_data. */
+struct listener {
+	int fd;
+	int offload;		/* in effect: the module's policy, else the configuration */
+	int cfg_offload;	/* from the configuration */
+	uint32_t ciphers;	/* the module's policy: KTLSO_CIPHER_MASK bits allowed, 0 all */
+	struct sockaddr_storage addr;	/* what it is bound to, for policy matching */
+	bool rearm;		/* its multishot accept ended for want of fds: re-arm on tick */
+} __attribute__((aligned(16)));
+
+struct worker {
+	int id;
+	struct ring ring;
+	struct listener ls[MAX_LISTENERS];
+	int nls;
+	struct conn *conns;
+	unsigned nconns, cap;
+	struct __kernel_timespec tick_ts;
+	char *scratch;			/* userspace TLS: pread buffer */
+	bool draining;
+	bool accept_paused;		/* out of fds or memory: re-armed from the tick */
+	int pipes[PIPE_POOL][2];	/* empty pipes, ready for the next response */
+	int npipes;
+	struct conn *free_conns;	/* slab free list, linked through ->next */
+	uint64_t memfs_dev;		/* resp_fs_in_memory()'s answer for this device */
+	bool memfs_known, memfs;
+	unsigned handshakes_since_trim;
+	unsigned frees_since_trim;	/* responses finished, connections closed */
+	uint64_t trimmed_at;
+	struct wctl ctl;		/* ktlso.ko */
+	bool ctl_up;			/* ctl.req was open at the last look */
+};
+
+/* module.c: the worker's side of ktlso.ko */
+void ctl_apply_policies(struct worker *w);
+void ctl_on_events(struct worker *w, int res);
+void ctl_start(struct worker *w);
+
+#endif
