@@ -44,47 +44,6 @@
 #define TICK_MS		1000
 #define SPLICE_STALL_MS	60000	/* a splice still queued or running after this: give up */
 #define TRIM_MS		10000	/* give freed heap back at least this often when busy */
-#define SLAB_CONNS	256			/* struct conn allocated this many at a time */
-
-struct io_uring_sqe *conn_sqe(struct conn *c, enum op op)
-{
-	struct io_uring_sqe *sqe = ring_sqe(&c->w->ring);
-
-	io_uring_sqe_set_data64(sqe, ud(c, op));
-	c->inflight++;
-	return sqe;
-}
-
-const char *conn_peer_str(const struct conn *c, char *buf, size_t len)
-{
-	char a[INET6_ADDRSTRLEN];
-	const struct in6_addr *in6 = &c->peer.sin6_addr;
-
-	if (c->peer.sin6_family == AF_INET) {
-		const struct sockaddr_in *s4 = (const void *)&c->peer;
-
-		inet_ntop(AF_INET, &s4->sin_addr, a, sizeof(a));
-		snprintf(buf, len, "%s:%u", a, ntohs(s4->sin_port));
-	} else if (IN6_IS_ADDR_V4MAPPED(in6)) {
-		inet_ntop(AF_INET, &in6->s6_addr[12], a, sizeof(a));
-		snprintf(buf, len, "%s:%u", a, ntohs(c->peer.sin6_port));
-	} else {
-		inet_ntop(AF_INET6, in6, a, sizeof(a));
-		snprintf(buf, len, "[%s]:%u", a, ntohs(c->peer.sin6_port));
-	}
-	return buf;
-}
-
-const char *conn_mode_str(const struct conn *c)
-{
-	if (c->ktls_tx && c->ktls_rx)
-		return "ktls-txrx";
-	if (c->ktls_tx)
-		return "ktls-tx";
-	if (c->ktls_rx)
-		return "ktls-rx";
-	return "userspace";
-}
 
 /* OpenSSL's message callback: a KeyUpdate makes the captured secrets stale. */
 static void hs_tlsu_msg_cb(int write_p, int version, int content_type, const void *buf,
@@ -96,17 +55,6 @@ static void hs_tlsu_msg_cb(int write_p, int version, int content_type, const voi
 	if (content_type == SSL3_RT_HANDSHAKE && len >= 1 &&
 	    *(const unsigned char *)buf == SSL3_MT_KEY_UPDATE)
 		u->keys_updated = true;
-}
-
-void conn_tlsu_free(struct conn *c)
-{
-	if (!c->tu)
-		return;
-	if (c->ssl)
-		SSL_set_msg_callback(c->ssl, NULL);
-	free(c->tu->raw);
-	free(c->tu);
-	c->tu = NULL;
 }
 
 /* ------------------------------------------------------------------ ktlso.ko */
@@ -124,251 +72,6 @@ void ctl_conn_register(struct conn *c)
 	if (!c->w->ctl.req || c->state != CS_OPEN)
 		return;
 	c->registered = ctl_register(&c->w->ctl, &reg) == 0;
-}
-
-/* ------------------------------------------------------------------ allocation */
-
-/*
- * Connections come from slabs of their own, apart from the malloc heap where handshakes
- * churn through OpenSSL objects and record buffers: long-lived small objects scattered
- * among those would pin the heap's pages (measured: 6 KB of RSS per idle connection
- * with malloc, see tests/e2e/memory.sh). Slabs are never returned; their pages are.
- */
-struct conn *conn_alloc(struct worker *w)
-{
-	struct conn *c;
-
-	if (!w->free_conns) {
-		size_t len = SLAB_CONNS * sizeof(struct conn);
-		struct conn *slab = mmap(NULL, len, PROT_READ | PROT_WRITE,
-					 MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
-
-		if (slab == MAP_FAILED)
-			return NULL;
-		for (int i = SLAB_CONNS - 1; i >= 0; i--) {
-			slab[i].next = w->free_conns;
-			w->free_conns = &slab[i];
-		}
-	}
-	c = w->free_conns;
-	w->free_conns = c->next;
-	memset(c, 0, sizeof(*c));
-	return c;
-}
-
-static void conn_release(struct worker *w, struct conn *c)
-{
-	c->next = w->free_conns;
-	w->free_conns = c;
-}
-
-/* A pipe for splicing, from the worker's pool; given back empty after each response. */
-int conn_pipe_get(struct conn *c)
-{
-	struct worker *w = c->w;
-	int p[2];
-
-	if (c->pipe_r >= 0)
-		return 0;
-	if (w->npipes) {
-		w->npipes--;
-		c->pipe_r = w->pipes[w->npipes][0];
-		c->pipe_w = w->pipes[w->npipes][1];
-		return 0;
-	}
-	if (pipe2(p, O_CLOEXEC | O_NONBLOCK))
-		return -errno;
-	(void)fcntl(p[1], F_SETPIPE_SZ, PIPE_BYTES);	/* best effort, see PIPE_BYTES */
-	c->pipe_r = p[0];
-	c->pipe_w = p[1];
-	return 0;
-}
-
-void conn_pipe_put(struct conn *c)
-{
-	struct worker *w = c->w;
-
-	if (c->pipe_r < 0)
-		return;
-	/* a pipe with bytes still in it (an aborted response) is not reusable */
-	if (c->in_pipe || w->npipes == PIPE_POOL) {
-		close(c->pipe_r);
-		close(c->pipe_w);
-	} else {
-		w->pipes[w->npipes][0] = c->pipe_r;
-		w->pipes[w->npipes][1] = c->pipe_w;
-		w->npipes++;
-	}
-	c->pipe_r = c->pipe_w = -1;
-	c->in_pipe = 0;
-}
-
-/* ------------------------------------------------------------------ lifecycle */
-
-
-void conn_set_deadline(struct conn *c)
-{
-	const struct config *cfg = &d.cfg;
-	unsigned ms;
-
-	if (c->state == CS_HANDSHAKE || c->state == CS_HANDOFF)
-		ms = cfg->handshake_timeout_ms;
-	else if (c->responding)
-		ms = cfg->send_timeout_ms;	/* a response moving: waits on the client */
-	else if (c->in_len || c->rq)
-		ms = cfg->header_timeout_ms;	/* a request started: its header is due */
-	else if (!c->requests)
-		ms = cfg->handshake_timeout_ms;	/* established: the first request is due */
-	else
-		ms = cfg->idle_timeout_ms;	/* keep-alive between requests */
-	c->deadline = now_ms() + ms;
-}
-
-static void conn_free(struct conn *c)
-{
-	struct worker *w = c->w;
-	char peer[80];
-
-	char fb[256] = "";
-
-	if (c->fallback)
-		snprintf(fb, sizeof(fb), " fallback=\"%s\"", c->fallback);
-	log_msg("conn peer=%s tls=%s cipher=%s offload=%s%s requests=%u bytes_in=%llu "
-		"bytes_out=%llu ms=%llu close=\"%s\"",
-		conn_peer_str(c, peer, sizeof(peer)), c->version ? kso_version_name(c->version) : "-",
-		c->cipher ? c->cipher : "-", conn_mode_str(c), fb, c->requests,
-		(unsigned long long)c->bytes_in, (unsigned long long)c->bytes_out,
-		(unsigned long long)(now_ms() - c->start),
-		c->close_reason ? c->close_reason : "closed");
-	if (c->registered)
-		ctl_unregister(&w->ctl, c->fd, c->close_reason ? c->close_reason : "closed");
-	if (c->fd >= 0)
-		close(c->fd);
-	if (c->rq) {
-		if (c->rq->resp.fd >= 0)
-			close(c->rq->resp.fd);
-		if (c->rq->dirfd >= 0)
-			close(c->rq->dirfd);
-		free(c->rq);
-	}
-	conn_pipe_put(c);
-	conn_tlsu_free(c);
-	SSL_free(c->ssl);
-	free(c->in);
-	free(c->out);
-	free(c->out_busy);
-	free(c->reason_buf);
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		w->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	w->nconns--;
-	w->frees_since_trim++;
-	atomic_fetch_add(&d.st.closed, 1);
-	conn_release(w, c);
-}
-
-/* Best effort, never blocking: the connection is going away either way. */
-static void send_close_notify(struct conn *c)
-{
-	static const unsigned char alert[2] = { 1, 0 };	/* warning, close_notify */
-
-	/* not in the middle of bytes an io_uring send or splice still has to write */
-	if (c->send_armed || c->splice_pending)
-		return;
-	if (c->ktls_tx) {
-		(void)kso_ktls_send_record(c->fd, 21, alert, sizeof(alert),
-					   MSG_DONTWAIT | MSG_NOSIGNAL);
-	} else if (c->ssl && c->hs_done) {
-		char buf[128];
-		int n;
-
-		SSL_shutdown(c->ssl);
-		n = BIO_read(SSL_get_wbio(c->ssl), buf, sizeof(buf));
-		if (n > 0)
-			(void)send(c->fd, buf, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
-	}
-}
-
-void conn_close_fmt(struct conn *c, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!c->close_reason && !c->reason_buf) {
-		va_start(ap, fmt);
-		if (vasprintf(&c->reason_buf, fmt, ap) < 0)
-			c->reason_buf = NULL;
-		va_end(ap);
-		c->close_reason = c->reason_buf;
-	}
-	conn_close(c, c->close_reason ? c->close_reason : "error");
-}
-
-void conn_close(struct conn *c, const char *reason)
-{
-	if (c->state == CS_CLOSING) {
-		if (!c->inflight)
-			conn_free(c);
-		return;
-	}
-	c->state = CS_CLOSING;
-	if (!c->close_reason)
-		c->close_reason = reason;
-	send_close_notify(c);
-	/* Completes whatever is in flight on the socket; the last completion frees. */
-	shutdown(c->fd, SHUT_RDWR);
-	if (!c->inflight)
-		conn_free(c);
-}
-
-/* Called after every completion of a connection's operation. */
-void conn_put(struct conn *c)
-{
-	c->inflight--;
-	if (c->state == CS_CLOSING && !c->inflight)
-		conn_free(c);
-}
-
-/* ------------------------------------------------------------------ output */
-
-/* Room for n more bytes at c->out + c->out_len. */
-int conn_out_room(struct conn *c, size_t n)
-{
-	if (c->out_off && c->out_off == c->out_len)
-		c->out_off = c->out_len = 0;
-	if (c->out_len + n > c->out_cap) {
-		size_t cap = c->out_cap ? c->out_cap : 4096;
-		char *o;
-
-		while (cap < c->out_len + n)
-			cap *= 2;
-		if (c->send_armed && !c->out_busy) {
-			/* a send reads c->out right now: move, keep the old one until it completes */
-			o = malloc(cap);
-			if (!o)
-				return -ENOMEM;
-			memcpy(o, c->out, c->out_len);
-			c->out_busy = c->out;
-		} else {
-			o = realloc(c->out, cap);
-			if (!o)
-				return -ENOMEM;
-		}
-		c->out = o;
-		c->out_cap = (uint32_t)cap;
-	}
-	return 0;
-}
-
-int conn_out_append(struct conn *c, const void *p, size_t n)
-{
-	if (conn_out_room(c, n))
-		return -ENOMEM;
-	memcpy(c->out + c->out_len, p, n);
-	c->out_len += (uint32_t)n;
-	return 0;
 }
 
 /*
@@ -417,67 +120,7 @@ static void resp_body_inline(struct conn *c, uint64_t dev)
 	c->file_left -= (uint64_t)n;
 }
 
-/* Move what OpenSSL wrote into the output buffer. */
-int conn_drain_wbio(struct conn *c)
-{
-	BIO *wb = SSL_get_wbio(c->ssl);
-	char *data;
-	long n = BIO_get_mem_data(wb, &data);
-	int err = 0;
-
-	if (n > 0) {
-		if (c->tu)
-			recscan(&c->tu->txs, &c->tu->tx_seq, (const unsigned char *)data, (size_t)n);
-		err = conn_out_append(c, data, (size_t)n);
-		(void)BIO_reset(wb);
-	}
-	return err;
-}
-
-/*
- * Userspace TLS: OpenSSL's write BIO keeps the capacity of the largest burst it held (a
- * body chunk's records, some 16 KiB). Between responses, give an empty one back.
- */
-static void conn_wbio_shrink(struct conn *c)
-{
-	BIO *wb = SSL_get_wbio(c->ssl), *fresh;
-	BUF_MEM *bm = NULL;
-
-	if (!wb || BIO_get_mem_ptr(wb, &bm) <= 0 || !bm || bm->length || bm->max <= 4096)
-		return;
-	fresh = BIO_new(BIO_s_mem());
-	if (fresh)
-		SSL_set0_wbio(c->ssl, fresh);	/* frees the old one */
-}
-
-/* Userspace TLS, idle since the last tick: give back what the next request will take again. */
-void conn_slim(struct conn *c)
-{
-	conn_wbio_shrink(c);
-	if (c->in && c->w->ring.br) {
-		free(c->in);
-		c->in = NULL;
-		c->in_cap = 0;
-	}
-}
-
-void conn_send_pending(struct conn *c)
-{
-	struct io_uring_sqe *sqe;
-	int flags = MSG_NOSIGNAL;
-
-	if (c->send_armed || c->out_off == c->out_len || c->state == CS_CLOSING)
-		return;
-	/* A head followed by a spliced body: let kTLS fill its records across both. */
-	if (c->ktls_tx && c->rq && c->file_left)
-		flags |= MSG_MORE;
-	sqe = conn_sqe(c, OP_SEND);
-	io_uring_prep_send(sqe, c->fd, c->out + c->out_off, c->out_len - c->out_off, flags);
-	c->send_armed = true;
-}
-
 /* ------------------------------------------------------------------ handshake */
-
 
 static void hs_handoff(struct conn *c);
 
@@ -784,35 +427,6 @@ void hs_live_offload_try(struct conn *c)
 		c->ssl = NULL;
 	}
 	ctl_conn_register(c);	/* the module announces the outcome */
-}
-
-/* ------------------------------------------------------------------ requests */
-
-/* The request buffer: up to max_header_bytes of requests, plus one read's worth. */
-int conn_in_reserve(struct conn *c)
-{
-	if (c->in)
-		return 0;
-	c->in_cap = d.cfg.max_header_bytes + RBUF_SZ;
-	c->in = malloc(c->in_cap);
-	c->in_len = 0;
-	return c->in ? 0 : -ENOMEM;
-}
-
-/*
- * An idle connection whose reads land in provided buffers needs no input buffer of its own
- * until bytes come: kTLS RX copies them in (on_recv) and reserves it again. Userspace TLS
- * (ssl_pull) does the same, but its buffers are let go only once the connection has been
- * idle for a tick (tick(), conn_slim()): OpenSSL's buffers come back with it, and taking them
- * again for every request costs more than it saves.
- */
-void conn_in_release(struct conn *c)
-{
-	if (c->in && !c->in_len && c->ktls_rx && c->w->ring.br) {
-		free(c->in);
-		c->in = NULL;
-		c->in_cap = 0;
-	}
 }
 
 static void req_arm_read(struct conn *c)
@@ -1211,7 +825,6 @@ void req_process(struct conn *c)
 }
 
 /* ------------------------------------------------------------------ response body */
-
 
 static void resp_done(struct conn *c)
 {
