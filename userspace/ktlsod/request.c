@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Reading requests on an open connection: plaintext from kTLS RX (with the record type of
+ * the records that are not application data), or ciphertext through OpenSSL; then
+ * parsing them, one answer (respond.c) at a time.
+ */
+#include "conn.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <linux/tls.h>
+
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#else
+#define VALGRIND_MAKE_MEM_DEFINED(p, n) ((void)(p), (void)(n))
+#endif
+
+static void req_arm_read(struct conn *c)
+{
+	struct io_uring_sqe *sqe;
+
+	if (c->read_armed || c->state != CS_OPEN)
+		return;
+	if (c->ktls_rx) {
+		bool ring = c->w->ring.br != NULL;
+
+		/* a provided buffer must fit whole, or wait until requests are consumed */
+		if (ring ? c->in && c->in_len + RBUF_SZ > c->in_cap : c->in_len >= c->in_cap)
+			return;
+		/* kTLS RX: recvmsg, for the record type of non-data records */
+		c->iov.iov_base = ring ? NULL : c->in + c->in_len;
+		c->iov.iov_len = ring ? RBUF_SZ : c->in_cap - c->in_len;
+		memset(&c->msg, 0, sizeof(c->msg));
+		c->msg.msg_iov = &c->iov;
+		c->msg.msg_iovlen = 1;
+		c->msg.msg_control = c->cmsg;
+		c->msg.msg_controllen = sizeof(c->cmsg);
+		sqe = conn_sqe(c, OP_RECV);
+		io_uring_prep_recvmsg(sqe, c->fd, &c->msg, 0);
+		if (ring) {
+			sqe->flags |= IOSQE_BUFFER_SELECT;
+			sqe->buf_group = RBUF_GROUP;
+		}
+	} else {
+		struct tlsu *u = c->tu;
+		bool ring = c->w->ring.br != NULL;
+		size_t len = ring ? RBUF_SZ : TLS_REC_MAX;
+
+		if (c->in && c->in_len >= c->in_cap)
+			return;
+		/*
+		 * Ciphertext lands in a provided buffer where the kernel has them, so that an
+		 * idle connection waiting for its next request holds no buffer of its own.
+		 */
+		if (!ring && !u->raw && !(u->raw = malloc(TLS_REC_MAX))) {
+			conn_close(c, "out of memory");
+			return;
+		}
+		/* moving into kTLS: take no byte past the end of the current record */
+		if (u->offload_pending && recscan_need(&u->rxs) < len)
+			len = recscan_need(&u->rxs);
+		sqe = conn_sqe(c, OP_RECV);
+		io_uring_prep_recv(sqe, c->fd, ring ? NULL : u->raw, len, 0);
+		if (ring) {
+			sqe->flags |= IOSQE_BUFFER_SELECT;
+			sqe->buf_group = RBUF_GROUP;
+		}
+	}
+	c->read_armed = true;
+}
+
+/* A record that is not application data, from kTLS RX. */
+static void req_on_control_record(struct conn *c, unsigned char type, const unsigned char *p,
+			      int n)
+{
+	if (type == 21 && n >= 2) {	/* alert */
+		if (p[1] == 0) {
+			conn_close(c, "close_notify");
+			return;
+		}
+		conn_close_fmt(c, "alert from client: level %u description %u", p[0], p[1]);
+		return;
+	}
+	if (type == 22 && n >= 1 && p[0] == 24) {	/* handshake: KeyUpdate */
+		/* caps.rekey is an errno: 0 when the kernel takes a second key */
+		conn_close(c, !d.caps.rekey ? "client KeyUpdate: rekey is not implemented yet" :
+					      "client KeyUpdate: this kernel cannot rekey kTLS "
+					      "(TLS 1.3 rekey needs Linux 6.14 or later)");
+		return;
+	}
+	conn_close_fmt(c, "unexpected record type %u after the handshake", type);
+}
+
+/*
+ * Userspace RX: decrypt what OpenSSL holds into c->in, as far as it fits. Returns 1 when
+ * the connection was closed. What does not fit stays in OpenSSL (SSL_pending) and is
+ * pulled by req_process() once requests have been consumed: the socket may have nothing more.
+ */
+static int req_ssl_pull(struct conn *c)
+{
+	int n = 0, e;
+
+	if (conn_in_reserve(c)) {
+		conn_close(c, "out of memory");
+		return 1;
+	}
+	while (c->in_len < c->in_cap &&
+	       (n = SSL_read(c->ssl, c->in + c->in_len, (int)(c->in_cap - c->in_len))) > 0)
+		c->in_len += (uint32_t)n;
+	if (n <= 0) {
+		e = SSL_get_error(c->ssl, n);
+		if (e == SSL_ERROR_ZERO_RETURN) {
+			conn_close(c, "close_notify");
+			return 1;
+		}
+		if (e != SSL_ERROR_WANT_READ) {
+			hs_fail(c, "TLS error");
+			return 1;
+		}
+	}
+	if (c->ktls_tx && (BIO_ctrl_pending(SSL_get_wbio(c->ssl)) ||
+			   SSL_get_key_update_type(c->ssl) != SSL_KEY_UPDATE_NONE)) {
+		/* a reply is due (a KeyUpdate, say) under write keys kTLS now owns */
+		conn_close(c, "the client asked for a reply that only kTLS TX could send "
+			      "(key update with TX offloaded)");
+		return 1;
+	}
+	if (conn_drain_wbio(c) == 0)
+		conn_send_pending(c);	/* e.g. a KeyUpdate answered by OpenSSL */
+	return 0;
+}
+
+void req_on_recv(struct conn *c, int res, unsigned cflags)
+{
+	bool was_empty = c->in_len == 0;
+
+	c->read_armed = false;
+	if (res > 0) {
+		/* io_uring wrote these bytes, where valgrind cannot see it (a no-op otherwise) */
+		if (cflags & IORING_CQE_F_BUFFER)
+			VALGRIND_MAKE_MEM_DEFINED(ring_rbuf(&c->w->ring,
+						cflags >> IORING_CQE_BUFFER_SHIFT), res);
+		else if (c->ktls_rx)
+			VALGRIND_MAKE_MEM_DEFINED(c->in + c->in_len, res);
+		else if (c->tu && c->tu->raw)
+			VALGRIND_MAKE_MEM_DEFINED(c->tu->raw, res);
+		if (c->ktls_rx) {
+			VALGRIND_MAKE_MEM_DEFINED(&c->msg, sizeof(c->msg));
+			VALGRIND_MAKE_MEM_DEFINED(c->cmsg, sizeof(c->cmsg));
+		}
+	}
+	if (cflags & IORING_CQE_F_BUFFER) {
+		unsigned bid = cflags >> IORING_CQE_BUFFER_SHIFT;
+		/* copy out and hand the buffer straight back */
+		const char *data = ring_rbuf(&c->w->ring, bid);
+
+		if (res > 0 && c->state == CS_OPEN && c->ktls_rx) {
+			if (conn_in_reserve(c)) {
+				ring_rbuf_put(&c->w->ring, bid);
+				conn_close(c, "out of memory");
+				return;
+			}
+			memcpy(c->in + c->in_len, data, (size_t)res);
+		} else if (res > 0 && c->state == CS_OPEN && c->tu) {
+			/* userspace TLS: the ciphertext goes to OpenSSL's read BIO */
+			recscan(&c->tu->rxs, &c->tu->rx_seq, (const unsigned char *)data,
+				(size_t)res);
+			BIO_write(SSL_get_rbio(c->ssl), data, res);
+		}
+		ring_rbuf_put(&c->w->ring, bid);
+	}
+	if (c->state != CS_OPEN)
+		return;
+	if (res == -ENOBUFS) {
+		req_arm_read(c);	/* every buffer was busy this round: they are back now */
+		return;
+	}
+	if (res == -ECANCELED && c->tu) {
+		c->tu->cancel_sent = false;
+		req_process(c);	/* cancelled for a live offload: try it */
+		return;
+	}
+	if (c->ktls_rx) {
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&c->msg);
+
+		if (res == -EBADMSG) {
+			/* corrupted record: bad_record_mac alert, close; others are unaffected */
+			if (c->ktls_tx) {
+				static const unsigned char alert[2] = { 2, 20 };	/* fatal */
+
+				(void)kso_ktls_send_record(c->fd, 21, alert, sizeof(alert),
+							   MSG_DONTWAIT | MSG_NOSIGNAL);
+				c->ktls_tx = false;	/* no close_notify after a fatal alert */
+			}
+			conn_close(c, "corrupted record from client (bad_record_mac)");
+			return;
+		}
+		if (res <= 0) {
+			conn_close(c, res == 0 ? "client closed without close_notify" :
+						 "recv failed");
+			return;
+		}
+		if (cm && cm->cmsg_level == SOL_TLS && cm->cmsg_type == TLS_GET_RECORD_TYPE &&
+		    *CMSG_DATA(cm) != 23) {
+			req_on_control_record(c, *CMSG_DATA(cm), (unsigned char *)c->in + c->in_len,
+					  res);
+			return;
+		}
+		c->in_len += (uint32_t)res;
+		c->bytes_in += (uint64_t)res;
+	} else {
+
+		if (res <= 0) {
+			conn_close(c, res == 0 ? "client closed without close_notify" :
+						 "recv failed");
+			return;
+		}
+		c->bytes_in += (uint64_t)res;
+		c->tu->cancel_sent = false;
+		if (!(cflags & IORING_CQE_F_BUFFER)) {
+			recscan(&c->tu->rxs, &c->tu->rx_seq, (const unsigned char *)c->tu->raw,
+				(size_t)res);
+			BIO_write(SSL_get_rbio(c->ssl), c->tu->raw, res);
+		}
+		if (req_ssl_pull(c))
+			return;
+	}
+	if (was_empty && c->in_len)
+		conn_set_deadline(c);	/* a request began: its header deadline does not move */
+	req_process(c);
+}
+
+/* What http_parse() refused, in the log's words (http.c says which case is which). */
+static const char *req_parse_why(int status)
+{
+	switch (status) {
+	case 400:
+		return "malformed request";
+	case 403:
+		return "a . or .. segment in the path";
+	case 413:
+		return "a request body";
+	case 414:
+		return "request target too long";
+	case 431:
+		return "header fields too large or too many";
+	case 501:
+		return "transfer coding";
+	case 505:
+		return "HTTP version not supported";
+	default:
+		return NULL;
+	}
+}
+
+/* Parse and answer requests as long as there are complete ones and no response runs. */
+void req_process(struct conn *c)
+{
+	struct http_limits lim = { d.cfg.max_header_bytes, d.cfg.max_headers };
+	int n;
+
+	if (c->state == CS_HANDOFF) {
+		hs_install(c);
+		if (c->state != CS_OPEN)
+			return;
+		free(c->in);	/* the handshake's record buffer */
+		c->in = NULL;
+		c->in_len = c->in_cap = 0;
+		free(c->out);
+		c->out = NULL;
+		c->out_len = c->out_off = c->out_cap = 0;
+		if ((!c->ktls_rx || !c->w->ring.br) && conn_in_reserve(c)) {
+			conn_close(c, "out of memory");
+			return;
+		}
+		conn_set_deadline(c);
+	}
+	if (c->state != CS_OPEN || c->rq)
+		return;
+	if (c->in_len) {
+		c->rq = calloc(1, sizeof(*c->rq));
+		if (!c->rq) {
+			conn_close(c, "out of memory");
+			return;
+		}
+		n = http_parse(c->in, c->in_len, &lim, &c->rq->req);
+		if (n > 0) {
+			resp_open_file(c, n);
+			return;
+		}
+		if (n < 0) {
+			c->rq->dirfd = -1;
+			c->rq->consumed = c->in_len;	/* the connection closes after it */
+			serve_status(-n, false, false, &c->rq->resp);
+			c->rq->resp.why = req_parse_why(-n);
+			resp_start(c);
+			return;
+		}
+		free(c->rq);
+		c->rq = NULL;
+	}
+	/* userspace RX: plaintext OpenSSL decrypted earlier but that did not fit */
+	if (!c->ktls_rx && c->ssl && c->in_len < c->in_cap &&
+	    (SSL_pending(c->ssl) || BIO_ctrl_pending(SSL_get_rbio(c->ssl)))) {
+		uint32_t before = c->in_len;
+
+		if (req_ssl_pull(c))
+			return;
+		if (c->in_len > before) {
+			req_process(c);
+			return;
+		}
+	}
+	if (atomic_load(&d.stop) && !c->in_len) {
+		conn_close(c, "shutting down");
+		return;
+	}
+	if (c->key_limit) {
+		conn_close(c, c->close_reason);
+		return;
+	}
+	hs_live_offload_try(c);
+	conn_in_release(c);
+	req_arm_read(c);
+}
