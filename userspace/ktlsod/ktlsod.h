@@ -69,7 +69,7 @@ struct daemon {
 
 extern struct daemon d;
 
-/* ctl.c: one per worker; its address carries an op in user_data's low bits */
+/* module.c: one per worker; its address carries an op in user_data's low bits */
 struct wctl {
 	struct kso_nl *req;		/* NULL: no module (retried from the tick) */
 	struct kso_nl *ev;		/* events; NULL if they could not be subscribed */

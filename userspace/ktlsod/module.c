@@ -3,13 +3,14 @@
  * The daemon's side of ktlso.ko, one per worker: a netlink socket for requests
  * (registering connections, reading policy) and one subscribed to the module's events
  * (policy changes, key-usage limits, live offload requests), polled from the worker's
- * ring. Without the module everything here is off, the daemon serves as before and says
+ * ring and applied here: listener policies, the key-usage guard's closes, live offloads. Without the module everything here is off, the daemon serves as before and says
  * so once; the worker retries every few seconds, so loading the module later (or again,
  * after an unload) takes effect without a restart.
  */
-#include "ktlsod.h"
+#include "conn.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -201,4 +202,164 @@ void ctl_resync(struct wctl *wc)
 
 	if (wc->req && (err = ctl_load_policies(wc)))
 		ctl_failed(wc, "reading policies", err);
+}
+
+/* Tell the module about the connection (again, after a change). */
+void ctl_conn_register(struct conn *c)
+{
+	struct kso_sock_reg reg = {
+		.fd = c->fd,
+		.version = c->version,
+		.cipher = c->ktls_cipher,
+		.fallback = c->fallback,
+	};
+
+	if (!c->w->ctl.req || c->state != CS_OPEN)
+		return;
+	c->registered = ctl_register(&c->w->ctl, &reg) == 0;
+}
+
+/* The listeners' offload mode and ciphers: the module's policy where it has one. */
+void ctl_apply_policies(struct worker *w)
+{
+	for (int i = 0; i < w->nls; i++) {
+		struct listener *l = &w->ls[i];
+		const struct kso_policy *p = kso_policy_match(w->ctl.pol, w->ctl.npol, &l->addr);
+		int mode = p ? p->mode : l->cfg_offload;
+		uint32_t ciphers = p ? p->ciphers : 0;
+
+		if (mode != l->offload && w->id == 0)
+			log_msg("listener %s: offload %s (was %s), %s", d.cfg.listeners[i].name,
+				offload_name(mode), offload_name(l->offload),
+				p ? "by ktlso policy" : "as configured: no ktlso policy for it");
+		l->offload = mode;
+		l->ciphers = ciphers;
+	}
+}
+
+static struct conn *ctl_conn_by_id(struct worker *w, const struct kso_sock *s)
+{
+	for (struct conn *c = w->conns; c; c = c->next) {
+		uint64_t cookie;
+		socklen_t len = sizeof(cookie);
+
+		/* a syscall per connection, for the rare events that name one */
+		if (c->state != CS_OPEN)
+			continue;
+		if (!getsockopt(c->fd, SOL_SOCKET, SO_COOKIE, &cookie, &len) && cookie == s->id)
+			return c;
+	}
+	return NULL;
+}
+
+static void ctl_on_key_limit(struct conn *c, const struct kso_event *ev)
+{
+	bool tx = ev->dir == KTLSO_DIR_TX;
+	uint64_t seq = tx ? ev->sock.tx_seq : ev->sock.rx_seq;
+
+	atomic_fetch_add(&d.st.key_limit_closed, 1);
+	free(c->reason_buf);
+	if (asprintf(&c->reason_buf,
+		     "key usage limit: %s at record %llu of %llu; %s", tx ? "TX" : "RX",
+		     (unsigned long long)seq, (unsigned long long)ev->sock.rec_limit,
+		     c->version == TLS_1_2_VERSION ? "TLS 1.2 cannot rekey" :
+		     d.caps.rekey ? "this kernel cannot rekey kTLS (TLS 1.3 rekey needs Linux 6.14 "
+				    "or later)" : "rekeying kTLS is not implemented yet") < 0)
+		c->reason_buf = NULL;
+	c->close_reason = c->reason_buf ? c->reason_buf : "key usage limit";
+	c->key_limit = true;
+	/* idle: close now; in a response: at the end of the record being sent */
+	if (!c->responding)
+		conn_close(c, c->close_reason);
+}
+
+static int ctl_on_event(const struct kso_event *ev, void *arg)
+{
+	struct worker *w = arg;
+	struct conn *c;
+
+	switch (ev->cmd) {
+	case KTLSO_CMD_POLICY_ADD:
+	case KTLSO_CMD_POLICY_DEL:
+		ctl_policy_event(&w->ctl, ev);
+		ctl_apply_policies(w);
+		break;
+	case KTLSO_CMD_EV_KEY_LIMIT:
+		c = ctl_conn_by_id(w, &ev->sock);
+		if (c && !c->key_limit)
+			ctl_on_key_limit(c, ev);
+		break;
+	case KTLSO_CMD_EV_OFFLOAD_REQUEST:
+		c = ctl_conn_by_id(w, &ev->sock);
+		if (!c)
+			break;
+		if (!c->tu) {
+			ctl_conn_register(c);	/* in kTLS already: the module says so */
+			break;
+		}
+		c->tu->offload_pending = true;
+		hs_live_offload_try(c);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static void ctl_arm_events(struct worker *w)
+{
+	struct io_uring_sqe *sqe;
+
+	if (!w->ctl.ev || w->ctl.ev_armed)
+		return;
+	sqe = ring_sqe(&w->ring);
+	io_uring_prep_poll_add(sqe, kso_nl_fd(w->ctl.ev), POLLIN);
+	io_uring_sqe_set_data64(sqe, ud(&w->ctl, OP_NLEV));
+	w->ctl.ev_armed = true;
+}
+
+void ctl_on_events(struct worker *w, int res)
+{
+	int err;
+
+	if (res == -ECANCELED)
+		return;	/* the poll of a socket closed since (ctl_start) */
+	w->ctl.ev_armed = false;
+	if (!w->ctl.ev)
+		return;	/* closed while the poll was in flight */
+	if (res < 0 && res != -EINTR) {
+		log_msg("worker %d: ktlso events: poll: %s", w->id, strerror(-res));
+		return;
+	}
+	err = kso_nl_events_read(w->ctl.ev, ctl_on_event, w);
+	if (err == -ENOBUFS) {
+		log_msg("worker %d: ktlso events were lost (socket buffer full); policies "
+			"read again", w->id);
+		ctl_resync(&w->ctl);
+		ctl_apply_policies(w);
+	} else if (err && err != -EAGAIN) {
+		log_msg("worker %d: ktlso events: %s", w->id, kso_nl_strerror(err));
+	}
+	ctl_arm_events(w);
+}
+
+/* The module is (back) there: policies apply, live connections get registered. */
+void ctl_start(struct worker *w)
+{
+	if (w->ctl.ev_armed) {
+		/* a poll on the events socket of a module that went away */
+		struct io_uring_sqe *sqe = ring_sqe(&w->ring);
+
+		io_uring_prep_cancel64(sqe, ud(&w->ctl, OP_NLEV), 0);
+		io_uring_sqe_set_data64(sqe, 0);
+		w->ctl.ev_armed = false;
+	}
+	if (ctl_open(&w->ctl, w->id))
+		return;
+	w->ctl_up = true;
+	ctl_apply_policies(w);
+	ctl_arm_events(w);
+	for (struct conn *c = w->conns; c; c = c->next)
+		if (c->state == CS_OPEN)
+			ctl_conn_register(c);
 }
