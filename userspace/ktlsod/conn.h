@@ -31,8 +31,6 @@
 #define SOL_TLS 282
 #endif
 
-#define IN_CAP_HS	TLS_REC_MAX
-
 /*
  * What one splice pair asks to move: a pipe's capacity. Pipes are made PIPE_BYTES big when
  * the kernel allows it (F_SETPIPE_SZ; beyond fs.pipe-user-pages-soft an unprivileged user
@@ -141,10 +139,10 @@ int conn_in_reserve(struct conn *c);
 void conn_in_release(struct conn *c);
 
 /* handshake.c */
+void hs_start(struct conn *c);
 void hs_fail(struct conn *c, const char *what);
-void hs_arm(struct conn *c, int need);
 void hs_on_poll(struct conn *c, int res);
-void hs_install(struct conn *c);
+void hs_finish(struct conn *c);
 void hs_live_offload_try(struct conn *c);
 
 /* module.c */

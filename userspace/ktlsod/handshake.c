@@ -23,6 +23,8 @@
 
 #include "sslkeys.h"
 
+#define IN_CAP_HS	TLS_REC_MAX	/* the handshake's record buffer */
+
 /* OpenSSL's message callback: a KeyUpdate makes the captured secrets stale. */
 static void hs_tlsu_msg_cb(int write_p, int version, int content_type, const void *buf,
 			size_t len, SSL *ssl, void *arg)
@@ -57,7 +59,7 @@ void hs_fail(struct conn *c, const char *what)
 		conn_close(c, what);
 }
 
-void hs_arm(struct conn *c, int need)
+static void hs_arm(struct conn *c, int need)
 {
 	struct io_uring_sqe *sqe;
 
@@ -65,6 +67,28 @@ void hs_arm(struct conn *c, int need)
 	setsockopt(c->fd, SOL_SOCKET, SO_RCVLOWAT, &need, sizeof(need));
 	sqe = conn_sqe(c, OP_HS_POLL);
 	io_uring_prep_poll_add(sqe, c->fd, POLLIN | POLLRDHUP);
+}
+
+/* A connection just accepted: its SSL over memory BIOs, then wait for the ClientHello. */
+void hs_start(struct conn *c)
+{
+	BIO *rb, *wb;
+
+	c->in_cap = IN_CAP_HS;
+	c->in = malloc(c->in_cap);
+	c->ssl = SSL_new(atomic_load(&d.ctx));
+	if (!c->in || !c->ssl) {
+		conn_close(c, "out of memory");
+		return;
+	}
+	rb = BIO_new(BIO_s_mem());
+	wb = BIO_new(BIO_s_mem());
+	BIO_set_mem_eof_return(rb, -1);
+	SSL_set_bio(c->ssl, rb, wb);
+	SSL_set_accept_state(c->ssl);
+	c->state = CS_HANDSHAKE;
+	conn_set_deadline(c);
+	hs_arm(c, 5);
 }
 
 void hs_on_poll(struct conn *c, int res)
@@ -160,6 +184,35 @@ static bool hs_mfl_negotiated(const struct conn *c)
 	return s && SSL_SESSION_get_max_fragment_length(s) != TLSEXT_max_fragment_length_DISABLED;
 }
 
+/*
+ * Why this connection's traffic cannot go into kTLS, or NULL when it can: the one place
+ * that decides it. At the handoff the listener's ktlso policy and what the kernel was
+ * found to lack at start count too; a live offload was asked for by an operator, and
+ * there the kernel's own answer to the keys says the rest.
+ */
+static const char *hs_ktls_refusal(const struct conn *c, bool at_handoff)
+{
+	if (c->tu && c->tu->keys_updated)
+		return "the keys were updated (TLS 1.3 KeyUpdate) while in userspace TLS";
+	if (!c->ktls_cipher)
+		return "the negotiated suite has no kTLS equivalent";
+	if (at_handoff) {
+		uint32_t allowed = c->w->ls[c->li].ciphers;
+		int vi = c->version == TLS_1_3_VERSION;
+
+		if (allowed && !(allowed & KTLSO_CIPHER_MASK(c->ktls_cipher)))
+			return "the listener's ktlso policy does not allow this cipher in kTLS";
+		if (d.caps.ulp)
+			return kso_ktls_strerror(KSO_STEP_ULP, d.caps.ulp);
+		for (int kc = 0; kc < KSO_CIPHER_COUNT; kc++)
+			if (kso_cipher_info(kc)->ktls_type == c->ktls_cipher && d.caps.cipher[vi][kc])
+				return kso_ktls_strerror(KSO_STEP_TX, d.caps.cipher[vi][kc]);
+	}
+	if (hs_mfl_negotiated(c))
+		return MFL_WHY;
+	return NULL;
+}
+
 /* After the handshake: pick what goes to the kernel, then wait for our last bytes. */
 static void hs_handoff(struct conn *c)
 {
@@ -171,35 +224,21 @@ static void hs_handoff(struct conn *c)
 	c->w->handshakes_since_trim++;
 	c->state = CS_HANDOFF;
 	if (sc && !kso_cipher_by_suite(SSL_CIPHER_get_protocol_id(sc), &v, &kc)) {
-		uint32_t allowed = c->w->ls[c->li].ciphers;
-
 		c->version = v;
 		c->cipher = kso_cipher_info(kc)->name;
 		c->ktls_cipher = kso_cipher_info(kc)->ktls_type;
-		int vi = v == TLS_1_3_VERSION;
-
-		if (c->offload == OFFLOAD_OFF)
-			c->fallback = NULL;
-		else if (allowed && !(allowed & KTLSO_CIPHER_MASK(c->ktls_cipher)))
-			c->fallback = "the listener's ktlso policy does not allow this cipher in kTLS";
-		else if (d.caps.ulp)
-			c->fallback = kso_ktls_strerror(KSO_STEP_ULP, d.caps.ulp);
-		else if (d.caps.cipher[vi][kc])
-			c->fallback = kso_ktls_strerror(KSO_STEP_TX, d.caps.cipher[vi][kc]);
 	} else {
 		c->version = SSL_version(c->ssl) == TLS1_3_VERSION ? TLS_1_3_VERSION :
 								      TLS_1_2_VERSION;
 		c->cipher = sc ? SSL_CIPHER_get_name(sc) : "?";
-		if (c->offload != OFFLOAD_OFF)
-			c->fallback = "the negotiated suite has no kTLS equivalent";
 	}
-	if (c->offload != OFFLOAD_OFF && !c->fallback && hs_mfl_negotiated(c))
-		c->fallback = MFL_WHY;
+	if (c->offload != OFFLOAD_OFF)
+		c->fallback = hs_ktls_refusal(c, true);
 	/* Anything OpenSSL still has to say (TLS 1.2's CCS + Finished) goes out raw first. */
 	if (c->out_off < c->out_len)
 		conn_send_pending(c);
 	else
-		req_process(c);	/* CS_HANDOFF: installs, then serves */
+		hs_finish(c);
 }
 
 /* Keep counting records in userspace, for a live offload later. */
@@ -247,7 +286,7 @@ static const char *hs_ktls_move(struct conn *c, bool want_tx, bool want_rx, uint
 	return NULL;
 }
 
-void hs_install(struct conn *c)
+static void hs_install(struct conn *c)
 {
 	bool want_tx = c->offload & OFFLOAD_TX, want_rx = c->offload & OFFLOAD_RX;
 	uint64_t seq0 = c->version == TLS_1_2_VERSION ? 1 : 0;
@@ -276,6 +315,26 @@ void hs_install(struct conn *c)
 		c->tu->tx_seq = tx0;
 	}
 	ctl_conn_register(c);
+}
+
+/* The handshake's last bytes are out (or there were none): into kTLS, then serve. */
+void hs_finish(struct conn *c)
+{
+	hs_install(c);
+	if (c->state != CS_OPEN)
+		return;
+	free(c->in);	/* the handshake's record buffer */
+	c->in = NULL;
+	c->in_len = c->in_cap = 0;
+	free(c->out);
+	c->out = NULL;
+	c->out_len = c->out_off = c->out_cap = 0;
+	if ((!c->ktls_rx || !c->w->ring.br) && conn_in_reserve(c)) {
+		conn_close(c, "out of memory");
+		return;
+	}
+	conn_set_deadline(c);
+	req_process(c);
 }
 
 /*
@@ -311,13 +370,8 @@ void hs_live_offload_try(struct conn *c)
 		return;
 
 	u->offload_pending = false;
-	if (u->keys_updated)
-		why = "the keys were updated (TLS 1.3 KeyUpdate) while in userspace TLS";
-	else if (hs_mfl_negotiated(c))
-		why = MFL_WHY;
-	else if (!c->ktls_cipher)
-		why = "the negotiated suite has no kTLS equivalent";
-	else
+	why = hs_ktls_refusal(c, false);
+	if (!why)
 		why = hs_ktls_move(c, !c->ktls_tx, rx_user, u->tx_seq, u->rx_seq);
 	if (why) {
 		log_msg("conn peer=%s: live offload failed: %s", conn_peer_str(c, peer, sizeof(peer)),

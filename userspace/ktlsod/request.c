@@ -262,22 +262,6 @@ void req_process(struct conn *c)
 	struct http_limits lim = { d.cfg.max_header_bytes, d.cfg.max_headers };
 	int n;
 
-	if (c->state == CS_HANDOFF) {
-		hs_install(c);
-		if (c->state != CS_OPEN)
-			return;
-		free(c->in);	/* the handshake's record buffer */
-		c->in = NULL;
-		c->in_len = c->in_cap = 0;
-		free(c->out);
-		c->out = NULL;
-		c->out_len = c->out_off = c->out_cap = 0;
-		if ((!c->ktls_rx || !c->w->ring.br) && conn_in_reserve(c)) {
-			conn_close(c, "out of memory");
-			return;
-		}
-		conn_set_deadline(c);
-	}
 	if (c->state != CS_OPEN || c->rq)
 		return;
 	if (c->in_len) {

@@ -328,7 +328,7 @@ void resp_on_send(struct conn *c, int res)
 	}
 	c->out_off = c->out_len = 0;
 	if (c->state == CS_HANDOFF)
-		req_process(c);
+		hs_finish(c);
 	else if (c->state == CS_OPEN && c->responding)
 		resp_body_step(c);	/* the head (or a userspace-TLS chunk) is out: next part */
 }

@@ -101,21 +101,7 @@ static void on_accept(struct worker *w, struct listener *l, int res, unsigned fl
 	w->conns = c;
 	w->nconns++;
 
-	c->in_cap = IN_CAP_HS;
-	c->in = malloc(c->in_cap);
-	c->ssl = SSL_new(atomic_load(&d.ctx));
-	if (!c->in || !c->ssl) {
-		conn_close(c, "out of memory");
-		return;
-	}
-	BIO *rb = BIO_new(BIO_s_mem()), *wb = BIO_new(BIO_s_mem());
-
-	BIO_set_mem_eof_return(rb, -1);
-	SSL_set_bio(c->ssl, rb, wb);
-	SSL_set_accept_state(c->ssl);
-	c->state = CS_HANDSHAKE;
-	conn_set_deadline(c);
-	hs_arm(c, 5);
+	hs_start(c);
 }
 
 static void tick(struct worker *w)
