@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include <openssl/err.h>
@@ -64,7 +65,10 @@ static void hs_arm(struct conn *c, int need)
 	struct io_uring_sqe *sqe;
 
 	/* Wake up only when the rest of the record is there (tcp_poll honours it). */
-	setsockopt(c->fd, SOL_SOCKET, SO_RCVLOWAT, &need, sizeof(need));
+	if (setsockopt(c->fd, SOL_SOCKET, SO_RCVLOWAT, &need, sizeof(need)) < 0) {
+		conn_close_fmt(c, "setsockopt(SO_RCVLOWAT): %s", strerror(errno));
+		return;
+	}
 	sqe = conn_sqe(c, OP_HS_POLL);
 	io_uring_prep_poll_add(sqe, c->fd, POLLIN | POLLRDHUP);
 }
@@ -294,7 +298,11 @@ static void hs_install(struct conn *c)
 	int one = 1;
 
 	c->state = CS_OPEN;
-	setsockopt(c->fd, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof(one));
+	/* reads of requests wake up for any byte again */
+	if (setsockopt(c->fd, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof(one)) < 0) {
+		conn_close_fmt(c, "setsockopt(SO_RCVLOWAT): %s", strerror(errno));
+		return;
+	}
 	if (c->offload != OFFLOAD_OFF && !c->fallback) {
 		c->fallback = hs_ktls_move(c, want_tx, want_rx, tx0, seq0);
 		if (!c->fallback)

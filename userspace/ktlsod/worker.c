@@ -94,13 +94,15 @@ static void on_accept(struct worker *w, struct listener *l, int res, unsigned fl
 	c->over_cap = w->nconns >= w->cap;
 	c->start = now_ms();
 	getpeername(res, (struct sockaddr *)&c->peer, &len);
-	setsockopt(res, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->next = w->conns;
 	if (w->conns)
 		w->conns->prev = c;
 	w->conns = c;
 	w->nconns++;
-
+	if (setsockopt(res, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0) {
+		conn_close_fmt(c, "setsockopt(TCP_NODELAY): %s", strerror(errno));
+		return;
+	}
 	hs_start(c);
 }
 
