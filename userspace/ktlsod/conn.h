@@ -108,6 +108,7 @@ struct conn {
 	struct iovec iov;
 	char cmsg[CMSG_SPACE(sizeof(unsigned char))];
 
+	uint64_t cookie;		/* SO_COOKIE, taken when registered with ktlso.ko */
 	uint64_t deadline, start;
 	uint64_t bytes_in, bytes_out;
 	uint32_t requests;

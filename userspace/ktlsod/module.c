@@ -217,6 +217,13 @@ void ctl_conn_register(struct conn *c)
 	if (!c->w->ctl.req || c->state != CS_OPEN)
 		return;
 	c->registered = ctl_register(&c->w->ctl, &reg) == 0;
+	if (c->registered && !c->cookie) {
+		socklen_t len = sizeof(c->cookie);
+
+		/* the module's name for the socket, which its events carry */
+		if (getsockopt(c->fd, SOL_SOCKET, SO_COOKIE, &c->cookie, &len) < 0)
+			c->cookie = 0;
+	}
 }
 
 /* The listeners' offload mode and ciphers: the module's policy where it has one. */
@@ -239,16 +246,9 @@ void ctl_apply_policies(struct worker *w)
 
 static struct conn *ctl_conn_by_id(struct worker *w, const struct kso_sock *s)
 {
-	for (struct conn *c = w->conns; c; c = c->next) {
-		uint64_t cookie;
-		socklen_t len = sizeof(cookie);
-
-		/* a syscall per connection, for the rare events that name one */
-		if (c->state != CS_OPEN)
-			continue;
-		if (!getsockopt(c->fd, SOL_SOCKET, SO_COOKIE, &cookie, &len) && cookie == s->id)
+	for (struct conn *c = w->conns; c; c = c->next)
+		if (c->state == CS_OPEN && c->registered && c->cookie == s->id)
 			return c;
-	}
 	return NULL;
 }
 
