@@ -395,3 +395,28 @@ void conn_in_release(struct conn *c)
 		c->in_cap = 0;
 	}
 }
+
+/*
+ * Once a tick: a connection past its deadline closes with the reason of the state it was
+ * in; when the daemon drains, an idle one closes now; userspace TLS idle since the last
+ * tick lets its buffers go.
+ */
+void conn_tick(struct conn *c, uint64_t now)
+{
+	if (c->state == CS_CLOSING)
+		return;
+	if (c->w->draining && c->state == CS_OPEN && !c->rq && !c->in_len) {
+		conn_close(c, "shutting down");
+		return;
+	}
+	if (c->state == CS_OPEN && c->tu && c->ssl && !c->rq && !c->in_len &&
+	    c->idle_ticks < 255 && ++c->idle_ticks == 1)
+		conn_slim(c);
+	if (now > c->deadline)
+		conn_close(c, c->state == CS_HANDSHAKE ? "handshake timeout" :
+			      c->splice_pending ? "splice did not complete" :
+			      c->responding ? "send timeout (client not reading)" :
+			      c->in_len ? "request header timeout" :
+			      !c->requests ? "no request after the handshake" :
+			      "idle timeout");
+}

@@ -138,6 +138,7 @@ void conn_slim(struct conn *c);
 void conn_send_pending(struct conn *c);
 int conn_in_reserve(struct conn *c);
 void conn_in_release(struct conn *c);
+void conn_tick(struct conn *c, uint64_t now);
 
 /* handshake.c */
 void hs_start(struct conn *c);

@@ -95,6 +95,23 @@ void hs_start(struct conn *c)
 	hs_arm(c, 5);
 }
 
+/*
+ * TLS 1.3, the handshake just done: our Finished went out with the previous flight, so
+ * what the last SSL_do_handshake() wrote are NewSessionTicket records, already under the
+ * server's application key. kTLS TX starts after them (tls.c).
+ */
+static void hs_count_tickets(struct conn *c)
+{
+	struct recscan rs = { 0 };
+	uint64_t nrec = 0;
+	char *p;
+	long len = BIO_get_mem_data(SSL_get_wbio(c->ssl), &p);
+
+	if (len > 0)
+		recscan(&rs, &nrec, (const unsigned char *)p, (size_t)len);
+	c->tx_seq0 = (uint8_t)nrec;
+}
+
 void hs_on_poll(struct conn *c, int res)
 {
 	ssize_t n, off = 0;
@@ -136,21 +153,8 @@ void hs_on_poll(struct conn *c, int res)
 		BIO_write(SSL_get_rbio(c->ssl), c->in + off, (int)rlen);
 		off += rlen;
 		r = SSL_do_handshake(c->ssl);
-		if (r == 1 && SSL_version(c->ssl) == TLS1_3_VERSION) {
-			/*
-			 * Our Finished went out with the previous flight: what this last call
-			 * wrote are NewSessionTicket records, already under the server's
-			 * application key, so kTLS TX starts after them (tls.c).
-			 */
-			struct recscan rs = { 0 };
-			uint64_t nrec = 0;
-			char *p;
-			long len = BIO_get_mem_data(SSL_get_wbio(c->ssl), &p);
-
-			if (len > 0)
-				recscan(&rs, &nrec, (const unsigned char *)p, (size_t)len);
-			c->tx_seq0 = (uint8_t)nrec;
-		}
+		if (r == 1 && SSL_version(c->ssl) == TLS1_3_VERSION)
+			hs_count_tickets(c);
 		if (conn_drain_wbio(c)) {
 			conn_close(c, "out of memory");
 			return;

@@ -363,3 +363,28 @@ void ctl_start(struct worker *w)
 		if (c->state == CS_OPEN)
 			ctl_conn_register(c);
 }
+
+/*
+ * Once a tick: is the module still there (it may have been unloaded, or reloaded: -ESTALE),
+ * or, when it is not, is it time to look again?
+ */
+void ctl_tick(struct worker *w, uint64_t now)
+{
+	if (w->ctl_up && !w->ctl.req) {
+		w->ctl_up = false;
+		ctl_apply_policies(w);	/* the module went away: back to the configuration */
+	}
+	if (w->ctl.req) {
+		int fd = -1;
+
+		for (struct conn *c = w->conns; c && fd < 0; c = c->next)
+			if (c->registered && c->state == CS_OPEN)
+				fd = c->fd;
+		if (ctl_check(&w->ctl, now, fd) == -ESTALE && !w->draining) {
+			w->ctl.retry_at = 0;
+			ctl_start(w);
+		}
+	} else if (ctl_retry_due(&w->ctl, now) && !w->draining) {
+		ctl_start(w);
+	}
+}

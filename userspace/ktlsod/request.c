@@ -133,45 +133,106 @@ static int req_ssl_pull(struct conn *c)
 	return 0;
 }
 
+/* io_uring wrote these bytes, where valgrind cannot see it (a no-op otherwise). */
+static void req_mark_defined(struct conn *c, int res, unsigned cflags)
+{
+	if (res <= 0)
+		return;
+	if (cflags & IORING_CQE_F_BUFFER)
+		VALGRIND_MAKE_MEM_DEFINED(ring_rbuf(&c->w->ring, cflags >> IORING_CQE_BUFFER_SHIFT),
+					  res);
+	else if (c->ktls_rx)
+		VALGRIND_MAKE_MEM_DEFINED(c->in + c->in_len, res);
+	else if (c->tu && c->tu->raw)
+		VALGRIND_MAKE_MEM_DEFINED(c->tu->raw, res);
+	if (c->ktls_rx) {
+		VALGRIND_MAKE_MEM_DEFINED(&c->msg, sizeof(c->msg));
+		VALGRIND_MAKE_MEM_DEFINED(c->cmsg, sizeof(c->cmsg));
+	}
+}
+
+/*
+ * A read that landed in a provided buffer: copy it out (plaintext to c->in, ciphertext to
+ * OpenSSL) and hand the buffer straight back. Returns 1 when the connection was closed.
+ */
+static int req_take_rbuf(struct conn *c, int res, unsigned cflags)
+{
+	unsigned bid = cflags >> IORING_CQE_BUFFER_SHIFT;
+	const char *data = ring_rbuf(&c->w->ring, bid);
+
+	if (res > 0 && c->state == CS_OPEN && c->ktls_rx) {
+		if (conn_in_reserve(c)) {
+			ring_rbuf_put(&c->w->ring, bid);
+			conn_close(c, "out of memory");
+			return 1;
+		}
+		memcpy(c->in + c->in_len, data, (size_t)res);
+	} else if (res > 0 && c->state == CS_OPEN && c->tu) {
+		/* userspace TLS: the ciphertext goes to OpenSSL's read BIO */
+		recscan(&c->tu->rxs, &c->tu->rx_seq, (const unsigned char *)data, (size_t)res);
+		BIO_write(SSL_get_rbio(c->ssl), data, res);
+	}
+	ring_rbuf_put(&c->w->ring, bid);
+	return 0;
+}
+
+/* kTLS RX: res bytes of plaintext at c->in + c->in_len, or an error. 1: closed. */
+static int req_got_plaintext(struct conn *c, int res)
+{
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&c->msg);
+
+	if (res == -EBADMSG) {
+		/* corrupted record: bad_record_mac alert, close; others are unaffected */
+		if (c->ktls_tx) {
+			static const unsigned char alert[2] = { 2, 20 };	/* fatal */
+
+			(void)kso_ktls_send_record(c->fd, 21, alert, sizeof(alert),
+						   MSG_DONTWAIT | MSG_NOSIGNAL);
+			c->ktls_tx = false;	/* no close_notify after a fatal alert */
+		}
+		conn_close(c, "corrupted record from client (bad_record_mac)");
+		return 1;
+	}
+	if (res <= 0) {
+		conn_close(c, res == 0 ? "client closed without close_notify" : "recv failed");
+		return 1;
+	}
+	if (cm && cm->cmsg_level == SOL_TLS && cm->cmsg_type == TLS_GET_RECORD_TYPE &&
+	    *CMSG_DATA(cm) != 23) {
+		req_on_control_record(c, *CMSG_DATA(cm), (unsigned char *)c->in + c->in_len, res);
+		return 1;
+	}
+	c->in_len += (uint32_t)res;
+	c->bytes_in += (uint64_t)res;
+	return 0;
+}
+
+/* Userspace TLS: res bytes of ciphertext (in tu->raw unless in_rbuf), or an error. 1: closed. */
+static int req_got_ciphertext(struct conn *c, int res, bool in_rbuf)
+{
+	if (res <= 0) {
+		conn_close(c, res == 0 ? "client closed without close_notify" : "recv failed");
+		return 1;
+	}
+	c->bytes_in += (uint64_t)res;
+	c->tu->cancel_sent = false;
+	if (!in_rbuf) {
+		recscan(&c->tu->rxs, &c->tu->rx_seq, (const unsigned char *)c->tu->raw,
+			(size_t)res);
+		BIO_write(SSL_get_rbio(c->ssl), c->tu->raw, res);
+	}
+	return req_ssl_pull(c);
+}
+
 void req_on_recv(struct conn *c, int res, unsigned cflags)
 {
 	bool was_empty = c->in_len == 0;
+	bool in_rbuf = cflags & IORING_CQE_F_BUFFER;
 
 	c->read_armed = false;
-	if (res > 0) {
-		/* io_uring wrote these bytes, where valgrind cannot see it (a no-op otherwise) */
-		if (cflags & IORING_CQE_F_BUFFER)
-			VALGRIND_MAKE_MEM_DEFINED(ring_rbuf(&c->w->ring,
-						cflags >> IORING_CQE_BUFFER_SHIFT), res);
-		else if (c->ktls_rx)
-			VALGRIND_MAKE_MEM_DEFINED(c->in + c->in_len, res);
-		else if (c->tu && c->tu->raw)
-			VALGRIND_MAKE_MEM_DEFINED(c->tu->raw, res);
-		if (c->ktls_rx) {
-			VALGRIND_MAKE_MEM_DEFINED(&c->msg, sizeof(c->msg));
-			VALGRIND_MAKE_MEM_DEFINED(c->cmsg, sizeof(c->cmsg));
-		}
-	}
-	if (cflags & IORING_CQE_F_BUFFER) {
-		unsigned bid = cflags >> IORING_CQE_BUFFER_SHIFT;
-		/* copy out and hand the buffer straight back */
-		const char *data = ring_rbuf(&c->w->ring, bid);
-
-		if (res > 0 && c->state == CS_OPEN && c->ktls_rx) {
-			if (conn_in_reserve(c)) {
-				ring_rbuf_put(&c->w->ring, bid);
-				conn_close(c, "out of memory");
-				return;
-			}
-			memcpy(c->in + c->in_len, data, (size_t)res);
-		} else if (res > 0 && c->state == CS_OPEN && c->tu) {
-			/* userspace TLS: the ciphertext goes to OpenSSL's read BIO */
-			recscan(&c->tu->rxs, &c->tu->rx_seq, (const unsigned char *)data,
-				(size_t)res);
-			BIO_write(SSL_get_rbio(c->ssl), data, res);
-		}
-		ring_rbuf_put(&c->w->ring, bid);
-	}
+	req_mark_defined(c, res, cflags);
+	if (in_rbuf && req_take_rbuf(c, res, cflags))
+		return;
 	if (c->state != CS_OPEN)
 		return;
 	if (res == -ENOBUFS) {
@@ -183,51 +244,8 @@ void req_on_recv(struct conn *c, int res, unsigned cflags)
 		req_process(c);	/* cancelled for a live offload: try it */
 		return;
 	}
-	if (c->ktls_rx) {
-		struct cmsghdr *cm = CMSG_FIRSTHDR(&c->msg);
-
-		if (res == -EBADMSG) {
-			/* corrupted record: bad_record_mac alert, close; others are unaffected */
-			if (c->ktls_tx) {
-				static const unsigned char alert[2] = { 2, 20 };	/* fatal */
-
-				(void)kso_ktls_send_record(c->fd, 21, alert, sizeof(alert),
-							   MSG_DONTWAIT | MSG_NOSIGNAL);
-				c->ktls_tx = false;	/* no close_notify after a fatal alert */
-			}
-			conn_close(c, "corrupted record from client (bad_record_mac)");
-			return;
-		}
-		if (res <= 0) {
-			conn_close(c, res == 0 ? "client closed without close_notify" :
-						 "recv failed");
-			return;
-		}
-		if (cm && cm->cmsg_level == SOL_TLS && cm->cmsg_type == TLS_GET_RECORD_TYPE &&
-		    *CMSG_DATA(cm) != 23) {
-			req_on_control_record(c, *CMSG_DATA(cm), (unsigned char *)c->in + c->in_len,
-					  res);
-			return;
-		}
-		c->in_len += (uint32_t)res;
-		c->bytes_in += (uint64_t)res;
-	} else {
-
-		if (res <= 0) {
-			conn_close(c, res == 0 ? "client closed without close_notify" :
-						 "recv failed");
-			return;
-		}
-		c->bytes_in += (uint64_t)res;
-		c->tu->cancel_sent = false;
-		if (!(cflags & IORING_CQE_F_BUFFER)) {
-			recscan(&c->tu->rxs, &c->tu->rx_seq, (const unsigned char *)c->tu->raw,
-				(size_t)res);
-			BIO_write(SSL_get_rbio(c->ssl), c->tu->raw, res);
-		}
-		if (req_ssl_pull(c))
-			return;
-	}
+	if (c->ktls_rx ? req_got_plaintext(c, res) : req_got_ciphertext(c, res, in_rbuf))
+		return;
 	if (was_empty && c->in_len)
 		conn_set_deadline(c);	/* a request began: its header deadline does not move */
 	req_process(c);

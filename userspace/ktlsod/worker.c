@@ -106,6 +106,29 @@ static void on_accept(struct worker *w, struct listener *l, int res, unsigned fl
 	hs_start(c);
 }
 
+/*
+ * Give back the pages of memory that handshakes freed: OpenSSL objects and record
+ * buffers come and go, and between the connections that stay they leave holes that
+ * glibc keeps resident until asked. Responses and closes free memory too (requests,
+ * output buffers): on keep-alive traffic alone, trim every TRIM_MS.
+ */
+static void worker_trim(struct worker *w, uint64_t now)
+{
+	if (w->handshakes_since_trim ||
+	    (w->frees_since_trim && now - w->trimmed_at >= TRIM_MS)) {
+#ifndef __SANITIZE_ADDRESS__
+		/*
+		 * Not under ASan, whose allocator is not glibc's: there malloc_trim() would
+		 * set up glibc's main arena from a worker thread as that thread's own, and
+		 * glibc aborts when the second worker exits ("a->attached_threads > 0").
+		 */
+		malloc_trim(64 * 1024);
+#endif
+		w->handshakes_since_trim = w->frees_since_trim = 0;
+		w->trimmed_at = now;
+	}
+}
+
 static void tick(struct worker *w)
 {
 	uint64_t now = now_ms();
@@ -120,23 +143,7 @@ static void tick(struct worker *w)
 			io_uring_sqe_set_data64(sqe, 0);	/* its completion is ignored */
 		}
 	}
-	if (w->ctl_up && !w->ctl.req) {
-		w->ctl_up = false;
-		ctl_apply_policies(w);	/* the module went away: back to the configuration */
-	}
-	if (w->ctl.req) {
-		int fd = -1;
-
-		for (c = w->conns; c && fd < 0; c = c->next)
-			if (c->registered && c->state == CS_OPEN)
-				fd = c->fd;
-		if (ctl_check(&w->ctl, now, fd) == -ESTALE && !w->draining) {
-			w->ctl.retry_at = 0;
-			ctl_start(w);
-		}
-	} else if (ctl_retry_due(&w->ctl, now) && !w->draining) {
-		ctl_start(w);
-	}
+	ctl_tick(w, now);
 	if (w->accept_paused && !w->draining) {
 		w->accept_paused = false;
 		for (int i = 0; i < w->nls; i++)
@@ -145,42 +152,9 @@ static void tick(struct worker *w)
 	}
 	for (c = w->conns; c; c = next) {
 		next = c->next;
-		if (c->state == CS_CLOSING)
-			continue;
-		if (w->draining && c->state == CS_OPEN && !c->rq && !c->in_len) {
-			conn_close(c, "shutting down");
-			continue;
-		}
-		if (c->state == CS_OPEN && c->tu && c->ssl && !c->rq && !c->in_len &&
-		    c->idle_ticks < 255 && ++c->idle_ticks == 1)
-			conn_slim(c);
-		if (now > c->deadline)
-			conn_close(c, c->state == CS_HANDSHAKE ? "handshake timeout" :
-				      c->splice_pending ? "splice did not complete" :
-				      c->responding ? "send timeout (client not reading)" :
-				      c->in_len ? "request header timeout" :
-				      !c->requests ? "no request after the handshake" :
-				      "idle timeout");
+		conn_tick(c, now);
 	}
-	/*
-	 * Give back the pages of memory that handshakes freed: OpenSSL objects and record
-	 * buffers come and go, and between the connections that stay they leave holes that
-	 * glibc keeps resident until asked. Responses and closes free memory too (requests,
-	 * output buffers): on keep-alive traffic alone, trim every TRIM_MS.
-	 */
-	if (w->handshakes_since_trim ||
-	    (w->frees_since_trim && now - w->trimmed_at >= TRIM_MS)) {
-#ifndef __SANITIZE_ADDRESS__
-		/*
-		 * Not under ASan, whose allocator is not glibc's: there malloc_trim() would
-		 * set up glibc's main arena from a worker thread as that thread's own, and
-		 * glibc aborts when the second worker exits ("a->attached_threads > 0").
-		 */
-		malloc_trim(64 * 1024);
-#endif
-		w->handshakes_since_trim = w->frees_since_trim = 0;
-		w->trimmed_at = now;
-	}
+	worker_trim(w, now);
 	sqe = ring_sqe(&w->ring);
 	io_uring_prep_timeout(sqe, &w->tick_ts, 0, 0);
 	io_uring_sqe_set_data64(sqe, OP_TICK);

@@ -50,5 +50,6 @@ struct worker {
 void ctl_apply_policies(struct worker *w);
 void ctl_on_events(struct worker *w, int res);
 void ctl_start(struct worker *w);
+void ctl_tick(struct worker *w, uint64_t now);
 
 #endif
