@@ -28,7 +28,7 @@
 
 /* OpenSSL's message callback: a KeyUpdate makes the captured secrets stale. */
 static void hs_tlsu_msg_cb(int write_p, int version, int content_type, const void *buf,
-			size_t len, SSL *ssl, void *arg)
+			   size_t len, SSL *ssl, void *arg)
 {
 	struct tlsu *u = arg;
 
@@ -267,7 +267,7 @@ static int hs_tlsu_start(struct conn *c, uint64_t seq0)
  * userspace can still move later. Returns the reason it did not work, or NULL.
  */
 static const char *hs_ktls_move(struct conn *c, bool want_tx, bool want_rx, uint64_t tx_seq,
-			     uint64_t rx_seq)
+				uint64_t rx_seq)
 {
 	struct kso_dir_keys tx, rx;
 	enum kso_ktls_step step = KSO_STEP_ULP;

@@ -74,7 +74,7 @@ static void req_arm_read(struct conn *c)
 
 /* A record that is not application data, from kTLS RX. */
 static void req_on_control_record(struct conn *c, unsigned char type, const unsigned char *p,
-			      int n)
+				  int n)
 {
 	if (type == 21 && n >= 2) {	/* alert */
 		if (p[1] == 0) {
