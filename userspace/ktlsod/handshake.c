@@ -183,7 +183,8 @@ void hs_on_poll(struct conn *c, int res)
  * kTLS before 6.8 (TLS_TX_MAX_PAYLOAD_LEN) always fills records up to 16 KiB. Such a
  * connection stays in OpenSSL, which keeps to the negotiated size.
  */
-#define MFL_WHY "the client negotiated a maximum fragment length (RFC 6066), which kTLS does not keep to"
+#define MFL_WHY \
+	"the client negotiated a maximum fragment length (RFC 6066), which kTLS does not keep to"
 
 static bool hs_mfl_negotiated(const struct conn *c)
 {

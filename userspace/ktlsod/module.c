@@ -3,8 +3,9 @@
  * The daemon's side of ktlso.ko, one per worker: a netlink socket for requests
  * (registering connections, reading policy) and one subscribed to the module's events
  * (policy changes, key-usage limits, live offload requests), polled from the worker's
- * ring and applied here: listener policies, the key-usage guard's closes, live offloads. Without the module everything here is off, the daemon serves as before and says
- * so once; the worker retries every few seconds, so loading the module later (or again,
+ * ring and applied here: listener policies, the key-usage guard's closes, live offloads.
+ * Without the module everything here is off, the daemon serves as before and says so
+ * once; the worker retries every few seconds, so loading the module later (or again,
  * after an unload) takes effect without a restart.
  */
 #include "conn.h"
