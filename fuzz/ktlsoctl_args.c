@@ -8,9 +8,9 @@
  * "probe" (kernel probing) and "cert" (reads files named by its arguments) are left out.
  *
  * Each argument also goes through the pure parsers, with round-trip checks: an address
- * ctl_parse_addr() takes prints (ctl_addr) as one it parses to the same sockaddr; a number
- * ctl_parse_u64() takes prints as the same digits; a mode or cipher name maps back to
- * itself.
+ * kso_addr_parse() takes (userspace/lib/addr.c, ktlsod's --listen too) prints
+ * (kso_addr_format) as one it parses to the same sockaddr; a number ctl_parse_u64()
+ * takes prints as the same digits; a mode or cipher name maps back to itself.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -47,11 +47,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 static void check_addr(const char *s)
 {
 	struct sockaddr_storage a[2], b[2];
-	char buf[CTL_ADDR_MAX];
+	char buf[KSO_ADDR_STRLEN];
 	const char *why = NULL;
 	int n, m;
 
-	if (ctl_parse_addr(s, a, &n, &why)) {
+	if (kso_addr_parse(s, a, &n, &why)) {
 		if (!why || !*why)
 			abort();	/* every refusal says why */
 		return;
@@ -59,8 +59,8 @@ static void check_addr(const char *s)
 	if (n < 1 || n > 2)
 		abort();
 	for (int i = 0; i < n; i++) {
-		ctl_addr(&a[i], buf, sizeof(buf));
-		if (ctl_parse_addr(buf, b, &m, &why) || m != 1 ||
+		kso_addr_format(&a[i], buf, sizeof(buf));
+		if (kso_addr_parse(buf, b, &m, &why) || m != 1 ||
 		    memcmp(&a[i], &b[0], sizeof(a[i])))
 			abort();
 	}

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
+#include "addr.h"
 #include "keysched.h"
 #include "nl.h"
 
@@ -60,11 +61,6 @@ int ctl_module_version(struct kso_nl *nl, char *line, size_t len, char *ver, siz
 /* -j / --json anywhere in argv[1..]: removes it and returns true. */
 bool ctl_take_flag(int *argc, char **argv, const char *short_opt, const char *long_opt);
 
-#define CTL_ADDR_MAX 64
-/* "10.0.0.1:443", "[::1]:443", "-" for no address. */
-const char *ctl_addr(const struct sockaddr_storage *ss, char *buf, size_t len);
-/* "ADDR:PORT" (ADDR 1.2.3.4, [::1], or * for both families): fills 1 or 2 addresses. */
-int ctl_parse_addr(const char *s, struct sockaddr_storage out[2], int *n, const char **why);
 /* Strict decimal. */
 int ctl_parse_u64(const char *s, uint64_t *out);
 /* "45s", "12m05s", "3h07m", "2d04h". */

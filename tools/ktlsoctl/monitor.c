@@ -31,7 +31,7 @@ static void monitor_seq(const char *dir, bool has, uint64_t seq)
 static int monitor_human(const struct kso_event *ev, void *arg)
 {
 	const struct kso_sock *s = &ev->sock;
-	char ends[2 * CTL_ADDR_MAX + 8], pol[256];
+	char ends[2 * KSO_ADDR_STRLEN + 8], pol[256];
 
 	(void)arg;
 	switch (ev->cmd) {

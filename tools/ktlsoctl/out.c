@@ -1,12 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * What the subcommands share: error lines, address and age formatting, argument
- * parsing, the socket dump, /proc/net/tls_stat and a small JSON writer.
+ * What the subcommands share: error lines, age formatting, argument parsing, the
+ * socket dump, /proc/net/tls_stat and a small JSON writer.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,24 +91,6 @@ bool ctl_take_flag(int *argc, char **argv, const char *short_opt, const char *lo
 	return found;
 }
 
-const char *ctl_addr(const struct sockaddr_storage *ss, char *buf, size_t len)
-{
-	const struct sockaddr_in *s4 = (const void *)ss;
-	const struct sockaddr_in6 *s6 = (const void *)ss;
-	char a[INET6_ADDRSTRLEN];
-
-	if (ss->ss_family == AF_INET) {
-		inet_ntop(AF_INET, &s4->sin_addr, a, sizeof(a));
-		snprintf(buf, len, "%s:%u", a, ntohs(s4->sin_port));
-	} else if (ss->ss_family == AF_INET6) {
-		inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof(a));
-		snprintf(buf, len, "[%s]:%u", a, ntohs(s6->sin6_port));
-	} else {
-		snprintf(buf, len, "-");
-	}
-	return buf;
-}
-
 int ctl_parse_u64(const char *s, uint64_t *out)
 {
 	char *end;
@@ -121,78 +101,6 @@ int ctl_parse_u64(const char *s, uint64_t *out)
 	*out = strtoull(s, &end, 10);
 	if (errno || *end)
 		return errno ? -errno : -EINVAL;
-	return 0;
-}
-
-int ctl_parse_addr(const char *s, struct sockaddr_storage out[2], int *n, const char **why)
-{
-	struct sockaddr_in *s4 = (void *)&out[0];
-	struct sockaddr_in6 *s6;
-	char host[INET6_ADDRSTRLEN + 2];
-	const char *colon, *port_s;
-	bool bracket = s[0] == '[';
-	uint64_t port;
-	size_t hl;
-
-	memset(out, 0, 2 * sizeof(*out));
-	*n = 0;
-	if (bracket) {
-		const char *close = strchr(s, ']');
-
-		*why = "an IPv6 address in brackets needs its closing ']'";
-		if (!close)
-			return -EINVAL;
-		hl = (size_t)(close - s - 1);
-		*why = "missing ':PORT' after the address (e.g. [::]:443)";
-		if (close[1] != ':')
-			return -EINVAL;
-		port_s = close + 2;
-		s++;
-	} else {
-		colon = strrchr(s, ':');
-		*why = "missing ':PORT' (e.g. 0.0.0.0:443, [::]:443 or *:443)";
-		if (!colon)
-			return -EINVAL;
-		*why = "IPv6 addresses go in brackets (e.g. [::1]:443)";
-		if (strchr(s, ':') != colon)
-			return -EINVAL;
-		hl = (size_t)(colon - s);
-		port_s = colon + 1;
-	}
-	*why = "the port must be a number from 1 to 65535";
-	if (ctl_parse_u64(port_s, &port) || port < 1 || port > 65535)
-		return -EINVAL;
-	*why = "the address is too long";
-	if (hl >= sizeof(host))
-		return -EINVAL;
-	memcpy(host, s, hl);
-	host[hl] = '\0';
-
-	if (!bracket && !strcmp(host, "*")) {
-		/* Both wildcards: a dual-stack listener sees IPv4 peers as ::ffff:a.b.c.d. */
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)port);
-		s6 = (void *)&out[1];
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)port);
-		*n = 2;
-		return 0;
-	}
-	if (bracket) {
-		s6 = (void *)&out[0];
-		*why = "not an IPv6 address";
-		if (inet_pton(AF_INET6, host, &s6->sin6_addr) != 1)
-			return -EINVAL;
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)port);
-	} else {
-		*why = "not an IPv4 address (IPv6 goes in brackets, [::1]:443; * is any)";
-		if (inet_pton(AF_INET, host, &s4->sin_addr) != 1)
-			return -EINVAL;
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)port);
-	}
-	*n = 1;
 	return 0;
 }
 
@@ -213,10 +121,10 @@ const char *ctl_age(uint64_t ms, char *buf, size_t len)
 
 const char *ctl_sock_ends(const struct kso_sock *s, char *buf, size_t len)
 {
-	char l[CTL_ADDR_MAX], p[CTL_ADDR_MAX];
+	char l[KSO_ADDR_STRLEN], p[KSO_ADDR_STRLEN];
 
-	snprintf(buf, len, "%s <- %s", ctl_addr(&s->local, l, sizeof(l)),
-		 ctl_addr(&s->peer, p, sizeof(p)));
+	snprintf(buf, len, "%s <- %s", kso_addr_format(&s->local, l, sizeof(l)),
+		 kso_addr_format(&s->peer, p, sizeof(p)));
 	return buf;
 }
 
@@ -424,12 +332,12 @@ void json_null(struct ctl_json *j, const char *key)
 
 void json_sock(struct ctl_json *j, const char *key, const struct kso_sock *s)
 {
-	char a[CTL_ADDR_MAX];
+	char a[KSO_ADDR_STRLEN];
 
 	json_obj(j, key);
 	json_u64(j, "id", s->id);
-	json_str(j, "local", s->local.ss_family ? ctl_addr(&s->local, a, sizeof(a)) : NULL);
-	json_str(j, "peer", s->peer.ss_family ? ctl_addr(&s->peer, a, sizeof(a)) : NULL);
+	json_str(j, "local", s->local.ss_family ? kso_addr_format(&s->local, a, sizeof(a)) : NULL);
+	json_str(j, "peer", s->peer.ss_family ? kso_addr_format(&s->peer, a, sizeof(a)) : NULL);
 	json_u64(j, "uid", s->uid);
 	json_u64(j, "pid", s->pid);
 	json_str(j, "version", s->version ? kso_version_name(s->version) : NULL);
@@ -457,10 +365,10 @@ void json_sock(struct ctl_json *j, const char *key, const struct kso_sock *s)
 
 void json_policy(struct ctl_json *j, const char *key, const struct kso_policy *p)
 {
-	char a[CTL_ADDR_MAX];
+	char a[KSO_ADDR_STRLEN];
 
 	json_obj(j, key);
-	json_str(j, "address", ctl_addr(&p->addr, a, sizeof(a)));
+	json_str(j, "address", kso_addr_format(&p->addr, a, sizeof(a)));
 	json_str(j, "mode", kso_mode_name(p->mode));
 	if (p->ciphers) {
 		json_arr(j, "ciphers");

@@ -26,7 +26,8 @@ static void policy_help(FILE *f)
 		"A policy applies to the connections a listener accepts: an exact ADDR:PORT\n"
 		"first, else the wildcard of the family (0.0.0.0:PORT or [::]:PORT). ADDR is an\n"
 		"IPv4 address, an IPv6 address in brackets, or * for both wildcards (a\n"
-		"dual-stack listener sees IPv4 clients as ::ffff:a.b.c.d, which [::] covers).\n"
+		"dual-stack listener sees IPv4 clients as ::ffff:a.b.c.d, which [::] covers);\n"
+		"PORT alone is *:PORT. ktlsod's --listen takes the same syntax.\n"
 		"\n"
 		"mode     what kTLS carries: off (userspace TLS only), tx, rx or txrx\n"
 		"ciphers  comma-separated ciphers allowed in kTLS: aes-128-gcm, aes-256-gcm,\n"
@@ -46,7 +47,7 @@ static int policy_addr(const char *usage, const char *cmd, const char *s,
 {
 	const char *why;
 
-	if (ctl_parse_addr(s, addr, n, &why))
+	if (kso_addr_parse(s, addr, n, &why))
 		return ctl_usage_err(usage, "%s: '%s': %s", cmd, s, why);
 	return 0;
 }
@@ -82,14 +83,14 @@ static int policy_ciphers(const char *s, uint32_t *mask)
 
 static void policy_line(const struct kso_policy *p, char *buf, size_t len)
 {
-	char a[CTL_ADDR_MAX], c[128], l[32];
+	char a[KSO_ADDR_STRLEN], c[128], l[32];
 
 	if (p->rec_limit)
 		snprintf(l, sizeof(l), "%" PRIu64, p->rec_limit);
 	else
 		snprintf(l, sizeof(l), "default");
 	snprintf(buf, len, "%s mode %s ciphers %s limit %s warn %u",
-		 ctl_addr(&p->addr, a, sizeof(a)), kso_mode_name(p->mode),
+		 kso_addr_format(&p->addr, a, sizeof(a)), kso_mode_name(p->mode),
 		 ctl_cipher_mask(p->ciphers, c, sizeof(c)), l,
 		 p->warn_pct ? p->warn_pct : KTLSO_WARN_PCT_DEFAULT);
 }
@@ -105,7 +106,7 @@ static int policy_add(int argc, char **argv)
 	struct sockaddr_storage addr[2];
 	bool have_mode = false, have_ciphers = false, have_limit = false, have_warn = false;
 	struct kso_nl *nl;
-	char what[96], a[CTL_ADDR_MAX];
+	char what[96], a[KSO_ADDR_STRLEN];
 	int n, err, ret = CTL_EXIT_OK;
 
 	if (argc < 2)
@@ -191,7 +192,7 @@ static int policy_add(int argc, char **argv)
 		err = kso_nl_policy_add(nl, &p);
 		if (err) {
 			snprintf(what, sizeof(what), "policy add %s",
-				 ctl_addr(&addr[i], a, sizeof(a)));
+				 kso_addr_format(&addr[i], a, sizeof(a)));
 			ctl_nl_err(what, nl, err);
 			ret = CTL_EXIT_ERROR;
 			break;
@@ -205,7 +206,7 @@ static int policy_del(int argc, char **argv)
 {
 	struct sockaddr_storage addr[2];
 	struct kso_nl *nl;
-	char what[96], a[CTL_ADDR_MAX];
+	char what[96], a[KSO_ADDR_STRLEN];
 	int n, err, deleted = 0, missing = 0, ret = CTL_EXIT_OK;
 
 	if (argc < 2)
@@ -220,7 +221,7 @@ static int policy_del(int argc, char **argv)
 	if (ctl_open(&nl, "policy del"))
 		return CTL_EXIT_ERROR;
 	for (int i = 0; i < n; i++) {
-		snprintf(what, sizeof(what), "policy del %s", ctl_addr(&addr[i], a, sizeof(a)));
+		snprintf(what, sizeof(what), "policy del %s", kso_addr_format(&addr[i], a, sizeof(a)));
 		err = kso_nl_policy_del(nl, &addr[i]);
 		if (!err) {
 			deleted++;
@@ -316,10 +317,10 @@ static int policy_list(int argc, char **argv)
 		return CTL_EXIT_OK;
 	}
 	for (size_t i = 0; i < pv.n; i++) {
-		char a[CTL_ADDR_MAX], c[128];
+		char a[KSO_ADDR_STRLEN], c[128];
 		int l;
 
-		l = (int)strlen(ctl_addr(&pv.v[i].addr, a, sizeof(a)));
+		l = (int)strlen(kso_addr_format(&pv.v[i].addr, a, sizeof(a)));
 		wa = l > wa ? l : wa;
 		l = (int)strlen(ctl_cipher_mask(pv.v[i].ciphers, c, sizeof(c)));
 		wc = l > wc ? l : wc;
@@ -328,13 +329,13 @@ static int policy_list(int argc, char **argv)
 	       "WARN");
 	for (size_t i = 0; i < pv.n; i++) {
 		const struct kso_policy *p = &pv.v[i];
-		char a[CTL_ADDR_MAX], c[128], l[32];
+		char a[KSO_ADDR_STRLEN], c[128], l[32];
 
 		if (p->rec_limit)
 			snprintf(l, sizeof(l), "%" PRIu64, p->rec_limit);
 		else
 			snprintf(l, sizeof(l), "default");
-		printf("%-*s  %-4s  %-*s  %-9s  %u%%\n", wa, ctl_addr(&p->addr, a, sizeof(a)),
+		printf("%-*s  %-4s  %-*s  %-9s  %u%%\n", wa, kso_addr_format(&p->addr, a, sizeof(a)),
 		       kso_mode_name(p->mode), wc, ctl_cipher_mask(p->ciphers, c, sizeof(c)), l,
 		       p->warn_pct ? p->warn_pct : KTLSO_WARN_PCT_DEFAULT);
 	}

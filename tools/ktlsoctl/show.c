@@ -17,7 +17,7 @@
 /* "10.0.0.1:443 <- 10.0.0.2:5555 TLSv1.3 AES_128_GCM tx sw rx sw": shared with monitor. */
 static void show_sock_line(const struct kso_sock *s)
 {
-	char ends[2 * CTL_ADDR_MAX + 8], age[32];
+	char ends[2 * KSO_ADDR_STRLEN + 8], age[32];
 
 	printf("sock %" PRIu64 ": %s %s %s tx %s rx %s, age %s", s->id,
 	       ctl_sock_ends(s, ends, sizeof(ends)), kso_version_name(s->version),

@@ -67,7 +67,7 @@ static int sock_list(int argc, char **argv)
 	int wl = 5, wp = 4, wid = 2, wtx = 6, wrx = 6, wsent = 4, wrecv = 4;
 	struct ctl_socks socks;
 	struct kso_nl *nl;
-	char a[CTL_ADDR_MAX], b[32];
+	char a[KSO_ADDR_STRLEN], b[32];
 	int err;
 
 	if (argc > 1)
@@ -109,9 +109,9 @@ static int sock_list(int argc, char **argv)
 
 		n = snprintf(b, sizeof(b), "%" PRIu64, s->id);
 		wid = n > wid ? n : wid;
-		n = (int)strlen(ctl_addr(&s->local, a, sizeof(a)));
+		n = (int)strlen(kso_addr_format(&s->local, a, sizeof(a)));
 		wl = n > wl ? n : wl;
-		n = (int)strlen(ctl_addr(&s->peer, a, sizeof(a)));
+		n = (int)strlen(kso_addr_format(&s->peer, a, sizeof(a)));
 		wp = n > wp ? n : wp;
 		n = (int)strlen(sock_seq(s->has_tx_seq, s->tx_seq, b, sizeof(b)));
 		wtx = n > wtx ? n : wtx;
@@ -128,12 +128,12 @@ static int sock_list(int argc, char **argv)
 	       "FALLBACK");
 	for (size_t i = 0; i < socks.n; i++) {
 		const struct kso_sock *s = &socks.v[i];
-		char l[CTL_ADDR_MAX], p[CTL_ADDR_MAX], t[32], r[32], age[32];
+		char l[KSO_ADDR_STRLEN], p[KSO_ADDR_STRLEN], t[32], r[32], age[32];
 
 		printf("%-*" PRIu64 "  %-*s  %-*s  %-7s  %-17s  %-4s  %-4s  %*s  %*s  %*" PRIu64
 		       "  %*" PRIu64 "  %6" PRIu32 "  %6s  %s\n",
-		       wid, s->id, wl, ctl_addr(&s->local, l, sizeof(l)), wp,
-		       ctl_addr(&s->peer, p, sizeof(p)), kso_version_name(s->version),
+		       wid, s->id, wl, kso_addr_format(&s->local, l, sizeof(l)), wp,
+		       kso_addr_format(&s->peer, p, sizeof(p)), kso_version_name(s->version),
 		       kso_tls_cipher_name(s->cipher), kso_conf_name(s->tx_conf),
 		       kso_conf_name(s->rx_conf), wtx, sock_seq(s->has_tx_seq, s->tx_seq, t, 32),
 		       wrx, sock_seq(s->has_rx_seq, s->rx_seq, r, 32), wsent, s->bytes_sent,
@@ -157,7 +157,7 @@ static void sock_usage(const char *dir, bool has, uint64_t seq, uint64_t limit, 
 static int sock_show(int argc, char **argv)
 {
 	bool json = ctl_take_flag(&argc, argv, "-j", "--json");
-	char a[CTL_ADDR_MAX], b[32], what[64];
+	char a[KSO_ADDR_STRLEN], b[32], what[64];
 	struct kso_sock s;
 	struct kso_nl *nl;
 	bool first = true;
@@ -196,8 +196,8 @@ static int sock_show(int argc, char **argv)
 		return CTL_EXIT_OK;
 	}
 	printf("sock: %" PRIu64 "\n", s.id);
-	printf("  local: %s\n", ctl_addr(&s.local, a, sizeof(a)));
-	printf("  peer: %s\n", ctl_addr(&s.peer, a, sizeof(a)));
+	printf("  local: %s\n", kso_addr_format(&s.local, a, sizeof(a)));
+	printf("  peer: %s\n", kso_addr_format(&s.peer, a, sizeof(a)));
 	printf("  uid: %" PRIu32 "\n", s.uid);
 	printf("  pid: %" PRIu32 "\n", s.pid);
 	printf("  version: %s\n", kso_version_name(s.version));

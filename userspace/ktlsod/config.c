@@ -24,7 +24,7 @@
  *   hsts = 31536000             # Strict-Transport-Security max-age, seconds (0: none)
  *   state-dir = /run/ktlsod     # certs.tsv for ktlsoctl show / stats --prometheus
  *
- *   [listen 0.0.0.0:443]        # one section per listener
+ *   [listen 0.0.0.0:443]        # one section per listener: ADDR:PORT as in lib/addr.h
  *   offload = txrx              # this listener's offload mode
  *
  *   [cert www]                  # a certificate set; repeatable; all listeners serve all
@@ -46,7 +46,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <arpa/inet.h>
+
+#include "addr.h"
 
 static const char *const offload_names[] = { "off", "tx", "rx", "txrx" };
 
@@ -63,58 +64,24 @@ const char *offload_name(int mode)
 	return mode >= 0 && mode < 4 ? offload_names[mode] : "?";
 }
 
-/* "ADDR:PORT", "[v6]:PORT" or ":PORT" / "PORT" (all addresses, IPv6 and IPv4). */
-int parse_listen(const char *s, struct listener_cfg *l)
+/*
+ * One listener: "ADDR:PORT" in the syntax of addr.h. "*:PORT" (and "PORT") is one
+ * dual-stack socket on [::]. *why says what is wrong with s.
+ */
+int parse_listen(const char *s, struct listener_cfg *l, const char **why)
 {
-	char host[64];
-	const char *port;
-	char *end;
-	long p;
+	struct sockaddr_storage a[2];
+	int n, err;
 
 	memset(l, 0, sizeof(*l));
 	l->offload = -1;
+	err = kso_addr_parse(s, a, &n, why);
+	if (err)
+		return err;
 	snprintf(l->name, sizeof(l->name), "%s", s);
-	if (s[0] == '[') {
-		const char *rb = strchr(s, ']');
-
-		if (!rb || rb[1] != ':' || (size_t)(rb - s - 1) >= sizeof(host))
-			return -EINVAL;
-		memcpy(host, s + 1, (size_t)(rb - s - 1));
-		host[rb - s - 1] = 0;
-		port = rb + 2;
-	} else if ((port = strrchr(s, ':'))) {
-		if ((size_t)(port - s) >= sizeof(host))
-			return -EINVAL;
-		memcpy(host, s, (size_t)(port - s));
-		host[port - s] = 0;
-		port++;
-	} else {
-		host[0] = 0;
-		port = s;
-	}
-	errno = 0;
-	p = strtol(port, &end, 10);
-	if (errno || *end || p < 1 || p > 65535)
-		return -EINVAL;
-	struct sockaddr_in *s4 = (void *)&l->addr;
-	struct sockaddr_in6 *s6 = (void *)&l->addr;
-
-	if (!host[0] || !strcmp(host, "*")) {
-		s6->sin6_family = AF_INET6;
-		s6->sin6_addr = in6addr_any;
-		s6->sin6_port = htons((uint16_t)p);
-		l->addrlen = sizeof(*s6);
-	} else if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)p);
-		l->addrlen = sizeof(*s4);
-	} else if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)p);
-		l->addrlen = sizeof(*s6);
-	} else {
-		return -EINVAL;	/* addresses only: no DNS lookups at startup */
-	}
+	l->dual_stack = n == 2;
+	l->addr = a[n - 1];	/* "*": [::]:PORT, the second */
+	l->addrlen = kso_addr_len(&l->addr);
 	return 0;
 }
 
@@ -207,8 +174,12 @@ static int apply(struct config *cfg, const char *k, const char *v, char *err, si
 			snprintf(err, len, "too many listeners (at most %d)", MAX_LISTENERS);
 			return -EINVAL;
 		}
-		if (parse_listen(v, &cfg->listeners[cfg->nlisteners]))
-			goto bad;
+		const char *why;
+
+		if (parse_listen(v, &cfg->listeners[cfg->nlisteners], &why)) {
+			snprintf(err, len, "invalid value '%s' for listen: %s", v, why);
+			return -EINVAL;
+		}
 		cfg->nlisteners++;
 	} else {
 		snprintf(err, len, "unknown setting '%s'", k);
@@ -400,8 +371,10 @@ static void usage(FILE *f)
 "                          response (default: 0, none: a policy for the operator)\n"
 "  --state-dir DIR         publish the certificates served to DIR/certs.tsv for\n"
 "                          ktlsoctl show and stats (default: /run/ktlsod)\n"
-"  --listen ADDR:PORT      address to listen on; repeatable; [v6]:PORT, or PORT for\n"
-"                          all addresses (default: 8443)\n"
+"  --listen ADDR:PORT      address to listen on; repeatable. ADDR: an IPv4 address,\n"
+"                          an IPv6 one in brackets ([::1]), or * for any of both\n"
+"                          families (one dual-stack socket); PORT alone is *:PORT\n"
+"                          (default: 8443)\n"
 "  --offload MODE          off | tx | rx | txrx (default: txrx): what goes to kTLS\n"
 "  --workers N             worker threads, one io_uring ring each (default: CPUs)\n"
 "  --tls-min 1.2|1.3       lowest TLS version accepted (default: 1.3)\n"

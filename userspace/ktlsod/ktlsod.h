@@ -22,6 +22,7 @@ struct listener_cfg {
 	char name[80];			/* as given: "ADDR:PORT" */
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
+	bool dual_stack;		/* "*:PORT": [::] taking IPv4 too (IPV6_V6ONLY off) */
 	int offload;			/* enum offload, or -1: the global default */
 };
 
@@ -115,6 +116,6 @@ int config_parse_args(struct config *cfg, int argc, char **argv);
 int config_load_file(struct config *cfg, const char *path, char *err, size_t errlen);
 int parse_offload(const char *s);
 const char *offload_name(int mode);
-int parse_listen(const char *s, struct listener_cfg *l);
+int parse_listen(const char *s, struct listener_cfg *l, const char **why);
 
 #endif

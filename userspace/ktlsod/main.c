@@ -24,20 +24,25 @@ struct daemon d;
 
 static int listen_on(const struct listener_cfg *l)
 {
-	int fd, one = 1, err;
+	int fd, one = 1, zero = 0, err;
 
 	fd = socket(l->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* "*:PORT" takes IPv4 too, whatever net.ipv6.bindv6only says. */
+	if (l->dual_stack && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) < 0)
+		goto out_err;
 	/* Each worker has its own socket on the port; the kernel spreads connections. */
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0 ||
-	    bind(fd, (const struct sockaddr *)&l->addr, l->addrlen) < 0 || listen(fd, 4096) < 0) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
+	    bind(fd, (const struct sockaddr *)&l->addr, l->addrlen) < 0 || listen(fd, 4096) < 0)
+		goto out_err;
 	return fd;
+
+out_err:
+	err = -errno;
+	close(fd);
+	return err;
 }
 
 /*
