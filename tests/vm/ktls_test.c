@@ -632,13 +632,20 @@ static int test_errors(const void *arg)
 
 static int test_tls_stat(const void *arg)
 {
-	long long before, after;
+	unsigned long long before, after, none = 1;
+	struct kso_tls_stat ts;
 	int fds[2];
 
-	T_OK(kso_tls_stat("TlsTxSw", &before));
+	T_OK(kso_tls_stat_read(&ts));
+	T_OK(kso_tls_stat_get(&ts, "TlsTxSw", &before));
+	T_ASSERT(kso_tls_stat_get(&ts, "TlsNoSuchCounter", &none) == -ENOENT && none == 0,
+		 "an absent counter: %llu", none);
 	T_OK(ktls_pair(arg, fds, 0));
-	T_OK(kso_tls_stat("TlsTxSw", &after));
-	T_ASSERT(after == before + 1, "TlsTxSw went %lld -> %lld", before, after);
+	T_OK(kso_tls_stat_get(&ts, "TlsTxSw", &after));
+	T_ASSERT(after == before, "a read is one time: TlsTxSw %llu -> %llu", before, after);
+	T_OK(kso_tls_stat_read(&ts));
+	T_OK(kso_tls_stat_get(&ts, "TlsTxSw", &after));
+	T_ASSERT(after == before + 1, "TlsTxSw went %llu -> %llu", before, after);
 	close(fds[0]);
 	close(fds[1]);
 	return T_PASS;

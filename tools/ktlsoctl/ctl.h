@@ -16,6 +16,7 @@
 
 #include "addr.h"
 #include "keysched.h"
+#include "ktls.h"
 #include "nl.h"
 
 #define CTL_PROG	"ktlsoctl"
@@ -80,18 +81,6 @@ struct ctl_socks {
 };
 int ctl_socks_load(struct kso_nl *nl, struct ctl_socks *out);
 void ctl_socks_free(struct ctl_socks *s);
-
-/* /proc/net/tls_stat of this network namespace; -ENOENT without tls.ko. */
-struct ctl_tls_stat {
-	size_t n;
-	struct {
-		char name[48];
-		unsigned long long value;
-	} f[48];
-};
-int ctl_tls_stat_read(struct ctl_tls_stat *ts);
-/* A field by name, 0 if absent. */
-unsigned long long ctl_tls_stat_get(const struct ctl_tls_stat *ts, const char *name);
 
 /*
  * A minimal JSON writer to stdout: values inside objects take a key, values inside

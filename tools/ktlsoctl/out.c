@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * What the subcommands share: error lines, age formatting, argument parsing, the
- * socket dump, /proc/net/tls_stat and a small JSON writer.
+ * socket dump and a small JSON writer.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -196,36 +196,6 @@ void ctl_socks_free(struct ctl_socks *s)
 {
 	free(s->v);
 	memset(s, 0, sizeof(*s));
-}
-
-int ctl_tls_stat_read(struct ctl_tls_stat *ts)
-{
-	unsigned long long v;
-	char name[64];
-	FILE *f;
-
-	ts->n = 0;
-	f = fopen("/proc/net/tls_stat", "re");
-	if (!f)
-		return -errno;
-	while (ts->n < sizeof(ts->f) / sizeof(ts->f[0]) &&
-	       fscanf(f, "%63s %llu", name, &v) == 2) {
-		if (strlen(name) >= sizeof(ts->f[0].name))
-			continue;
-		strcpy(ts->f[ts->n].name, name);
-		ts->f[ts->n].value = v;
-		ts->n++;
-	}
-	fclose(f);
-	return 0;
-}
-
-unsigned long long ctl_tls_stat_get(const struct ctl_tls_stat *ts, const char *name)
-{
-	for (size_t i = 0; i < ts->n; i++)
-		if (!strcmp(ts->f[i].name, name))
-			return ts->f[i].value;
-	return 0;
 }
 
 /* ------------------------------------------------------------ JSON */

@@ -30,17 +30,19 @@ static void show_sock_line(const struct kso_sock *s)
 
 static void show_kernel_tls(void)
 {
-	struct ctl_tls_stat ts;
+	static const char *const names[] = { "TlsCurrTxSw", "TlsCurrTxDevice", "TlsCurrRxSw",
+					      "TlsCurrRxDevice", "TlsDecryptError" };
+	unsigned long long v[sizeof(names) / sizeof(names[0])];
+	struct kso_tls_stat ts;
 
-	if (ctl_tls_stat_read(&ts)) {
+	if (kso_tls_stat_read(&ts)) {
 		printf("  kernel tls: no /proc/net/tls_stat (tls.ko is not loaded)\n");
 		return;
 	}
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		kso_tls_stat_get(&ts, names[i], &v[i]);	/* 0 if this kernel has none */
 	printf("  kernel tls: tx %llu sw, %llu device; rx %llu sw, %llu device; "
-	       "%llu decrypt errors\n",
-	       ctl_tls_stat_get(&ts, "TlsCurrTxSw"), ctl_tls_stat_get(&ts, "TlsCurrTxDevice"),
-	       ctl_tls_stat_get(&ts, "TlsCurrRxSw"), ctl_tls_stat_get(&ts, "TlsCurrRxDevice"),
-	       ctl_tls_stat_get(&ts, "TlsDecryptError"));
+	       "%llu decrypt errors\n", v[0], v[1], v[2], v[3], v[4]);
 }
 
 /*

@@ -101,7 +101,7 @@ static void prom_snake(const char *camel, char *out, size_t len)
  * One metric per tls_stat field: ktlso_kernel_tls_tx_sw_total (counters: sessions
  * opened, errors, ...), ktlso_kernel_tls_curr_tx_sw (gauges: TlsCurr*, sessions now).
  */
-static void prom_tls_stat(const struct ctl_tls_stat *ts)
+static void prom_tls_stat(const struct kso_tls_stat *ts)
 {
 	for (size_t i = 0; i < ts->n; i++) {
 		bool gauge = !strncmp(ts->f[i].name, "TlsCurr", 7);
@@ -149,7 +149,7 @@ static void prom_module(const char *ver, uint32_t proto, const struct kso_stats 
 /* ------------------------------------------------------------ human and JSON */
 
 static void stats_human(const char *line, const struct kso_stats *st,
-			const struct stats_dirs *d, const struct ctl_tls_stat *ts, bool have_ts)
+			const struct stats_dirs *d, const struct kso_tls_stat *ts, bool have_ts)
 {
 	static const char *const dirs[] = { "tx", "rx" };
 
@@ -178,7 +178,7 @@ static void stats_human(const char *line, const struct kso_stats *st,
 }
 
 static void stats_json(const char *ver, uint32_t proto, const struct kso_stats *st,
-		       const struct stats_dirs *d, const struct ctl_tls_stat *ts, bool have_ts)
+		       const struct stats_dirs *d, const struct kso_tls_stat *ts, bool have_ts)
 {
 	static const char *const dirs[] = { "tx", "rx" };
 	struct ctl_json j = { 0 };
@@ -223,7 +223,7 @@ int ctl_stats(int argc, char **argv)
 	bool prom = ctl_take_flag(&argc, argv, NULL, "--prometheus");
 	char line[128], ver[KTLSO_VERSION_STRING_MAX];
 	struct stats_dirs d = { 0 };
-	struct ctl_tls_stat ts;
+	struct kso_tls_stat ts;
 	struct kso_stats st;
 	struct kso_nl *nl;
 	bool have_ts;
@@ -235,7 +235,7 @@ int ctl_stats(int argc, char **argv)
 	if (json && prom)
 		return ctl_usage_err(STATS_USAGE, "stats: -j and --prometheus exclude each "
 				     "other");
-	have_ts = !ctl_tls_stat_read(&ts);
+	have_ts = !kso_tls_stat_read(&ts);
 
 	err = kso_nl_open(&nl);
 	if (err == -ENOENT && prom) {

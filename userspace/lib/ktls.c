@@ -277,7 +277,7 @@ int kso_ktls_probe(struct kso_ktls_caps *caps)
 	caps->ulp = kso_ktls_ulp(fds[0]);
 	close_pair(fds);
 	/* after the attach, which may have loaded tls.ko and with it the file */
-	caps->tls_stat = access("/proc/net/tls_stat", R_OK) == 0;
+	caps->tls_stat = access(KSO_TLS_STAT_PATH, R_OK) == 0;
 	if (caps->ulp) {
 		for (int v = 0; v < 2; v++)
 			for (int c = 0; c < KSO_CIPHER_COUNT; c++)
@@ -312,23 +312,37 @@ int kso_ktls_probe(struct kso_ktls_caps *caps)
 	return 0;
 }
 
-int kso_tls_stat(const char *name, long long *value)
+int kso_tls_stat_read(struct kso_tls_stat *ts)
 {
-	char key[64];
-	long long v;
+	unsigned long long v;
+	char name[64];
 	FILE *f;
-	int err = -ENOENT;
 
-	f = fopen("/proc/net/tls_stat", "re");
+	ts->n = 0;
+	f = fopen(KSO_TLS_STAT_PATH, "re");
 	if (!f)
 		return -errno;
-	while (fscanf(f, "%63s %lld", key, &v) == 2) {
-		if (!strcmp(key, name)) {
-			*value = v;
-			err = 0;
-			break;
-		}
+	while (ts->n < sizeof(ts->f) / sizeof(ts->f[0]) &&
+	       fscanf(f, "%63s %llu", name, &v) == 2) {
+		if (strlen(name) >= sizeof(ts->f[0].name))
+			continue;
+		strcpy(ts->f[ts->n].name, name);
+		ts->f[ts->n].value = v;
+		ts->n++;
 	}
 	fclose(f);
-	return err;
+	return 0;
+}
+
+int kso_tls_stat_get(const struct kso_tls_stat *ts, const char *name,
+		     unsigned long long *value)
+{
+	for (size_t i = 0; i < ts->n; i++) {
+		if (!strcmp(ts->f[i].name, name)) {
+			*value = ts->f[i].value;
+			return 0;
+		}
+	}
+	*value = 0;
+	return -ENOENT;
 }

@@ -63,7 +63,7 @@ struct kso_ktls_caps {
 	int rekey;				/* 0 if a second TLS 1.3 TX install is accepted */
 	int rx_no_pad;				/* TLS_RX_EXPECT_NO_PAD */
 	int tx_zc_ro;				/* TLS_TX_ZEROCOPY_RO */
-	bool tls_stat;				/* /proc/net/tls_stat is present */
+	bool tls_stat;				/* KSO_TLS_STAT_PATH is present */
 };
 
 int kso_ktls_probe(struct kso_ktls_caps *caps);
@@ -78,7 +78,23 @@ ssize_t kso_ktls_send_record(int fd, unsigned char type, const void *data, size_
 /* A connected loopback TCP pair (fds[0] from connect, fds[1] from accept). */
 int kso_tcp_pair(int fds[2]);
 
-/* Counters of /proc/net/tls_stat by name, e.g. "TlsTxSw"; -ENOENT if absent. */
-int kso_tls_stat(const char *name, long long *value);
+/* The kernel's kTLS counters, of the reader's network namespace. */
+#define KSO_TLS_STAT_PATH "/proc/net/tls_stat"
+
+/* All of KSO_TLS_STAT_PATH, in its order, as read at one time. */
+struct kso_tls_stat {
+	size_t n;
+	struct {
+		char name[48];
+		unsigned long long value;
+	} f[48];
+};
+
+/* Read the file once into ts; -ENOENT without tls.ko. */
+int kso_tls_stat_read(struct kso_tls_stat *ts);
+
+/* A counter by name, e.g. "TlsTxSw": 0, or -ENOENT (and *value 0) if ts has none. */
+int kso_tls_stat_get(const struct kso_tls_stat *ts, const char *name,
+		     unsigned long long *value);
 
 #endif
