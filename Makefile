@@ -24,13 +24,17 @@ Q        := $(if $(filter 1,$(V)),,@)
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
+# The version of every part, daemon, tool and module, is the VERSION file's one line.
+KTLSO_VERSION := $(shell cat VERSION 2>/dev/null)
+$(if $(KTLSO_VERSION),,$(error no version: the file VERSION is missing or empty))
 PKGS     := openssl liburing libnl-genl-3.0
 # Deferred (=) so that pkg-config runs after 'deps' has installed the packages.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 KT_CFLAGS  = -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	     -Wmissing-prototypes -D_GNU_SOURCE -fno-strict-aliasing \
-	     -Iinclude/uapi -Iuserspace/lib -Iuserspace/ktlsod -Itests/lib $(PKG_CFLAGS) -MMD -MP
+	     -Iinclude/uapi -Iuserspace/lib -Iuserspace/ktlsod -Itests/lib $(PKG_CFLAGS) -MMD -MP \
+	     -DKTLSO_VERSION=\"$(KTLSO_VERSION)\"
 
 # ---------------------------------------------------------------------------- deps
 .PHONY: deps
@@ -67,7 +71,8 @@ ALL_OBJ   := $(LIB_OBJ) $(TLIB_OBJ)
 .PHONY: all
 all: $(LIB) $(D_LIB) $(DAEMON) $(TOOL_BINS) $(UNIT_BINS) $(VMT_BINS) $(E2E_BINS)
 
-$(O)/obj/%.o: %.c | deps
+# VERSION is in every object's flags: a new version rebuilds them.
+$(O)/obj/%.o: %.c VERSION | deps
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CC      $<")
 	$(Q)$(CC) $(KT_CFLAGS) $(CFLAGS) -c -o $@ $<
@@ -105,6 +110,8 @@ $(O)/tests/%: $(O)/obj/tests/%.o $(TLIB_OBJ) $(D_LIB) $(LIB)
 # ---------------------------------------------------------------------------- kernel module
 # The module is built out of tree in build/kmod/<kernelrelease>/, a tree of symlinks to
 # kmod/, so that the sources stay clean and several kernels can be built side by side.
+# Kbuild, include/, kmod/ and VERSION are the module's sources (what DKMS gets too):
+# kmod/Kbuild reads the version from VERSION unless KTLSO_VERSION is given.
 KVER      ?= $(shell scripts/kver 6.1 2>/dev/null)
 KERNELDIR ?= /usr/src/linux-headers-$(KVER)
 # Named after the headers directory (linux-headers-<abi>), the name the VM harness looks up.
@@ -117,8 +124,10 @@ kmod: | deps
 	@mkdir -p $(KMOD_DIR)/kmod
 	$(Q)ln -sfn $(abspath Kbuild) $(KMOD_DIR)/Kbuild
 	$(Q)ln -sfn $(abspath include) $(KMOD_DIR)/include
+	$(Q)ln -sfn $(abspath VERSION) $(KMOD_DIR)/VERSION
 	$(Q)for f in kmod/*; do ln -sfn $(abspath .)/$$f $(KMOD_DIR)/$$f; done
-	$(Q)$(MAKE) -C $(KERNELDIR) M=$(abspath $(KMOD_DIR)) $(if $(Q),-s) modules
+	$(Q)$(MAKE) -C $(KERNELDIR) M=$(abspath $(KMOD_DIR)) KTLSO_VERSION=$(KTLSO_VERSION) \
+		$(if $(Q),-s) modules
 	@echo "  KMOD    $(KMOD_DIR)/kmod/ktlso.ko"
 
 # Both VM kernels.
@@ -152,7 +161,7 @@ ifneq ($(NODEPS),1)
 	$(Q)scripts/deps fuzz
 endif
 
-$(O)/fuzz/obj/%.o: %.c | deps deps-fuzz
+$(O)/fuzz/obj/%.o: %.c VERSION | deps deps-fuzz
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  FUZZCC  $<")
 	$(Q)$(FUZZ_CC) $(KT_CFLAGS) -Itools/ktlsoctl $(FUZZ_SAN) -fsanitize=fuzzer-no-link \

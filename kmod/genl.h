@@ -4,8 +4,8 @@
 
 #include <linux/types.h>
 
-/* Reported by MODULE_VERSION and by KTLSO_CMD_GET_VERSION. */
-#define KTLSO_MODULE_VERSION "0.1.0"
+/* Reported by MODULE_VERSION and by KTLSO_CMD_GET_VERSION: VERSION, by kmod/Kbuild. */
+#define KTLSO_MODULE_VERSION KTLSO_VERSION
 
 struct ktlso_net;
 struct ktlso_policy;

@@ -813,7 +813,7 @@ static int test_version(const void *arg)
 	(void)arg;
 	OPEN(&nl);
 	T_OK(get_version(&nl, ver, sizeof(ver), &proto));
-	T_ASSERT(!strcmp(ver, "0.1.0") && proto == KTLSO_GENL_VERSION, "version %s, proto %u",
+	T_ASSERT(!strcmp(ver, KTLSO_VERSION) && proto == KTLSO_GENL_VERSION, "version %s, proto %u",
 		 ver, proto);
 	nl_close(&nl);
 	return T_PASS;

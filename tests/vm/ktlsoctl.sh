@@ -168,13 +168,20 @@ nobody_uid=$(id -u nobody)
 noid=18446744073709551615
 
 # ---------------------------------------------------------------- version, show
+# Every part is built with the VERSION file's version: ktlsoctl's own line says which.
+ver=$(ktlsoctl version 2>/dev/null | sed -n '1s/^ktlsoctl //p')
+ver_re=$(printf '%s' "$ver" | sed 's/[].[*^$\\+?(){}|]/\\&/g')
+case $ver in
+[0-9]*.[0-9]*) pass version_tool ;;
+*) fail version_tool "ktlsoctl version's first line names no version: '$ver'" ;;
+esac
 run ktlsoctl version
-check version 0 'module: 0\.1\.0 \(netlink protocol 1\)'
+check version 0 "module: $ver_re \\(netlink protocol 1\\)"
 as_nobody 'ktlsoctl version'
 check version_unprivileged 0 'netlink protocol 1'
 run ktlsoctl
 case $out in
-"module: 0.1.0 (netlink protocol 1)"*) check show_default 0 '^  sockets: [0-9]+ registered' ;;
+"module: $ver (netlink protocol 1)"*) check show_default 0 '^  sockets: [0-9]+ registered' ;;
 *) fail show_default "status $st, first line is not the module's: $out" ;;
 esac
 check show_summary 0 '^  policies: [0-9]+$'
@@ -465,7 +472,7 @@ else
 	for m in 'ktlso_module_loaded 1' 'ktlso_sockets [0-9]+' \
 		'ktlso_sockets_registered_total [1-9][0-9]*' 'ktlso_offload_requests_total [1-9]' \
 		'ktlso_key_limit_events_total [1-9]' 'ktlso_policies [0-9]+' \
-		'ktlso_module_info\{version="0\.1\.0",protocol="1"\} 1' \
+		"ktlso_module_info\\{version=\"$ver_re\",protocol=\"1\"\\} 1" \
 		'ktlso_socket_directions\{direction="tx",carrier="sw"\} [0-9]+' \
 		'ktlso_kernel_tls_tx_sw_total [1-9][0-9]*' 'ktlso_kernel_tls_curr_tx_sw [0-9]+'; do
 		printf '%s\n' "$prom" | grep -Eqx "$m" || { fail prometheus_metrics "no line /$m/"; m=; break; }

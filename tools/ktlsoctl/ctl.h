@@ -20,7 +20,6 @@
 #include "nl.h"
 
 #define CTL_PROG	"ktlsoctl"
-#define CTL_VERSION	"0.1.0"
 
 enum {
 	CTL_EXIT_OK	= 0,

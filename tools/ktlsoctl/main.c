@@ -78,7 +78,7 @@ int ctl_version(int argc, char **argv)
 	if (ctl_no_args(argc, argv))
 		return CTL_EXIT_USAGE;
 
-	printf("%s %s\n", CTL_PROG, CTL_VERSION);
+	printf("%s %s\n", CTL_PROG, KTLSO_VERSION);
 	fflush(stdout);
 	if (ctl_open(&nl, "module"))
 		return CTL_EXIT_ERROR;

@@ -469,7 +469,7 @@ int config_parse_args(struct config *cfg, int argc, char **argv)
 			usage(stdout);
 			exit(0);
 		case 'V':
-			printf("ktlsod 0.1.0\n");
+			printf("ktlsod %s\n", KTLSO_VERSION);
 			exit(0);
 		default:
 			usage(stderr);
