@@ -71,15 +71,35 @@ static void raise_fd_limit(struct config *cfg)
 
 struct worker_arg {
 	int id;
-	int fds[MAX_LISTENERS];
+	int fds[MAX_LISTENERS];		/* -1: not opened */
 };
 
+static pthread_t main_thread;
+static atomic_int worker_start_err;	/* -errno of the first worker that could not start */
+
+/*
+ * A worker that cannot start stops the daemon: its listening sockets would still take
+ * their share of the connections (SO_REUSEPORT), with no one to accept them.
+ */
 static void *worker_main(void *p)
 {
 	struct worker_arg *a = p;
+	int err = worker_run(a->id, a->fds), none = 0;
 
-	worker_run(a->id, a->fds);
+	if (err) {
+		atomic_compare_exchange_strong(&worker_start_err, &none, err);
+		atomic_store(&d.stop, true);
+		pthread_kill(main_thread, SIGTERM);	/* out of sigtimedwait */
+	}
 	return NULL;
+}
+
+/* Why the daemon does not start: in the log and, when that is a file, on stderr. */
+static void start_failed(const char *what, int err)
+{
+	log_msg("not starting: %s: %s", what, strerror(err));
+	if (d.cfg.log_path && strcmp(d.cfg.log_path, "-"))
+		fprintf(stderr, "ktlsod: not starting: %s: %s\n", what, strerror(err));
 }
 
 static void log_caps(void)
@@ -172,6 +192,8 @@ int main(int argc, char **argv)
 	struct config *cfg = &d.cfg;
 	struct worker_arg *args;
 	pthread_t *threads;
+	int started = 0;
+	char what[96];
 	struct kso_cert_findings f = { 0 };
 	struct timespec day = { .tv_sec = 86400 };
 	sigset_t set;
@@ -227,17 +249,26 @@ int main(int argc, char **argv)
 	}
 	log_caps();
 
+	rc = 1;	/* until every worker runs */
 	args = calloc((size_t)cfg->workers, sizeof(*args));
 	threads = calloc((size_t)cfg->workers, sizeof(*threads));
+	if (!args || !threads) {
+		start_failed("the workers' tables (calloc)", ENOMEM);
+		goto out_unpublish;
+	}
 	for (int w = 0; w < cfg->workers; w++) {
 		args[w].id = w;
+		for (int i = 0; i < MAX_LISTENERS; i++)
+			args[w].fds[i] = -1;
+	}
+	for (int w = 0; w < cfg->workers; w++) {
 		for (int i = 0; i < cfg->nlisteners; i++) {
 			int fd = listen_on(&cfg->listeners[i]);
 
 			if (fd < 0) {
 				fprintf(stderr, "ktlsod: listen on %s: %s\n", cfg->listeners[i].name,
 					strerror(-fd));
-				return 1;
+				goto out_close;
 			}
 			args[w].fds[i] = fd;
 		}
@@ -251,8 +282,18 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	for (int w = 0; w < cfg->workers; w++)
-		pthread_create(&threads[w], NULL, worker_main, &args[w]);
+	main_thread = pthread_self();
+	for (; started < cfg->workers; started++) {
+		int err = pthread_create(&threads[started], NULL, worker_main, &args[started]);
+
+		if (err) {
+			snprintf(what, sizeof(what), "worker %d of %d (pthread_create)", started + 1,
+				 cfg->workers);
+			start_failed(what, err);
+			atomic_store(&d.stop, true);	/* the ones started drain and exit */
+			goto out_join;
+		}
+	}
 	for (int i = 0; i < cfg->nlisteners; i++)
 		log_msg("listening on %s, offload %s, %d workers", cfg->listeners[i].name,
 			offload_name(cfg->listeners[i].offload < 0 ? cfg->offload :
@@ -268,20 +309,34 @@ int main(int argc, char **argv)
 		}
 		if (sig == SIGHUP) {
 			reload();
-		} else {
+		} else if (!atomic_load(&worker_start_err)) {
 			log_msg("%s: finishing responses in progress, then exiting",
 				sig == SIGTERM ? "SIGTERM" : "SIGINT");
 			atomic_store(&d.stop, true);
 		}
 	}
-	for (int w = 0; w < cfg->workers; w++)
+	rc = 0;
+out_join:
+	for (int w = 0; w < started; w++)
 		pthread_join(threads[w], NULL);
+	if (atomic_load(&worker_start_err)) {
+		start_failed("a worker did not start (its reason above)",
+			     -atomic_load(&worker_start_err));
+		rc = 1;
+	}
 	log_msg("stopped: %llu connections, %llu handshakes (%llu failed), %llu offloaded, "
 		"%llu in userspace TLS after a fallback, %llu requests, %llu refused at the cap",
 		(unsigned long long)d.st.accepted, (unsigned long long)d.st.handshakes,
 		(unsigned long long)d.st.handshake_failures, (unsigned long long)d.st.offloaded,
 		(unsigned long long)d.st.fallbacks, (unsigned long long)d.st.requests,
 		(unsigned long long)d.st.refused_cap);
+out_close:
+	/* the workers not started hold no socket of their own yet: theirs are closed here */
+	for (int w = started; w < cfg->workers; w++)
+		for (int i = 0; i < cfg->nlisteners; i++)
+			if (args[w].fds[i] >= 0)
+				close(args[w].fds[i]);
+out_unpublish:
 	{
 		char path[4096];
 
@@ -292,5 +347,5 @@ int main(int argc, char **argv)
 	SSL_CTX_free(atomic_load(&d.ctx));
 	free(args);
 	free(threads);
-	return 0;
+	return rc;
 }
