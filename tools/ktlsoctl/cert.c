@@ -233,26 +233,14 @@ void ctl_certs_show(void)
 	free(v);
 }
 
-static void prom_label(const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '\\' || *s == '"')
-			printf("\\%c", *s);
-		else if (*s == '\n')
-			printf("\\n");
-		else
-			putchar(*s);
-	}
-}
-
 static void prom_cert_labels(const struct kso_cert_state *e)
 {
 	printf("{name=\"");
-	prom_label(e->set);
+	ctl_prom_label(e->set);
 	printf("\",subject=\"");
-	prom_label(e->subject);
+	ctl_prom_label(e->subject);
 	printf("\",file=\"");
-	prom_label(e->file);
+	ctl_prom_label(e->file);
 	printf("\"}");
 }
 
@@ -264,17 +252,15 @@ void ctl_certs_prom(void)
 
 	if (kso_cert_state_read(state_dir(), &v, &n))
 		return;
-	printf("# HELP ktlso_certificate_expiry_days Whole days until a certificate ktlsod "
-	       "serves expires (negative once expired).\n"
-	       "# TYPE ktlso_certificate_expiry_days gauge\n");
+	ctl_prom_head("certificate_expiry_days", "gauge", "Whole days until a certificate "
+		      "ktlsod serves expires (negative once expired).");
 	for (size_t i = 0; i < n; i++) {
 		printf("ktlso_certificate_expiry_days");
 		prom_cert_labels(&v[i]);
 		printf(" %ld\n", kso_cert_days_left(v[i].not_after, now));
 	}
-	printf("# HELP ktlso_certificate_not_after_seconds The notAfter of a certificate ktlsod "
-	       "serves, in seconds since the epoch.\n"
-	       "# TYPE ktlso_certificate_not_after_seconds gauge\n");
+	ctl_prom_head("certificate_not_after_seconds", "gauge", "The notAfter of a certificate "
+		      "ktlsod serves, in seconds since the epoch.");
 	for (size_t i = 0; i < n; i++) {
 		printf("ktlso_certificate_not_after_seconds");
 		prom_cert_labels(&v[i]);

@@ -81,6 +81,11 @@ struct ctl_socks {
 int ctl_socks_load(struct kso_nl *nl, struct ctl_socks *out);
 void ctl_socks_free(struct ctl_socks *s);
 
+/* Prometheus text format (0.0.4) to stdout: "# HELP ktlso_NAME HELP" and its TYPE line. */
+void ctl_prom_head(const char *name, const char *type, const char *help);
+/* A label value: backslash, double quote and line feed escaped. */
+void ctl_prom_label(const char *s);
+
 /*
  * A minimal JSON writer to stdout: values inside objects take a key, values inside
  * arrays pass NULL. Strings are escaped per RFC 8259.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * What the subcommands share: error lines, age formatting, argument parsing, the
- * socket dump and a small JSON writer.
+ * socket dump, the Prometheus text format's escapes and a small JSON writer.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -196,6 +196,25 @@ void ctl_socks_free(struct ctl_socks *s)
 {
 	free(s->v);
 	memset(s, 0, sizeof(*s));
+}
+
+/* ------------------------------------------------------------ Prometheus */
+
+void ctl_prom_head(const char *name, const char *type, const char *help)
+{
+	printf("# HELP ktlso_%s %s\n# TYPE ktlso_%s %s\n", name, help, name, type);
+}
+
+void ctl_prom_label(const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			printf("\\%c", *s);
+		else if (*s == '\n')
+			printf("\\n");
+		else
+			putchar(*s);
+	}
 }
 
 /* ------------------------------------------------------------ JSON */

@@ -66,24 +66,6 @@ static uint64_t stats_field(const struct kso_stats *st, size_t i)
 
 /* ------------------------------------------------------------ Prometheus */
 
-/* A label value: backslash, double quote and line feed escaped (format 0.0.4). */
-static void prom_label_value(const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '\\' || *s == '"')
-			printf("\\%c", *s);
-		else if (*s == '\n')
-			printf("\\n");
-		else
-			putchar(*s);
-	}
-}
-
-static void prom_head(const char *name, const char *type, const char *help)
-{
-	printf("# HELP ktlso_%s %s\n# TYPE ktlso_%s %s\n", name, help, name, type);
-}
-
 /* "TlsCurrTxSw" -> "tls_curr_tx_sw": the field's name in snake case. */
 static void prom_snake(const char *camel, char *out, size_t len)
 {
@@ -124,19 +106,19 @@ static void prom_module(const char *ver, uint32_t proto, const struct kso_stats 
 {
 	static const char *const dirs[] = { "tx", "rx" };
 
-	prom_head("module_info", "gauge", "The loaded ktlso module: version and netlink "
+	ctl_prom_head("module_info", "gauge", "The loaded ktlso module: version and netlink "
 		  "protocol.");
 	printf("ktlso_module_info{version=\"");
-	prom_label_value(ver);
+	ctl_prom_label(ver);
 	printf("\",protocol=\"%" PRIu32 "\"} 1\n", proto);
 	for (size_t i = 0; i < STATS_N_FIELDS; i++) {
-		prom_head(stats_fields[i].name, stats_fields[i].counter ? "counter" : "gauge",
+		ctl_prom_head(stats_fields[i].name, stats_fields[i].counter ? "counter" : "gauge",
 			  stats_fields[i].help);
 		printf("ktlso_%s %" PRIu64 "\n", stats_fields[i].name, stats_field(st, i));
 	}
 	if (!have_dirs)
 		return;
-	prom_head("socket_directions", "gauge",
+	ctl_prom_head("socket_directions", "gauge",
 		  "Directions of registered sockets by who carries their records: sw and hw "
 		  "kTLS, user the server's userspace TLS (only the reader's own sockets unless "
 		  "run as root).");
@@ -240,7 +222,7 @@ int ctl_stats(int argc, char **argv)
 	err = kso_nl_open(&nl);
 	if (err == -ENOENT && prom) {
 		/* A textfile collector's cron keeps working, and says the module is gone. */
-		prom_head("module_loaded", "gauge", "Whether the ktlso module answered.");
+		ctl_prom_head("module_loaded", "gauge", "Whether the ktlso module answered.");
 		printf("ktlso_module_loaded 0\n");
 		if (have_ts)
 			prom_tls_stat(&ts);
@@ -264,7 +246,7 @@ int ctl_stats(int argc, char **argv)
 	kso_nl_close(nl);
 
 	if (prom) {
-		prom_head("module_loaded", "gauge", "Whether the ktlso module answered.");
+		ctl_prom_head("module_loaded", "gauge", "Whether the ktlso module answered.");
 		printf("ktlso_module_loaded 1\n");
 		prom_module(ver, proto, &st, &d, true);
 		if (have_ts)
