@@ -149,7 +149,7 @@ void conn_pipe_put(struct conn *c)
 
 void conn_set_deadline(struct conn *c)
 {
-	const struct config *cfg = &d.cfg;
+	const struct config *cfg = &ktlsod.cfg;
 	unsigned ms;
 
 	if (c->state == CS_HANDSHAKE || c->state == CS_HANDOFF)
@@ -207,7 +207,7 @@ static void conn_free(struct conn *c)
 		c->next->prev = c->prev;
 	w->nconns--;
 	w->frees_since_trim++;
-	atomic_fetch_add(&d.st.closed, 1);
+	atomic_fetch_add(&ktlsod.st.closed, 1);
 	conn_release(w, c);
 }
 
@@ -374,7 +374,7 @@ int conn_in_reserve(struct conn *c)
 {
 	if (c->in)
 		return 0;
-	c->in_cap = d.cfg.max_header_bytes + RBUF_SZ;
+	c->in_cap = ktlsod.cfg.max_header_bytes + RBUF_SZ;
 	c->in = malloc(c->in_cap);
 	c->in_len = 0;
 	return c->in ? 0 : -ENOMEM;

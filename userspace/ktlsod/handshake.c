@@ -46,7 +46,7 @@ void hs_fail(struct conn *c, const char *what)
 	const char *why = e ? ERR_reason_error_string(e) : NULL;
 
 	if (!c->hs_done)
-		atomic_fetch_add(&d.st.handshake_failures, 1);
+		atomic_fetch_add(&ktlsod.st.handshake_failures, 1);
 	ERR_clear_error();
 	/* an alert OpenSSL prepared goes out before the close, best effort: not while an
 	 * io_uring send has those bytes, and never raw once the kernel owns TX */
@@ -80,7 +80,7 @@ void hs_start(struct conn *c)
 
 	c->in_cap = IN_CAP_HS;
 	c->in = malloc(c->in_cap);
-	c->ssl = SSL_new(atomic_load(&d.ctx));
+	c->ssl = SSL_new(atomic_load(&ktlsod.ctx));
 	if (!c->in || !c->ssl) {
 		conn_close(c, "out of memory");
 		return;
@@ -211,11 +211,11 @@ static const char *hs_ktls_refusal(const struct conn *c, bool at_handoff)
 
 		if (allowed && !(allowed & KTLSO_CIPHER_MASK(c->ktls_cipher)))
 			return "the listener's ktlso policy does not allow this cipher in kTLS";
-		if (d.caps.ulp)
-			return kso_ktls_strerror(KSO_STEP_ULP, d.caps.ulp);
+		if (ktlsod.caps.ulp)
+			return kso_ktls_strerror(KSO_STEP_ULP, ktlsod.caps.ulp);
 		for (int kc = 0; kc < KSO_CIPHER_COUNT; kc++)
-			if (kso_cipher_info(kc)->ktls_type == c->ktls_cipher && d.caps.cipher[vi][kc])
-				return kso_ktls_strerror(KSO_STEP_TX, d.caps.cipher[vi][kc]);
+			if (kso_cipher_info(kc)->ktls_type == c->ktls_cipher && ktlsod.caps.cipher[vi][kc])
+				return kso_ktls_strerror(KSO_STEP_TX, ktlsod.caps.cipher[vi][kc]);
 	}
 	if (hs_mfl_negotiated(c))
 		return MFL_WHY;
@@ -229,7 +229,7 @@ static void hs_handoff(struct conn *c)
 	enum kso_cipher kc;
 	uint16_t v = 0;
 
-	atomic_fetch_add(&d.st.handshakes, 1);
+	atomic_fetch_add(&ktlsod.st.handshakes, 1);
 	c->w->handshakes_since_trim++;
 	c->state = CS_HANDOFF;
 	if (sc && !kso_cipher_by_suite(SSL_CIPHER_get_protocol_id(sc), &v, &kc)) {
@@ -311,10 +311,10 @@ static void hs_install(struct conn *c)
 	if (c->offload != OFFLOAD_OFF && !c->fallback) {
 		c->fallback = hs_ktls_move(c, want_tx, want_rx, tx0, seq0);
 		if (!c->fallback)
-			atomic_fetch_add(&d.st.offloaded, 1);
+			atomic_fetch_add(&ktlsod.st.offloaded, 1);
 	}
 	if (c->fallback)
-		atomic_fetch_add(&d.st.fallbacks, 1);
+		atomic_fetch_add(&ktlsod.st.fallbacks, 1);
 	if (c->ktls_tx && c->ktls_rx) {
 		/* freed without a shutdown, OpenSSL would drop the session as a bad one:
 		 * the connection is fine and its session must stay resumable */
@@ -396,8 +396,8 @@ void hs_live_offload_try(struct conn *c)
 			(unsigned long long)u->tx_seq, (unsigned long long)u->rx_seq,
 			c->responding ? "in the middle of a response" : "between requests");
 		c->fallback = NULL;
-		atomic_fetch_add(&d.st.offloaded, 1);
-		atomic_fetch_add(&d.st.live_offloaded, 1);
+		atomic_fetch_add(&ktlsod.st.offloaded, 1);
+		atomic_fetch_add(&ktlsod.st.live_offloaded, 1);
 	}
 	if (c->ktls_tx && c->ktls_rx) {
 		conn_tlsu_free(c);

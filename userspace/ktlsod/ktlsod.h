@@ -68,7 +68,7 @@ struct daemon {
 	struct stats st;
 };
 
-extern struct daemon d;
+extern struct daemon ktlsod;	/* the daemon's state, one per process */
 
 /* module.c: one per worker; its address carries an op in user_data's low bits */
 struct wctl {

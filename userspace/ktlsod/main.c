@@ -20,7 +20,7 @@
 #include "certs.h"
 #include "sslkeys.h"
 
-struct daemon d;
+struct daemon ktlsod;
 
 static int listen_on(const struct listener_cfg *l)
 {
@@ -88,7 +88,7 @@ static void *worker_main(void *p)
 
 	if (err) {
 		atomic_compare_exchange_strong(&worker_start_err, &none, err);
-		atomic_store(&d.stop, true);
+		atomic_store(&ktlsod.stop, true);
 		pthread_kill(main_thread, SIGTERM);	/* out of sigtimedwait */
 	}
 	return NULL;
@@ -98,13 +98,13 @@ static void *worker_main(void *p)
 static void start_failed(const char *what, int err)
 {
 	log_msg("not starting: %s: %s", what, strerror(err));
-	if (d.cfg.log_path && strcmp(d.cfg.log_path, "-"))
+	if (ktlsod.cfg.log_path && strcmp(ktlsod.cfg.log_path, "-"))
 		fprintf(stderr, "ktlsod: not starting: %s: %s\n", what, strerror(err));
 }
 
 static void log_caps(void)
 {
-	const struct kso_ktls_caps *c = &d.caps;
+	const struct kso_ktls_caps *c = &ktlsod.caps;
 	char list[256] = "";
 
 	if (c->ulp) {
@@ -139,13 +139,13 @@ static void publish(SSL_CTX *ctx)
 	static int last_err;
 	int err;
 
-	if (mkdir(d.cfg.state_dir, 0755) && errno != EEXIST)
+	if (mkdir(ktlsod.cfg.state_dir, 0755) && errno != EEXIST)
 		err = -errno;
 	else
-		err = tls_publish(ctx, d.cfg.state_dir);
+		err = tls_publish(ctx, ktlsod.cfg.state_dir);
 	if (err && err != last_err)
 		log_msg("cannot publish the certificates to %s/%s: %s (ktlsoctl show and stats "
-			"will not list them; see --state-dir)", d.cfg.state_dir,
+			"will not list them; see --state-dir)", ktlsod.cfg.state_dir,
 			KSO_CERT_STATE_FILE, strerror(-err));
 	last_err = err;
 }
@@ -153,7 +153,7 @@ static void publish(SSL_CTX *ctx)
 static void reload(void)
 {
 	struct kso_cert_findings f = { 0 };
-	SSL_CTX *ctx = tls_load(&d.cfg, &f);
+	SSL_CTX *ctx = tls_load(&ktlsod.cfg, &f);
 
 	log_findings(&f, false);
 	if (!ctx) {
@@ -165,16 +165,16 @@ static void reload(void)
 	kso_cert_findings_free(&f);
 	/*
 	 * Connections hold a reference to the context they started with. A worker may be
-	 * between loading d.ctx and SSL_new taking its reference, so the context replaced
+	 * between loading ktlsod.ctx and SSL_new taking its reference, so the context replaced
 	 * now is freed only at the next reload, not here. The certificates of a context
 	 * live as long as it does (tls.c).
 	 */
 	static SSL_CTX *retired;
 
 	SSL_CTX_free(retired);
-	retired = atomic_exchange(&d.ctx, ctx);
+	retired = atomic_exchange(&ktlsod.ctx, ctx);
 	publish(ctx);
-	log_msg("reloaded certificates: %s", d.cfg.cert ? d.cfg.cert : "the [cert] sections");
+	log_msg("reloaded certificates: %s", ktlsod.cfg.cert ? ktlsod.cfg.cert : "the [cert] sections");
 }
 
 /* The daily look at expiry dates (also done at every load). */
@@ -182,14 +182,14 @@ static void expiry_check(void)
 {
 	struct kso_cert_findings f = { 0 };
 
-	tls_expiry_check(atomic_load(&d.ctx), &d.cfg, &f);
+	tls_expiry_check(atomic_load(&ktlsod.ctx), &ktlsod.cfg, &f);
 	log_findings(&f, false);
 	kso_cert_findings_free(&f);
 }
 
 int main(int argc, char **argv)
 {
-	struct config *cfg = &d.cfg;
+	struct config *cfg = &ktlsod.cfg;
 	struct worker_arg *args;
 	pthread_t *threads;
 	int started = 0;
@@ -225,8 +225,8 @@ int main(int argc, char **argv)
 	raise_fd_limit(cfg);
 	serve_set_hsts(cfg->hsts_max_age);
 
-	d.root_fd = open(cfg->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (d.root_fd < 0) {
+	ktlsod.root_fd = open(cfg->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (ktlsod.root_fd < 0) {
 		fprintf(stderr, "ktlsod: --root %s: %s\n", cfg->root, strerror(errno));
 		return 1;
 	}
@@ -239,9 +239,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	kso_cert_findings_free(&f);
-	atomic_store(&d.ctx, ctx);
+	atomic_store(&ktlsod.ctx, ctx);
 	publish(ctx);
-	rc = kso_ktls_probe(&d.caps);
+	rc = kso_ktls_probe(&ktlsod.caps);
 	if (rc) {
 		fprintf(stderr, "ktlsod: probing kTLS needs a loopback TCP connection: %s\n",
 			strerror(-rc));
@@ -290,7 +290,7 @@ int main(int argc, char **argv)
 			snprintf(what, sizeof(what), "worker %d of %d (pthread_create)", started + 1,
 				 cfg->workers);
 			start_failed(what, err);
-			atomic_store(&d.stop, true);	/* the ones started drain and exit */
+			atomic_store(&ktlsod.stop, true);	/* the ones started drain and exit */
 			goto out_join;
 		}
 	}
@@ -300,7 +300,7 @@ int main(int argc, char **argv)
 								     cfg->listeners[i].offload),
 			cfg->workers);
 
-	while (!atomic_load(&d.stop)) {
+	while (!atomic_load(&ktlsod.stop)) {
 		sig = sigtimedwait(&set, NULL, &day);
 		if (sig < 0) {
 			if (errno == EAGAIN)
@@ -312,7 +312,7 @@ int main(int argc, char **argv)
 		} else if (!atomic_load(&worker_start_err)) {
 			log_msg("%s: finishing responses in progress, then exiting",
 				sig == SIGTERM ? "SIGTERM" : "SIGINT");
-			atomic_store(&d.stop, true);
+			atomic_store(&ktlsod.stop, true);
 		}
 	}
 	rc = 0;
@@ -326,10 +326,10 @@ out_join:
 	}
 	log_msg("stopped: %llu connections, %llu handshakes (%llu failed), %llu offloaded, "
 		"%llu in userspace TLS after a fallback, %llu requests, %llu refused at the cap",
-		(unsigned long long)d.st.accepted, (unsigned long long)d.st.handshakes,
-		(unsigned long long)d.st.handshake_failures, (unsigned long long)d.st.offloaded,
-		(unsigned long long)d.st.fallbacks, (unsigned long long)d.st.requests,
-		(unsigned long long)d.st.refused_cap);
+		(unsigned long long)ktlsod.st.accepted, (unsigned long long)ktlsod.st.handshakes,
+		(unsigned long long)ktlsod.st.handshake_failures, (unsigned long long)ktlsod.st.offloaded,
+		(unsigned long long)ktlsod.st.fallbacks, (unsigned long long)ktlsod.st.requests,
+		(unsigned long long)ktlsod.st.refused_cap);
 out_close:
 	/* the workers not started hold no socket of their own yet: theirs are closed here */
 	for (int w = started; w < cfg->workers; w++)
@@ -344,7 +344,7 @@ out_unpublish:
 		snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, KSO_CERT_STATE_FILE);
 		unlink(path);
 	}
-	SSL_CTX_free(atomic_load(&d.ctx));
+	SSL_CTX_free(atomic_load(&ktlsod.ctx));
 	free(args);
 	free(threads);
 	return rc;

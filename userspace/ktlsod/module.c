@@ -237,7 +237,7 @@ void ctl_apply_policies(struct worker *w)
 		uint32_t ciphers = p ? p->ciphers : 0;
 
 		if (mode != l->offload && w->id == 0)
-			log_msg("listener %s: offload %s (was %s), %s", d.cfg.listeners[i].name,
+			log_msg("listener %s: offload %s (was %s), %s", ktlsod.cfg.listeners[i].name,
 				offload_name(mode), offload_name(l->offload),
 				p ? "by ktlso policy" : "as configured: no ktlso policy for it");
 		l->offload = mode;
@@ -258,13 +258,13 @@ static void ctl_on_key_limit(struct conn *c, const struct kso_event *ev)
 	bool tx = ev->dir == KTLSO_DIR_TX;
 	uint64_t seq = tx ? ev->sock.tx_seq : ev->sock.rx_seq;
 
-	atomic_fetch_add(&d.st.key_limit_closed, 1);
+	atomic_fetch_add(&ktlsod.st.key_limit_closed, 1);
 	free(c->reason_buf);
 	if (asprintf(&c->reason_buf,
 		     "key usage limit: %s at record %llu of %llu; %s", tx ? "TX" : "RX",
 		     (unsigned long long)seq, (unsigned long long)ev->sock.rec_limit,
 		     c->version == TLS_1_2_VERSION ? "TLS 1.2 cannot rekey" :
-		     d.caps.rekey ? "this kernel cannot rekey kTLS (TLS 1.3 rekey needs Linux 6.14 "
+		     ktlsod.caps.rekey ? "this kernel cannot rekey kTLS (TLS 1.3 rekey needs Linux 6.14 "
 				    "or later)" : "rekeying kTLS is not implemented yet") < 0)
 		c->reason_buf = NULL;
 	c->close_reason = c->reason_buf ? c->reason_buf : "key usage limit";

@@ -86,7 +86,7 @@ static void req_on_control_record(struct conn *c, unsigned char type, const unsi
 	}
 	if (type == 22 && n >= 1 && p[0] == 24) {	/* handshake: KeyUpdate */
 		/* caps.rekey is an errno: 0 when the kernel takes a second key */
-		conn_close(c, !d.caps.rekey ? "client KeyUpdate: rekey is not implemented yet" :
+		conn_close(c, !ktlsod.caps.rekey ? "client KeyUpdate: rekey is not implemented yet" :
 					      "client KeyUpdate: this kernel cannot rekey kTLS "
 					      "(TLS 1.3 rekey needs Linux 6.14 or later)");
 		return;
@@ -277,7 +277,7 @@ static const char *req_parse_why(int status)
 /* Parse and answer requests as long as there are complete ones and no response runs. */
 void req_process(struct conn *c)
 {
-	struct http_limits lim = { d.cfg.max_header_bytes, d.cfg.max_headers };
+	struct http_limits lim = { ktlsod.cfg.max_header_bytes, ktlsod.cfg.max_headers };
 	int n;
 
 	if (c->state != CS_OPEN || c->rq)
@@ -316,7 +316,7 @@ void req_process(struct conn *c)
 			return;
 		}
 	}
-	if (atomic_load(&d.stop) && !c->in_len) {
+	if (atomic_load(&ktlsod.stop) && !c->in_len) {
 		conn_close(c, "shutting down");
 		return;
 	}

@@ -87,7 +87,7 @@ void resp_start(struct conn *c)
 	c->idle_ticks = 0;
 	c->responding = true;
 	conn_set_deadline(c);
-	atomic_fetch_add(&d.st.requests, 1);
+	atomic_fetch_add(&ktlsod.st.requests, 1);
 	if (c->ktls_tx) {
 		if (conn_out_append(c, r->head, r->head_len)) {
 			conn_close(c, "out of memory");
@@ -127,7 +127,7 @@ void resp_open_file(struct conn *c, int n)
 	}
 	serve_open_how(&q->how);
 	sqe = conn_sqe(c, OP_OPEN);
-	io_uring_prep_openat2(sqe, d.root_fd, serve_relpath(&q->req), &q->how);
+	io_uring_prep_openat2(sqe, ktlsod.root_fd, serve_relpath(&q->req), &q->how);
 }
 
 void resp_on_open(struct conn *c, int res)
@@ -142,7 +142,7 @@ void resp_on_open(struct conn *c, int res)
 			close(res);
 		return;
 	}
-	r = serve_respond(&q->req, res, q->req.keep_alive && !atomic_load(&d.stop), &q->resp,
+	r = serve_respond(&q->req, res, q->req.keep_alive && !atomic_load(&ktlsod.stop), &q->resp,
 			  index ? NULL : &q->dirfd);
 	if (r == 1) {
 		sqe = conn_sqe(c, OP_OPEN);

@@ -75,9 +75,9 @@ static void on_accept(struct worker *w, struct listener *l, int res, unsigned fl
 		}
 		return;
 	}
-	atomic_fetch_add(&d.st.accepted, 1);
+	atomic_fetch_add(&ktlsod.st.accepted, 1);
 	if (w->draining || w->nconns >= w->cap + w->cap / 8 + 1) {
-		atomic_fetch_add(&d.st.refused_cap, 1);
+		atomic_fetch_add(&ktlsod.st.refused_cap, 1);
 		close(res);
 		return;
 	}
@@ -135,7 +135,7 @@ static void tick(struct worker *w)
 	struct io_uring_sqe *sqe;
 	struct conn *c, *next;
 
-	if (atomic_load(&d.stop) && !w->draining) {
+	if (atomic_load(&ktlsod.stop) && !w->draining) {
 		w->draining = true;
 		for (int i = 0; i < w->nls; i++) {
 			sqe = ring_sqe(&w->ring);
@@ -211,24 +211,24 @@ int worker_run(int id, const int *listen_fds)
 	int err;
 
 	w.tick_ts.tv_sec = TICK_MS / 1000;
-	w.cap = (d.cfg.max_conns + (unsigned)d.cfg.workers - 1) / (unsigned)d.cfg.workers;
+	w.cap = (ktlsod.cfg.max_conns + (unsigned)ktlsod.cfg.workers - 1) / (unsigned)ktlsod.cfg.workers;
 	w.scratch = malloc(16384);
 	err = ring_init(&w.ring, id);
 	if (err) {
 		log_msg("worker %d: io_uring_queue_init: %s", id, strerror(-err));
 		return err;
 	}
-	for (int i = 0; i < d.cfg.nlisteners; i++) {
-		int mode = d.cfg.listeners[i].offload;
+	for (int i = 0; i < ktlsod.cfg.nlisteners; i++) {
+		int mode = ktlsod.cfg.listeners[i].offload;
 
 		socklen_t len = sizeof(w.ls[i].addr);
 
 		w.ls[i].fd = listen_fds[i];
-		w.ls[i].cfg_offload = w.ls[i].offload = mode < 0 ? d.cfg.offload : mode;
+		w.ls[i].cfg_offload = w.ls[i].offload = mode < 0 ? ktlsod.cfg.offload : mode;
 		getsockname(listen_fds[i], (struct sockaddr *)&w.ls[i].addr, &len);
 		arm_accept(&w, &w.ls[i]);
 	}
-	w.nls = d.cfg.nlisteners;
+	w.nls = ktlsod.cfg.nlisteners;
 	ctl_start(&w);
 	ring_setup_rbufs(&w.ring);
 	tick(&w);
