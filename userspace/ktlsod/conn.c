@@ -6,6 +6,7 @@
  * handshake.c (HANDSHAKE, HANDOFF), request.c and respond.c (OPEN).
  */
 #include "conn.h"
+#include "addr.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -29,24 +30,20 @@ struct io_uring_sqe *conn_sqe(struct conn *c, enum op op)
 	return sqe;
 }
 
+/* The client's address as the log shows it: an IPv4 client of a dual-stack socket as IPv4. */
 const char *conn_peer_str(const struct conn *c, char *buf, size_t len)
 {
-	char a[INET6_ADDRSTRLEN];
-	const struct in6_addr *in6 = &c->peer.sin6_addr;
+	struct sockaddr_storage ss;
 
-	if (c->peer.sin6_family == AF_INET) {
-		const struct sockaddr_in *s4 = (const void *)&c->peer;
+	memcpy(&ss, &c->peer, sizeof(c->peer));
+	if (c->peer.sin6_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&c->peer.sin6_addr)) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
 
-		inet_ntop(AF_INET, &s4->sin_addr, a, sizeof(a));
-		snprintf(buf, len, "%s:%u", a, ntohs(s4->sin_port));
-	} else if (IN6_IS_ADDR_V4MAPPED(in6)) {
-		inet_ntop(AF_INET, &in6->s6_addr[12], a, sizeof(a));
-		snprintf(buf, len, "%s:%u", a, ntohs(c->peer.sin6_port));
-	} else {
-		inet_ntop(AF_INET6, in6, a, sizeof(a));
-		snprintf(buf, len, "[%s]:%u", a, ntohs(c->peer.sin6_port));
+		s4->sin_family = AF_INET;
+		s4->sin_port = c->peer.sin6_port;
+		memcpy(&s4->sin_addr, &c->peer.sin6_addr.s6_addr[12], 4);
 	}
-	return buf;
+	return kso_addr_format(&ss, buf, len);
 }
 
 const char *conn_mode_str(const struct conn *c)
