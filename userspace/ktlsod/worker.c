@@ -206,29 +206,34 @@ static void dispatch(struct worker *w, struct io_uring_cqe *cqe)
 
 int worker_run(int id, const int *listen_fds)
 {
+	const struct config *cfg = &ktlsod.cfg;
 	struct worker w = { .id = id };
 	struct io_uring_cqe *cqe;
 	int err;
 
 	w.tick_ts.tv_sec = TICK_MS / 1000;
-	w.cap = (ktlsod.cfg.max_conns + (unsigned)ktlsod.cfg.workers - 1) / (unsigned)ktlsod.cfg.workers;
+	w.cap = (cfg->max_conns + (unsigned)cfg->workers - 1) / (unsigned)cfg->workers;
 	w.scratch = malloc(16384);
+	if (!w.scratch) {
+		log_msg("worker %d: out of memory", id);
+		return -ENOMEM;
+	}
 	err = ring_init(&w.ring, id);
 	if (err) {
 		log_msg("worker %d: io_uring_queue_init: %s", id, strerror(-err));
+		free(w.scratch);
 		return err;
 	}
-	for (int i = 0; i < ktlsod.cfg.nlisteners; i++) {
-		int mode = ktlsod.cfg.listeners[i].offload;
-
+	for (int i = 0; i < cfg->nlisteners; i++) {
+		int mode = cfg->listeners[i].offload;
 		socklen_t len = sizeof(w.ls[i].addr);
 
 		w.ls[i].fd = listen_fds[i];
-		w.ls[i].cfg_offload = w.ls[i].offload = mode < 0 ? ktlsod.cfg.offload : mode;
+		w.ls[i].cfg_offload = w.ls[i].offload = mode < 0 ? cfg->offload : mode;
 		getsockname(listen_fds[i], (struct sockaddr *)&w.ls[i].addr, &len);
 		arm_accept(&w, &w.ls[i]);
 	}
-	w.nls = ktlsod.cfg.nlisteners;
+	w.nls = cfg->nlisteners;
 	ctl_start(&w);
 	ring_setup_rbufs(&w.ring);
 	tick(&w);
