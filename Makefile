@@ -33,8 +33,8 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 KT_CFLAGS  = -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	     -Wmissing-prototypes -D_GNU_SOURCE -fno-strict-aliasing \
-	     -Iinclude/uapi -Iuserspace/lib -Iuserspace/ktlsod -Itests/lib $(PKG_CFLAGS) -MMD -MP \
-	     -DKTLSO_VERSION=\"$(KTLSO_VERSION)\"
+	     -Iinclude/uapi -Iinclude -Iuserspace/lib -Iuserspace/ktlsod -Itests/lib $(PKG_CFLAGS) \
+	     -MMD -MP -DKTLSO_VERSION=\"$(KTLSO_VERSION)\"
 
 # ---------------------------------------------------------------------------- deps
 .PHONY: deps

@@ -15,6 +15,8 @@
 #include <net/genetlink.h>
 #include <net/sock.h>
 
+#include <ktlso_attrs.h>
+
 #include "genl.h"
 #include "netns.h"
 #include "policy.h"
@@ -46,18 +48,26 @@ static int ktlso_validate_sockaddr(const struct nlattr *attr,
 	return -EINVAL;
 }
 
+/* The limit column of the attribute table (include/ktlso_attrs.h). */
+static const u32 ktlso_attr_limit[KTLSO_A_MAX + 1] = {
+#define KTLSO_ATTR(name, kind, limit, ...)				\
+	[KTLSO_A_##name] = limit,
+#include <ktlso_attrs.h>
+};
+
 /*
- * NUL-terminated strings of at most max bytes with the NUL. Not
+ * NUL-terminated strings of at most their limit with the NUL. Not
  * NLA_NUL_STRING: its length check fails with -ERANGE, and the contract
  * promises -EINVAL for every attribute of the wrong size.
  */
-static int ktlso_validate_string(const struct nlattr *attr, int max,
+static int ktlso_validate_string(const struct nlattr *attr,
 				 struct netlink_ext_ack *extack)
 {
 	const char *str = nla_data(attr);
 	int len = nla_len(attr);
 
-	if (len >= 1 && len <= max && !str[len - 1])
+	if (len >= 1 && (u32)len <= ktlso_attr_limit[nla_type(attr)] &&
+	    !str[len - 1])
 		return 0;
 
 	NL_SET_ERR_MSG_ATTR(extack, attr,
@@ -65,72 +75,84 @@ static int ktlso_validate_string(const struct nlattr *attr, int max,
 	return -EINVAL;
 }
 
-static int ktlso_validate_reason(const struct nlattr *attr,
-				 struct netlink_ext_ack *extack)
-{
-	return ktlso_validate_string(attr, KTLSO_REASON_MAX, extack);
-}
-
-static int ktlso_validate_version(const struct nlattr *attr,
-				  struct netlink_ext_ack *extack)
-{
-	return ktlso_validate_string(attr, KTLSO_VERSION_STRING_MAX, extack);
-}
-
-/* No maximum length in the policy: it would fail with -ERANGE. */
-#define KTLSO_POLICY_SOCKADDR						\
-	NLA_POLICY_VALIDATE_FN(NLA_BINARY, ktlso_validate_sockaddr)
-#define KTLSO_POLICY_REASON						\
-	NLA_POLICY_VALIDATE_FN(NLA_BINARY, ktlso_validate_reason)
-
-/* Bits of TLS_CIPHER_* 51..61, see KTLSO_CIPHER_MASK() */
-#define KTLSO_CIPHER_BITS GENMASK(11, 1)
-
 /*
- * Every attribute, including those only the module sends: a request that
- * carries one with the wrong type or size fails, as the contract says.
- * KTLSO_A_PAD has no entry: it is never valid in a request. The ranges of
+ * The policy of each kind of the attribute table. No maximum length for
+ * sockaddrs and strings: it would fail with -ERANGE. The ranges of
  * KTLSO_A_POLICY_MODE and _WARN_PCT are checked in code: the contract says
  * -EINVAL, and NLA_POLICY_RANGE() would fail with -ERANGE.
  */
-static const struct nla_policy ktlso_genl_policy[KTLSO_A_MAX + 1] = {
-	[KTLSO_A_VERSION_STRING]	= NLA_POLICY_VALIDATE_FN(NLA_BINARY,
-							ktlso_validate_version),
-	[KTLSO_A_PROTO_VERSION]		= { .type = NLA_U32 },
-	[KTLSO_A_SOCK_ID]		= { .type = NLA_U64 },
-	[KTLSO_A_SOCK_FD]		= { .type = NLA_U32 },
-	[KTLSO_A_SOCK_LOCAL]		= KTLSO_POLICY_SOCKADDR,
-	[KTLSO_A_SOCK_PEER]		= KTLSO_POLICY_SOCKADDR,
-	[KTLSO_A_SOCK_UID]		= { .type = NLA_U32 },
-	[KTLSO_A_SOCK_PID]		= { .type = NLA_U32 },
-	[KTLSO_A_SOCK_VERSION]		= { .type = NLA_U16 },
-	[KTLSO_A_SOCK_CIPHER]		= { .type = NLA_U16 },
-	[KTLSO_A_SOCK_TX_CONF]		= { .type = NLA_U8 },
-	[KTLSO_A_SOCK_RX_CONF]		= { .type = NLA_U8 },
-	[KTLSO_A_SOCK_TX_SEQ]		= { .type = NLA_U64 },
-	[KTLSO_A_SOCK_RX_SEQ]		= { .type = NLA_U64 },
-	[KTLSO_A_SOCK_KEY_GEN]		= { .type = NLA_U32 },
-	[KTLSO_A_SOCK_BYTES_SENT]	= { .type = NLA_U64 },
-	[KTLSO_A_SOCK_BYTES_RECEIVED]	= { .type = NLA_U64 },
-	[KTLSO_A_SOCK_REC_LIMIT]	= { .type = NLA_U64 },
-	[KTLSO_A_SOCK_AGE_MS]		= { .type = NLA_U64 },
-	[KTLSO_A_SOCK_FALLBACK]		= KTLSO_POLICY_REASON,
-	[KTLSO_A_SOCK_CLOSE_REASON]	= KTLSO_POLICY_REASON,
-	[KTLSO_A_KEY_DIR]		= { .type = NLA_U8 },
-	[KTLSO_A_POLICY_ADDR]		= KTLSO_POLICY_SOCKADDR,
-	[KTLSO_A_POLICY_MODE]		= { .type = NLA_U8 },
-	[KTLSO_A_POLICY_CIPHERS]	= NLA_POLICY_MASK(NLA_U32,
-							  KTLSO_CIPHER_BITS),
-	[KTLSO_A_POLICY_REC_LIMIT]	= { .type = NLA_U64 },
-	[KTLSO_A_POLICY_WARN_PCT]	= { .type = NLA_U8 },
-	[KTLSO_A_STATS_SOCKS]		= { .type = NLA_U64 },
-	[KTLSO_A_STATS_REGISTERED]	= { .type = NLA_U64 },
-	[KTLSO_A_STATS_UNREGISTERED]	= { .type = NLA_U64 },
-	[KTLSO_A_STATS_REAPED]		= { .type = NLA_U64 },
-	[KTLSO_A_STATS_OFFLOADED]	= { .type = NLA_U64 },
-	[KTLSO_A_STATS_OFFLOAD_REQUESTS] = { .type = NLA_U64 },
-	[KTLSO_A_STATS_KEY_LIMIT_EVENTS] = { .type = NLA_U64 },
-	[KTLSO_A_STATS_POLICIES]	= { .type = NLA_U64 },
+#define KTLSO_NLA_U8(limit)		{ .type = NLA_U8 }
+#define KTLSO_NLA_U16(limit)		{ .type = NLA_U16 }
+#define KTLSO_NLA_U32(limit)		{ .type = NLA_U32 }
+#define KTLSO_NLA_S32(limit)		{ .type = NLA_S32 }
+#define KTLSO_NLA_U64(limit)		{ .type = NLA_U64 }
+#define KTLSO_NLA_MASK32(limit)		NLA_POLICY_MASK(NLA_U32, limit)
+#define KTLSO_NLA_SOCKADDR(limit)					\
+	NLA_POLICY_VALIDATE_FN(NLA_BINARY, ktlso_validate_sockaddr)
+#define KTLSO_NLA_STRING(limit)						\
+	NLA_POLICY_VALIDATE_FN(NLA_BINARY, ktlso_validate_string)
+
+/*
+ * One row of the attribute table in the policy of command cmd: the kind's
+ * policy if cmd takes the attribute, else a rejection that names both.
+ * Attributes only the module sends are rejected in every request, as is
+ * KTLSO_A_PAD.
+ */
+#define KTLSO_NLA_TAKES_1(cmd, name, kind, limit)			\
+	[KTLSO_A_##name] = KTLSO_NLA_##kind(limit),
+#define KTLSO_NLA_TAKES_0(cmd, name, kind, limit)			\
+	[KTLSO_A_##name] = {						\
+		.type = NLA_REJECT,					\
+		.reject_message = KTLSO_REJECT_MSG(cmd, name),		\
+	},
+#define __KTLSO_NLA(takes, ...)		KTLSO_NLA_TAKES_##takes(__VA_ARGS__)
+#define _KTLSO_NLA(takes, ...)		__KTLSO_NLA(takes, __VA_ARGS__)
+#define KTLSO_NLA(cmd, name, kind, limit, ...)				\
+	_KTLSO_NLA(KTLSO_TAKES_##cmd(__VA_ARGS__), cmd, name, kind, limit)
+
+static const struct nla_policy ktlso_get_version_policy[KTLSO_A_MAX + 1] = {
+#define KTLSO_ATTR(...)	KTLSO_NLA(GET_VERSION, __VA_ARGS__)
+#include <ktlso_attrs.h>
+};
+
+static const struct nla_policy ktlso_sock_register_policy[KTLSO_A_MAX + 1] = {
+#define KTLSO_ATTR(...)	KTLSO_NLA(SOCK_REGISTER, __VA_ARGS__)
+#include <ktlso_attrs.h>
+};
+
+static const struct nla_policy ktlso_sock_unregister_policy[KTLSO_A_MAX + 1] = {
+#define KTLSO_ATTR(...)	KTLSO_NLA(SOCK_UNREGISTER, __VA_ARGS__)
+#include <ktlso_attrs.h>
+};
+
+static const struct nla_policy ktlso_sock_get_policy[KTLSO_A_MAX + 1] = {
+#define KTLSO_ATTR(...)	KTLSO_NLA(SOCK_GET, __VA_ARGS__)
+#include <ktlso_attrs.h>
+};
+
+static const struct nla_policy ktlso_sock_offload_policy[KTLSO_A_MAX + 1] = {
+#define KTLSO_ATTR(...)	KTLSO_NLA(SOCK_OFFLOAD, __VA_ARGS__)
+#include <ktlso_attrs.h>
+};
+
+static const struct nla_policy ktlso_policy_add_policy[KTLSO_A_MAX + 1] = {
+#define KTLSO_ATTR(...)	KTLSO_NLA(POLICY_ADD, __VA_ARGS__)
+#include <ktlso_attrs.h>
+};
+
+static const struct nla_policy ktlso_policy_del_policy[KTLSO_A_MAX + 1] = {
+#define KTLSO_ATTR(...)	KTLSO_NLA(POLICY_DEL, __VA_ARGS__)
+#include <ktlso_attrs.h>
+};
+
+static const struct nla_policy ktlso_policy_get_policy[KTLSO_A_MAX + 1] = {
+#define KTLSO_ATTR(...)	KTLSO_NLA(POLICY_GET, __VA_ARGS__)
+#include <ktlso_attrs.h>
+};
+
+static const struct nla_policy ktlso_stats_policy[KTLSO_A_MAX + 1] = {
+#define KTLSO_ATTR(...)	KTLSO_NLA(STATS, __VA_ARGS__)
+#include <ktlso_attrs.h>
 };
 
 /* Whose view a message about a socket is written for. */
@@ -806,45 +828,63 @@ static const struct genl_ops ktlso_genl_ops[] = {
 	{
 		.cmd	= KTLSO_CMD_GET_VERSION,
 		.doit	= ktlso_genl_get_version,
+		.policy	= ktlso_get_version_policy,
+		.maxattr = KTLSO_A_MAX,
 	},
 	{
 		.cmd	= KTLSO_CMD_SOCK_REGISTER,
 		.doit	= ktlso_genl_sock_register,
 		.flags	= GENL_UNS_ADMIN_PERM,
+		.policy	= ktlso_sock_register_policy,
+		.maxattr = KTLSO_A_MAX,
 	},
 	{
 		.cmd	= KTLSO_CMD_SOCK_UNREGISTER,
 		.doit	= ktlso_genl_sock_unregister,
 		.flags	= GENL_UNS_ADMIN_PERM,
+		.policy	= ktlso_sock_unregister_policy,
+		.maxattr = KTLSO_A_MAX,
 	},
 	{
 		.cmd	= KTLSO_CMD_SOCK_GET,
 		.doit	= ktlso_genl_sock_get,
 		.dumpit	= ktlso_genl_sock_dump,
+		.policy	= ktlso_sock_get_policy,
+		.maxattr = KTLSO_A_MAX,
 	},
 	{
 		.cmd	= KTLSO_CMD_SOCK_OFFLOAD,
 		.doit	= ktlso_genl_sock_offload,
 		.flags	= GENL_UNS_ADMIN_PERM,
+		.policy	= ktlso_sock_offload_policy,
+		.maxattr = KTLSO_A_MAX,
 	},
 	{
 		.cmd	= KTLSO_CMD_POLICY_ADD,
 		.doit	= ktlso_genl_policy_add,
 		.flags	= GENL_UNS_ADMIN_PERM,
+		.policy	= ktlso_policy_add_policy,
+		.maxattr = KTLSO_A_MAX,
 	},
 	{
 		.cmd	= KTLSO_CMD_POLICY_DEL,
 		.doit	= ktlso_genl_policy_del,
 		.flags	= GENL_UNS_ADMIN_PERM,
+		.policy	= ktlso_policy_del_policy,
+		.maxattr = KTLSO_A_MAX,
 	},
 	{
 		.cmd	= KTLSO_CMD_POLICY_GET,
 		.doit	= ktlso_genl_policy_get,
 		.dumpit	= ktlso_genl_policy_dump,
+		.policy	= ktlso_policy_get_policy,
+		.maxattr = KTLSO_A_MAX,
 	},
 	{
 		.cmd	= KTLSO_CMD_STATS,
 		.doit	= ktlso_genl_stats,
+		.policy	= ktlso_stats_policy,
+		.maxattr = KTLSO_A_MAX,
 	},
 };
 
@@ -878,7 +918,6 @@ static struct genl_family ktlso_genl_family __ro_after_init = {
 	.name		= KTLSO_GENL_NAME,
 	.version	= KTLSO_GENL_VERSION,
 	.maxattr	= KTLSO_A_MAX,
-	.policy		= ktlso_genl_policy,
 	.netnsok	= true,
 	.parallel_ops	= true,
 	.module		= THIS_MODULE,

@@ -36,6 +36,8 @@
 #include <linux/netlink.h>
 #include <linux/tls.h>
 
+#include <ktlso_attrs.h>
+
 #include "keysched.h"
 #include "ktls.h"
 #include "t.h"
@@ -57,6 +59,53 @@
 
 static unsigned long fuzz_count = 20000;
 static unsigned long long fuzz_seed;
+
+/* ------------------------------------------------------------------ the attribute table */
+
+enum attr_kind { K_U8, K_U16, K_U32, K_S32, K_U64, K_MASK32, K_SOCKADDR, K_STRING, K_PAD };
+
+/* include/ktlso_attrs.h, one row per attribute: what the module checks requests against. */
+struct attr_row {
+	uint16_t type;
+	enum attr_kind kind;
+	uint32_t limit;
+	uint32_t cmds;		/* bit KTLSO_CMD_x: the command takes it */
+	const char *name;	/* without KTLSO_A_ */
+};
+
+static const struct attr_row attr_rows[] = {
+#define KTLSO_ATTR(name, kind, limit, ...) \
+	{ KTLSO_A_##name, K_##kind, limit, KTLSO_TAKES_MASK(__VA_ARGS__), #name },
+#include <ktlso_attrs.h>
+};
+
+#define N_ATTR_ROWS (sizeof(attr_rows) / sizeof(attr_rows[0]))
+
+static const struct attr_row *attr_row(uint16_t type)
+{
+	for (size_t i = 0; i < N_ATTR_ROWS; i++)
+		if (attr_rows[i].type == type)
+			return &attr_rows[i];
+	return NULL;
+}
+
+/* The request commands, named as the contract's extended ACK names them. */
+static const struct {
+	uint8_t cmd;
+	const char *name;
+} req_cmds[] = {
+	{ KTLSO_CMD_GET_VERSION, "GET_VERSION" },
+	{ KTLSO_CMD_SOCK_REGISTER, "SOCK_REGISTER" },
+	{ KTLSO_CMD_SOCK_UNREGISTER, "SOCK_UNREGISTER" },
+	{ KTLSO_CMD_SOCK_GET, "SOCK_GET" },
+	{ KTLSO_CMD_SOCK_OFFLOAD, "SOCK_OFFLOAD" },
+	{ KTLSO_CMD_POLICY_ADD, "POLICY_ADD" },
+	{ KTLSO_CMD_POLICY_DEL, "POLICY_DEL" },
+	{ KTLSO_CMD_POLICY_GET, "POLICY_GET" },
+	{ KTLSO_CMD_STATS, "STATS" },
+};
+
+#define N_REQ_CMDS (sizeof(req_cmds) / sizeof(req_cmds[0]))
 
 /* ------------------------------------------------------------------ raw netlink */
 
@@ -1633,6 +1682,70 @@ static int test_errors(const void *arg)
 	return T_PASS;
 }
 
+/* A well-formed payload of a row's kind, into data; its length. */
+static size_t attr_sample(const struct attr_row *row, uint8_t *data)
+{
+	static const size_t sizes[] = {
+		[K_U8] = 1, [K_U16] = 2, [K_U32] = 4, [K_S32] = 4, [K_U64] = 8, [K_MASK32] = 4,
+		[K_STRING] = 2, [K_PAD] = 4,
+	};
+	struct sockaddr_in a4 = sin4("127.0.0.1", 1);
+
+	memset(data, 0, 32);
+	if (row->kind == K_SOCKADDR) {
+		memcpy(data, &a4, sizeof(a4));
+		return sizeof(a4);
+	}
+	if (row->kind == K_STRING)
+		data[0] = 'x';
+	else if (row->kind != K_MASK32)
+		data[0] = 1;
+	return sizes[row->kind];
+}
+
+/*
+ * Per-command policies: every command rejects, with -EINVAL and an extended ACK naming
+ * both, a well-formed attribute it does not take; and never so one it takes.
+ */
+static int test_reject_untaken(const void *arg)
+{
+	struct result r;
+	struct nl nl;
+	int rejected = 0, err;
+
+	(void)arg;
+	OPEN(&nl);
+	for (size_t c = 0; c < N_REQ_CMDS; c++)
+		for (size_t i = 0; i < N_ATTR_ROWS; i++) {
+			const struct attr_row *row = &attr_rows[i];
+			bool takes = row->cmds & 1u << req_cmds[c].cmd;
+			uint8_t data[32];
+			char want[128];
+
+			snprintf(want, sizeof(want), "KTLSO_CMD_%s does not take KTLSO_A_%s",
+				 req_cmds[c].name, row->name);
+			err = raw_cmd(&nl, req_cmds[c].cmd, row->type, data, attr_sample(row, data),
+				      &r);
+			if (takes) {
+				T_ASSERT(!strstr(r.ext_msg, "does not take"),
+					 "%s rejects an attribute it takes: %s",
+					 req_cmds[c].name, r.ext_msg);
+				continue;
+			}
+			T_ASSERT(err == -EINVAL, "KTLSO_CMD_%s with KTLSO_A_%s: %s, want EINVAL",
+				 req_cmds[c].name, row->name, t_strerror(err));
+			T_ASSERT(r.bad_off > 0, "KTLSO_CMD_%s with KTLSO_A_%s: the extended ack "
+				 "names no attribute", req_cmds[c].name, row->name);
+			T_ASSERT(!strcmp(r.ext_msg, want), "extended ack \"%s\", want \"%s\"",
+				 r.ext_msg, want);
+			rejected++;
+		}
+	/* 9 commands x 36 attributes, less the 17 that a command takes */
+	T_ASSERT(rejected == 9 * 36 - 17, "%d rejections, want %d", rejected, 9 * 36 - 17);
+	nl_close(&nl);
+	return T_PASS;
+}
+
 static int lo_up(void)
 {
 	struct ifreq ifr = { .ifr_name = "lo" };
@@ -1829,25 +1942,28 @@ static uint32_t rndn(uint32_t n)
 	return n ? (uint32_t)(rnd() % n) : 0;
 }
 
-/* A plausible payload size for an attribute type, or garbage. */
+/* A plausible payload size for an attribute type (its kind's, from the table), or garbage. */
 static size_t fuzz_attr_len(uint16_t type)
 {
 	static const uint8_t sizes[] = { 0, 1, 2, 4, 8, 16, 28 };
+	const struct attr_row *row = attr_row(type);
 
-	if (rndn(4))
-		switch (type) {
-		case KTLSO_A_SOCK_ID: case KTLSO_A_SOCK_TX_SEQ: case KTLSO_A_SOCK_RX_SEQ:
-		case KTLSO_A_POLICY_REC_LIMIT: case KTLSO_A_SOCK_BYTES_SENT:
+	if (row && rndn(4))
+		switch (row->kind) {
+		case K_U64:
 			return 8;
-		case KTLSO_A_SOCK_FD: case KTLSO_A_POLICY_CIPHERS: case KTLSO_A_SOCK_KEY_GEN:
-		case KTLSO_A_PROTO_VERSION: case KTLSO_A_SOCK_UID:
+		case K_U32: case K_S32: case K_MASK32:
 			return 4;
-		case KTLSO_A_SOCK_VERSION: case KTLSO_A_SOCK_CIPHER:
+		case K_U16:
 			return 2;
-		case KTLSO_A_POLICY_MODE: case KTLSO_A_POLICY_WARN_PCT: case KTLSO_A_KEY_DIR:
+		case K_U8:
 			return 1;
-		case KTLSO_A_POLICY_ADDR: case KTLSO_A_SOCK_LOCAL: case KTLSO_A_SOCK_PEER:
+		case K_SOCKADDR:
 			return rndn(2) ? 16 : 28;
+		case K_STRING:
+			return 1 + rndn(row->limit + 2);
+		case K_PAD:
+			break;
 		}
 	return rndn(3) ? sizes[rndn(sizeof(sizes))] : rndn(300);
 }
@@ -1861,57 +1977,73 @@ static void fuzz_good_attr(struct msg *m, uint16_t t)
 	static const char *const strs[] = { "", "x", "closed", "a reason of some length" };
 	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6, .sin6_port = htons(443) };
 	struct sockaddr_in s4 = { .sin_family = AF_INET, .sin_port = htons(443) };
+	const struct attr_row *row = attr_row(t);
 
+	/* values that mean something to the handlers */
 	switch (t) {
 	case KTLSO_A_SOCK_FD:
 		put_u32(m, t, rndn(4) ? rndn(12) : (uint32_t)rnd());
-		break;
+		return;
 	case KTLSO_A_SOCK_ID:
 		put_u64(m, t, rndn(2) ? fuzz_ids[rndn(4)] : rndn(2) ? rndn(5000) : rnd());
-		break;
-	case KTLSO_A_SOCK_FALLBACK: case KTLSO_A_SOCK_CLOSE_REASON: case KTLSO_A_VERSION_STRING:
+		return;
+	case KTLSO_A_POLICY_MODE: case KTLSO_A_SOCK_TX_CONF: case KTLSO_A_SOCK_RX_CONF:
+	case KTLSO_A_KEY_DIR:
+		put_u8(m, t, (uint8_t)rndn(6));
+		return;
+	case KTLSO_A_POLICY_WARN_PCT:
+		put_u8(m, t, (uint8_t)rndn(103));
+		return;
+	}
+	/* else any value of the attribute's kind */
+	switch (row ? row->kind : K_PAD) {
+	case K_STRING:
 		put_str(m, t, strs[rndn(4)]);
 		break;
-	case KTLSO_A_SOCK_VERSION: case KTLSO_A_SOCK_CIPHER:
+	case K_U16:
 		put_u16(m, t, (uint16_t)rnd());
 		break;
-	case KTLSO_A_POLICY_ADDR: case KTLSO_A_SOCK_LOCAL: case KTLSO_A_SOCK_PEER:
+	case K_SOCKADDR:
 		s4.sin_port = s6.sin6_port = htons((uint16_t)rndn(4));
 		if (rndn(2))
 			msg_put(m, t, &s4, sizeof(s4));
 		else
 			msg_put(m, t, &s6, sizeof(s6));
 		break;
-	case KTLSO_A_POLICY_MODE: case KTLSO_A_SOCK_TX_CONF: case KTLSO_A_SOCK_RX_CONF:
-	case KTLSO_A_KEY_DIR:
+	case K_U8:
 		put_u8(m, t, (uint8_t)rndn(6));
 		break;
-	case KTLSO_A_POLICY_WARN_PCT:
-		put_u8(m, t, (uint8_t)rndn(103));
+	case K_MASK32:
+		put_u32(m, t, rndn(4) ? (uint32_t)rnd() & row->limit : (uint32_t)rnd());
 		break;
-	case KTLSO_A_POLICY_CIPHERS:
-		put_u32(m, t, rndn(4) ? (uint32_t)rndn(1 << 12) & ~1u : (uint32_t)rnd());
-		break;
-	case KTLSO_A_PROTO_VERSION: case KTLSO_A_SOCK_UID: case KTLSO_A_SOCK_PID:
-	case KTLSO_A_SOCK_KEY_GEN:
+	case K_U32: case K_S32:
 		put_u32(m, t, (uint32_t)rndn(5));
 		break;
-	default:	/* the u64s */
+	case K_U64: case K_PAD:
 		put_u64(m, t, rndn(2) ? rndn(100) : rnd());
 		break;
 	}
 }
 
-/* Well-formed requests of every command, with mostly meaningful attributes. */
+/*
+ * Well-formed requests of every command, with mostly meaningful attributes: mostly ones
+ * the command takes, sometimes any (which the module must reject).
+ */
 static size_t fuzz_good_msg(struct nl *nl, struct msg *m)
 {
-	uint8_t cmd = (uint8_t)(1 + rndn(KTLSO_CMD_STATS));
+	uint8_t cmd = req_cmds[rndn(N_REQ_CMDS)].cmd;
 	int nattrs = (int)rndn(5);
 	bool dump = (cmd == KTLSO_CMD_SOCK_GET || cmd == KTLSO_CMD_POLICY_GET) && rndn(2);
+	const struct attr_row *taken[N_ATTR_ROWS];
+	size_t ntaken = 0;
 
+	for (size_t i = 0; i < N_ATTR_ROWS; i++)
+		if (attr_rows[i].cmds & 1u << cmd)
+			taken[ntaken++] = &attr_rows[i];
 	msg_start(m, nl->fam, dump ? NLM_F_DUMP : 0, cmd);
 	for (int i = 0; i < nattrs; i++)
-		fuzz_good_attr(m, (uint16_t)(1 + rndn(KTLSO_A_MAX)));
+		fuzz_good_attr(m, ntaken && rndn(8) ? taken[rndn((uint32_t)ntaken)]->type :
+				  attr_rows[rndn(N_ATTR_ROWS)].type);
 	return m->nh.nlmsg_len;
 }
 
@@ -2265,6 +2397,7 @@ int main(int argc, char **argv)
 	t_run("key_limit", test_key_limit, NULL);
 	t_run("reap_on_close", test_reap_on_close, NULL);
 	t_run("errors", test_errors, NULL);
+	t_run("reject_untaken", test_reject_untaken, NULL);
 	t_run("permissions", test_permissions, NULL);
 	t_run("netns_isolation", test_netns_isolation, NULL);
 	t_run("fuzz", test_fuzz, NULL);

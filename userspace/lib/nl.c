@@ -31,6 +31,8 @@
 #include <netlink/genl/genl.h>
 #include <netlink/netlink.h>
 
+#include <ktlso_attrs.h>
+
 #include "nl.h"
 
 #ifndef SOL_NETLINK
@@ -325,44 +327,22 @@ const char *kso_nl_errmsg(const struct kso_nl *nl)
 
 /*
  * Replies are checked as strictly as the kernel checks requests, by type and minimum
- * length; attributes newer than this header (type > KTLSO_A_MAX) are skipped.
+ * length, by the kinds of the attribute table (include/ktlso_attrs.h); attributes newer
+ * than this header (type > KTLSO_A_MAX) are skipped.
  */
+#define KSO_NLA_U8(limit) { .type = NLA_U8 }
+#define KSO_NLA_U16(limit) { .type = NLA_U16 }
+#define KSO_NLA_U32(limit) { .type = NLA_U32 }
+#define KSO_NLA_S32(limit) { .type = NLA_S32 }
+#define KSO_NLA_U64(limit) { .type = NLA_U64 }
+#define KSO_NLA_MASK32(limit) { .type = NLA_U32 }
+#define KSO_NLA_SOCKADDR(limit) { .type = NLA_UNSPEC, .minlen = sizeof(struct sockaddr_in) }
+#define KSO_NLA_STRING(limit) { .type = NLA_STRING, .maxlen = (limit) }
+#define KSO_NLA_PAD(limit) { .type = NLA_UNSPEC }
+
 static const struct nla_policy kso_nl_policy[KTLSO_A_MAX + 1] = {
-	[KTLSO_A_VERSION_STRING] = { .type = NLA_STRING, .maxlen = KTLSO_VERSION_STRING_MAX },
-	[KTLSO_A_PROTO_VERSION] = { .type = NLA_U32 },
-	[KTLSO_A_SOCK_ID] = { .type = NLA_U64 },
-	[KTLSO_A_SOCK_FD] = { .type = NLA_U32 },
-	[KTLSO_A_SOCK_LOCAL] = { .type = NLA_UNSPEC, .minlen = sizeof(struct sockaddr_in) },
-	[KTLSO_A_SOCK_PEER] = { .type = NLA_UNSPEC, .minlen = sizeof(struct sockaddr_in) },
-	[KTLSO_A_SOCK_UID] = { .type = NLA_U32 },
-	[KTLSO_A_SOCK_PID] = { .type = NLA_U32 },
-	[KTLSO_A_SOCK_VERSION] = { .type = NLA_U16 },
-	[KTLSO_A_SOCK_CIPHER] = { .type = NLA_U16 },
-	[KTLSO_A_SOCK_TX_CONF] = { .type = NLA_U8 },
-	[KTLSO_A_SOCK_RX_CONF] = { .type = NLA_U8 },
-	[KTLSO_A_SOCK_TX_SEQ] = { .type = NLA_U64 },
-	[KTLSO_A_SOCK_RX_SEQ] = { .type = NLA_U64 },
-	[KTLSO_A_SOCK_KEY_GEN] = { .type = NLA_U32 },
-	[KTLSO_A_SOCK_BYTES_SENT] = { .type = NLA_U64 },
-	[KTLSO_A_SOCK_BYTES_RECEIVED] = { .type = NLA_U64 },
-	[KTLSO_A_SOCK_REC_LIMIT] = { .type = NLA_U64 },
-	[KTLSO_A_SOCK_AGE_MS] = { .type = NLA_U64 },
-	[KTLSO_A_SOCK_FALLBACK] = { .type = NLA_STRING, .maxlen = KTLSO_REASON_MAX },
-	[KTLSO_A_SOCK_CLOSE_REASON] = { .type = NLA_STRING, .maxlen = KTLSO_REASON_MAX },
-	[KTLSO_A_KEY_DIR] = { .type = NLA_U8 },
-	[KTLSO_A_POLICY_ADDR] = { .type = NLA_UNSPEC, .minlen = sizeof(struct sockaddr_in) },
-	[KTLSO_A_POLICY_MODE] = { .type = NLA_U8 },
-	[KTLSO_A_POLICY_CIPHERS] = { .type = NLA_U32 },
-	[KTLSO_A_POLICY_REC_LIMIT] = { .type = NLA_U64 },
-	[KTLSO_A_POLICY_WARN_PCT] = { .type = NLA_U8 },
-	[KTLSO_A_STATS_SOCKS] = { .type = NLA_U64 },
-	[KTLSO_A_STATS_REGISTERED] = { .type = NLA_U64 },
-	[KTLSO_A_STATS_UNREGISTERED] = { .type = NLA_U64 },
-	[KTLSO_A_STATS_REAPED] = { .type = NLA_U64 },
-	[KTLSO_A_STATS_OFFLOADED] = { .type = NLA_U64 },
-	[KTLSO_A_STATS_OFFLOAD_REQUESTS] = { .type = NLA_U64 },
-	[KTLSO_A_STATS_KEY_LIMIT_EVENTS] = { .type = NLA_U64 },
-	[KTLSO_A_STATS_POLICIES] = { .type = NLA_U64 },
+#define KTLSO_ATTR(name, kind, limit, ...) [KTLSO_A_##name] = KSO_NLA_##kind(limit),
+#include <ktlso_attrs.h>
 };
 
 static int kso_nl_parse_attrs(struct nlmsghdr *nlh, struct nlattr **tb)

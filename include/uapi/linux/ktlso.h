@@ -12,13 +12,17 @@
  *
  * Every command is sent as NLM_F_REQUEST, optionally with NLM_F_ACK, and its
  * genlmsghdr.reserved field must be zero. Attributes are flat (no nesting)
- * and validated strictly against one policy for the whole family: an
- * attribute with an unknown type number, or of the wrong type or length,
- * makes the request fail with -EINVAL and the extended ack names it; a known
- * attribute that a command does not take is ignored. A command the module
- * does not know fails with -EOPNOTSUPP; userspace may take that to mean the
- * module is older than itself. A missing required attribute fails with
- * -EINVAL and an extended ack naming it.
+ * and validated strictly against the policy of the command: an attribute
+ * with an unknown type number, or of the wrong type or length, or one that
+ * the command does not take (each command below lists those it takes),
+ * makes the request fail with -EINVAL and the extended ack names it; for an
+ * attribute the command does not take, its message is "KTLSO_CMD_<command>
+ * does not take KTLSO_A_<attribute>". A command the module does not know
+ * fails with -EOPNOTSUPP; userspace may take that to mean the module is
+ * older than itself. A missing required attribute fails with -EINVAL and an
+ * extended ack naming it. The same attributes, kinds, limits and the
+ * commands that take each are written as a table in include/ktlso_attrs.h,
+ * from which the module's policies are built.
  *
  * Permissions: commands marked "admin" need CAP_NET_ADMIN in the user
  * namespace owning the network namespace, and fail with -EPERM without it.
@@ -110,8 +114,8 @@
  * KTLSO_CMD_SOCK_GET
  *    With KTLSO_A_SOCK_ID and without NLM_F_DUMP: one socket message (above),
  *    or -ENOENT (also for a socket the caller may not see). With NLM_F_DUMP:
- *    one message per socket the caller may see, in socket cookie order, no
- *    attributes taken.
+ *    one message per socket the caller may see, in socket cookie order;
+ *    KTLSO_A_SOCK_ID, if given, is ignored.
  *
  * KTLSO_CMD_SOCK_OFFLOAD (admin)
  *    Asks the server that registered the socket KTLSO_A_SOCK_ID to move the
@@ -155,7 +159,8 @@
  *    Deletes the policy of KTLSO_A_POLICY_ADDR; -ENOENT if there is none.
  *    Multicast: KTLSO_CMD_POLICY_DEL with the policy as it was.
  * KTLSO_CMD_POLICY_GET
- *    With KTLSO_A_POLICY_ADDR, one policy (or -ENOENT); with NLM_F_DUMP, all.
+ *    With KTLSO_A_POLICY_ADDR, one policy (or -ENOENT); with NLM_F_DUMP, all
+ *    (KTLSO_A_POLICY_ADDR, if given, is ignored).
  *
  * Key-usage guard
  * ---------------
@@ -172,7 +177,7 @@
  * or to close the connection gracefully.
  *
  * KTLSO_CMD_STATS
- *    The namespace's counters, one NLA_U64 each: KTLSO_A_STATS_SOCKS (now
+ *    Takes no attributes. The namespace's counters, one NLA_U64 each: KTLSO_A_STATS_SOCKS (now
  *    registered), _REGISTERED, _UNREGISTERED, _REAPED (closed without being
  *    unregistered), _OFFLOADED (registered with a direction in kTLS, or moved
  *    there live), _OFFLOAD_REQUESTS, _KEY_LIMIT_EVENTS, _POLICIES (now).
