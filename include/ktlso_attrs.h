@@ -71,7 +71,7 @@ KTLSO_ATTR(VERSION_STRING,         STRING,   KTLSO_VERSION_STRING_MAX, 0, 0, 0, 
 KTLSO_ATTR(PROTO_VERSION,          U32,      0,                        0, 0, 0, 0, 0, 0, 0, 0, 0)
 KTLSO_ATTR(PAD,                    PAD,      0,                        0, 0, 0, 0, 0, 0, 0, 0, 0)
 KTLSO_ATTR(SOCK_ID,                U64,      0,                        0, 0, 1, 1, 1, 0, 0, 0, 0)
-KTLSO_ATTR(SOCK_FD,                U32,      0,                        0, 1, 1, 0, 0, 0, 0, 0, 0)
+KTLSO_ATTR(SOCK_FD,                S32,      0,                        0, 1, 1, 0, 0, 0, 0, 0, 0)
 KTLSO_ATTR(SOCK_LOCAL,             SOCKADDR, 0,                        0, 0, 0, 0, 0, 0, 0, 0, 0)
 KTLSO_ATTR(SOCK_PEER,              SOCKADDR, 0,                        0, 0, 0, 0, 0, 0, 0, 0, 0)
 KTLSO_ATTR(SOCK_UID,               U32,      0,                        0, 0, 0, 0, 0, 0, 0, 0, 0)

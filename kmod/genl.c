@@ -290,7 +290,8 @@ static bool ktlso_event_for_daemon(u8 cmd)
 {
 	return cmd == KTLSO_CMD_EV_KEY_LIMIT ||
 	       cmd == KTLSO_CMD_EV_OFFLOAD_REQUEST ||
-	       cmd == KTLSO_CMD_POLICY_ADD || cmd == KTLSO_CMD_POLICY_DEL;
+	       cmd == KTLSO_CMD_EV_POLICY_ADD ||
+	       cmd == KTLSO_CMD_EV_POLICY_DEL;
 }
 
 static struct sk_buff *ktlso_event_new(struct ktlso_net *kn, size_t size,
@@ -452,7 +453,7 @@ static int ktlso_genl_sock_register(struct sk_buff *skb,
 	if (GENL_REQ_ATTR_CHECK(info, KTLSO_A_SOCK_FD))
 		return -EINVAL;
 
-	sock = sockfd_lookup(nla_get_u32(attrs[KTLSO_A_SOCK_FD]), &err);
+	sock = sockfd_lookup(nla_get_s32(attrs[KTLSO_A_SOCK_FD]), &err);
 	if (!sock)
 		return err;
 
@@ -501,7 +502,7 @@ static int ktlso_genl_sock_id(struct genl_info *info, u64 *id)
 		return -EINVAL;
 	}
 
-	sock = sockfd_lookup(nla_get_u32(info->attrs[KTLSO_A_SOCK_FD]), &err);
+	sock = sockfd_lookup(nla_get_s32(info->attrs[KTLSO_A_SOCK_FD]), &err);
 	if (!sock)
 		return err;
 	/* a socket that was never registered gets a cookie: harmless */

@@ -105,7 +105,7 @@ int ktlso_policy_add(struct ktlso_net *kn, const struct ktlso_policy *tmpl)
 	pol->ciphers = tmpl->ciphers;
 	pol->rec_limit = tmpl->rec_limit;
 	kn->policy_gen++;
-	ktlso_genl_notify_policy(kn, KTLSO_CMD_POLICY_ADD, pol);
+	ktlso_genl_notify_policy(kn, KTLSO_CMD_EV_POLICY_ADD, pol);
 	err = 0;
 out:
 	mutex_unlock(&kn->lock);
@@ -126,7 +126,7 @@ int ktlso_policy_del(struct ktlso_net *kn, const union ktlso_sockaddr *addr)
 	list_del(&pol->node);
 	kn->nr_policies--;
 	kn->policy_gen++;
-	ktlso_genl_notify_policy(kn, KTLSO_CMD_POLICY_DEL, pol);
+	ktlso_genl_notify_policy(kn, KTLSO_CMD_EV_POLICY_DEL, pol);
 	kfree(pol);
 	err = 0;
 out:

@@ -206,6 +206,7 @@ static struct nlattr *msg_put(struct msg *m, uint16_t type, const void *data, si
 static void put_u8(struct msg *m, uint16_t t, uint8_t v) { msg_put(m, t, &v, 1); }
 static void put_u16(struct msg *m, uint16_t t, uint16_t v) { msg_put(m, t, &v, 2); }
 static void put_u32(struct msg *m, uint16_t t, uint32_t v) { msg_put(m, t, &v, 4); }
+static void put_s32(struct msg *m, uint16_t t, int32_t v) { msg_put(m, t, &v, 4); }
 static void put_u64(struct msg *m, uint16_t t, uint64_t v) { msg_put(m, t, &v, 8); }
 static void put_str(struct msg *m, uint16_t t, const char *s) { msg_put(m, t, s, strlen(s) + 1); }
 
@@ -494,7 +495,7 @@ static int sock_register(struct nl *nl, int fd, const struct reg *r)
 	struct msg m;
 
 	ktlso_start(nl, &m, KTLSO_CMD_SOCK_REGISTER, 0);
-	put_u32(&m, KTLSO_A_SOCK_FD, (uint32_t)fd);
+	put_s32(&m, KTLSO_A_SOCK_FD, fd);
 	if (r && r->version)
 		put_u16(&m, KTLSO_A_SOCK_VERSION, r->version);
 	if (r && r->cipher)
@@ -514,7 +515,7 @@ static int sock_unregister(struct nl *nl, uint64_t id, int fd, const char *reaso
 	if (id)
 		put_u64(&m, KTLSO_A_SOCK_ID, id);
 	if (fd >= 0)
-		put_u32(&m, KTLSO_A_SOCK_FD, (uint32_t)fd);
+		put_s32(&m, KTLSO_A_SOCK_FD, fd);
 	if (reason)
 		put_str(&m, KTLSO_A_SOCK_CLOSE_REASON, reason);
 	return nl_xfer(nl, &m, NULL, NULL, NULL);
@@ -1262,13 +1263,13 @@ static int test_policy(const void *arg)
 	T_OK(policy_add(&nl, &(struct pol){ &a4, sizeof(a4), KTLSO_MODE_TXRX,
 					    KTLSO_CIPHER_MASK(TLS_CIPHER_AES_GCM_128), 1000, 80 },
 			NULL));
-	T_OK(ev_wait(&ev, KTLSO_CMD_POLICY_ADD, 0, 3000, &e));
+	T_OK(ev_wait(&ev, KTLSO_CMD_EV_POLICY_ADD, 0, 3000, &e));
 	T_ASSERT(a_len(&e, KTLSO_A_POLICY_ADDR) == sizeof(a4) &&
 		 !memcmp(e.tb[KTLSO_A_POLICY_ADDR] + 1, &a4, sizeof(a4)) &&
 		 a_u8(&e, KTLSO_A_POLICY_MODE) == KTLSO_MODE_TXRX &&
 		 a_u32(&e, KTLSO_A_POLICY_CIPHERS) == KTLSO_CIPHER_MASK(TLS_CIPHER_AES_GCM_128) &&
 		 a_u64(&e, KTLSO_A_POLICY_REC_LIMIT) == 1000 &&
-		 a_u8(&e, KTLSO_A_POLICY_WARN_PCT) == 80, "POLICY_ADD event differs");
+		 a_u8(&e, KTLSO_A_POLICY_WARN_PCT) == 80, "EV_POLICY_ADD event differs");
 	T_OK(policy_addr_cmd(&nl, KTLSO_CMD_POLICY_GET, &a4, sizeof(a4), &a));
 	T_ASSERT(a_u8(&a, KTLSO_A_POLICY_MODE) == KTLSO_MODE_TXRX &&
 		 a_u64(&a, KTLSO_A_POLICY_REC_LIMIT) == 1000, "POLICY_GET differs");
@@ -1290,11 +1291,11 @@ static int test_policy(const void *arg)
 
 	T_OK(policy_addr_cmd(&nl, KTLSO_CMD_POLICY_DEL, &a4, sizeof(a4), NULL));
 	for (;;) {	/* the first DEL event may be preceded by the ADD events */
-		T_OK(ev_wait(&ev, KTLSO_CMD_POLICY_DEL, 0, 3000, &e));
+		T_OK(ev_wait(&ev, KTLSO_CMD_EV_POLICY_DEL, 0, 3000, &e));
 		if (a_len(&e, KTLSO_A_POLICY_ADDR) == sizeof(a4))
 			break;
 	}
-	T_ASSERT(a_u8(&e, KTLSO_A_POLICY_MODE) == KTLSO_MODE_TX, "POLICY_DEL event: as it was");
+	T_ASSERT(a_u8(&e, KTLSO_A_POLICY_MODE) == KTLSO_MODE_TX, "EV_POLICY_DEL event: as it was");
 	T_ASSERT(policy_addr_cmd(&nl, KTLSO_CMD_POLICY_GET, &a4, sizeof(a4), &a) == -ENOENT,
 		 "deleted policy still there");
 	T_ASSERT(policy_addr_cmd(&nl, KTLSO_CMD_POLICY_DEL, &a4, sizeof(a4), NULL) == -ENOENT,
@@ -1575,6 +1576,7 @@ static int test_errors(const void *arg)
 	(void)arg;
 	OPEN(&nl);
 	T_ASSERT(sock_register(&nl, 9999, NULL) == -EBADF, "bad fd");
+	T_ASSERT(sock_register(&nl, -1, NULL) == -EBADF, "negative fd");
 	T_ASSERT(pipe(p) == 0, "pipe");
 	T_ASSERT(sock_register(&nl, p[0], NULL) == -ENOTSOCK, "a pipe");
 	fd = socket(AF_INET, SOCK_DGRAM, 0);
@@ -1671,6 +1673,8 @@ static int test_errors(const void *arg)
 	T_ASSERT(err == -EOPNOTSUPP, "unknown command: %s", t_strerror(err));
 	err = raw_cmd(&nl, KTLSO_CMD_EV_CLOSED, 0, NULL, 0, NULL);
 	T_ASSERT(err == -EOPNOTSUPP, "an event as a command: %s", t_strerror(err));
+	err = raw_cmd(&nl, KTLSO_CMD_EV_POLICY_ADD, 0, NULL, 0, NULL);
+	T_ASSERT(err == -EOPNOTSUPP, "a policy event as a command: %s", t_strerror(err));
 	err = raw_cmd(&nl, KTLSO_CMD_UNSPEC, 0, NULL, 0, NULL);
 	T_ASSERT(err == -EOPNOTSUPP, "command 0: %s", t_strerror(err));
 	ktlso_start(&nl, &m, KTLSO_CMD_STATS, NLM_F_DUMP);
@@ -1982,7 +1986,7 @@ static void fuzz_good_attr(struct msg *m, uint16_t t)
 	/* values that mean something to the handlers */
 	switch (t) {
 	case KTLSO_A_SOCK_FD:
-		put_u32(m, t, rndn(4) ? rndn(12) : (uint32_t)rnd());
+		put_s32(m, t, rndn(4) ? (int32_t)rndn(12) - 1 : (int32_t)rnd());
 		return;
 	case KTLSO_A_SOCK_ID:
 		put_u64(m, t, rndn(2) ? fuzz_ids[rndn(4)] : rndn(2) ? rndn(5000) : rnd());

@@ -69,10 +69,10 @@ static int monitor_human(const struct kso_event *ev, void *arg)
 	case KTLSO_CMD_EV_FALLBACK:
 		printf("fallback sock %" PRIu64 " \"%s\"\n", s->id, s->fallback);
 		break;
-	case KTLSO_CMD_POLICY_ADD:
-	case KTLSO_CMD_POLICY_DEL:
+	case KTLSO_CMD_EV_POLICY_ADD:
+	case KTLSO_CMD_EV_POLICY_DEL:
 		ctl_policy_words(&ev->policy, pol, sizeof(pol));
-		printf("policy %s %s\n", ev->cmd == KTLSO_CMD_POLICY_ADD ? "add" : "del", pol);
+		printf("policy %s %s\n", ev->cmd == KTLSO_CMD_EV_POLICY_ADD ? "add" : "del", pol);
 		break;
 	default:
 		return 0;
@@ -89,8 +89,8 @@ static int monitor_json(const struct kso_event *ev, void *arg)
 	json_obj(&j, NULL);
 	json_str(&j, "event", kso_event_name(ev->cmd));
 	switch (ev->cmd) {
-	case KTLSO_CMD_POLICY_ADD:
-	case KTLSO_CMD_POLICY_DEL:
+	case KTLSO_CMD_EV_POLICY_ADD:
+	case KTLSO_CMD_EV_POLICY_DEL:
 		json_policy(&j, "policy", &ev->policy);
 		break;
 	case KTLSO_CMD_EV_KEY_LIMIT:

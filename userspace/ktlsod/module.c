@@ -192,7 +192,7 @@ void ctl_policy_event(struct wctl *wc, const struct kso_event *ev)
 			break;
 		}
 	}
-	if (ev->cmd == KTLSO_CMD_POLICY_ADD)
+	if (ev->cmd == KTLSO_CMD_EV_POLICY_ADD)
 		(void)policy_keep(&ev->policy, wc);
 }
 
@@ -280,8 +280,8 @@ static int ctl_on_event(const struct kso_event *ev, void *arg)
 	struct conn *c;
 
 	switch (ev->cmd) {
-	case KTLSO_CMD_POLICY_ADD:
-	case KTLSO_CMD_POLICY_DEL:
+	case KTLSO_CMD_EV_POLICY_ADD:
+	case KTLSO_CMD_EV_POLICY_DEL:
 		ctl_policy_event(&w->ctl, ev);
 		ctl_apply_policies(w);
 		break;

@@ -520,7 +520,7 @@ int kso_nl_sock_register(struct kso_nl *nl, const struct kso_sock_reg *reg)
 	msg = kso_nl_msg(nl, KTLSO_CMD_SOCK_REGISTER, 0, size);
 	if (!msg)
 		return -ENOMEM;
-	if (nla_put_u32(msg, KTLSO_A_SOCK_FD, (uint32_t)reg->fd) ||
+	if (nla_put_s32(msg, KTLSO_A_SOCK_FD, reg->fd) ||
 	    (reg->version && nla_put_u16(msg, KTLSO_A_SOCK_VERSION, reg->version)) ||
 	    (reg->cipher && nla_put_u16(msg, KTLSO_A_SOCK_CIPHER, reg->cipher)) ||
 	    (reg->key_gen && nla_put_u32(msg, KTLSO_A_SOCK_KEY_GEN, reg->key_gen)) ||
@@ -539,7 +539,7 @@ int kso_nl_sock_unregister(struct kso_nl *nl, int fd, uint64_t id, const char *r
 			 nla_total_size(sizeof(uint64_t)) + nla_total_size(KTLSO_REASON_MAX));
 	if (!msg)
 		return -ENOMEM;
-	if ((fd >= 0 ? nla_put_u32(msg, KTLSO_A_SOCK_FD, (uint32_t)fd)
+	if ((fd >= 0 ? nla_put_s32(msg, KTLSO_A_SOCK_FD, fd)
 		     : nla_put_u64(msg, KTLSO_A_SOCK_ID, id)) ||
 	    (reason && kso_nl_put_reason(msg, KTLSO_A_SOCK_CLOSE_REASON, reason))) {
 		nlmsg_free(msg);
@@ -901,8 +901,8 @@ static int kso_nl_parse_event(struct kso_nl *nl, struct nlmsghdr *nlh, struct ks
 	case KTLSO_CMD_EV_OFFLOAD_REQUEST:
 	case KTLSO_CMD_EV_FALLBACK:
 		return kso_nl_sock_from(tb, &ev->sock);
-	case KTLSO_CMD_POLICY_ADD:
-	case KTLSO_CMD_POLICY_DEL:
+	case KTLSO_CMD_EV_POLICY_ADD:
+	case KTLSO_CMD_EV_POLICY_DEL:
 		return kso_nl_policy_from(tb, &ev->policy);
 	default:
 		return 1;
@@ -990,9 +990,9 @@ const char *kso_event_name(uint8_t cmd)
 		return "offload-request";
 	case KTLSO_CMD_EV_FALLBACK:
 		return "fallback";
-	case KTLSO_CMD_POLICY_ADD:
+	case KTLSO_CMD_EV_POLICY_ADD:
 		return "policy-add";
-	case KTLSO_CMD_POLICY_DEL:
+	case KTLSO_CMD_EV_POLICY_DEL:
 		return "policy-del";
 	default:
 		return "unknown";

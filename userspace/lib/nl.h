@@ -115,7 +115,7 @@ int kso_nl_stats(struct kso_nl *nl, struct kso_stats *out);
 /* ------------------------------------------------------------------ events */
 
 struct kso_event {
-	uint8_t cmd;			/* KTLSO_CMD_EV_* or KTLSO_CMD_POLICY_ADD/DEL */
+	uint8_t cmd;			/* KTLSO_CMD_EV_* */
 	uint8_t dir;			/* KTLSO_CMD_EV_KEY_LIMIT: enum ktlso_dir */
 	struct kso_sock sock;		/* socket events (only id for OFFLOAD_REQUEST) */
 	struct kso_policy policy;	/* policy events */

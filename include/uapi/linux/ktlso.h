@@ -87,7 +87,7 @@
  *
  * KTLSO_CMD_SOCK_REGISTER (admin)
  *    Registers, or updates, the TCP socket given by
- *      KTLSO_A_SOCK_FD: NLA_U32, required, a file descriptor of the caller
+ *      KTLSO_A_SOCK_FD: NLA_S32, required, a file descriptor of the caller
  *    with the server's view of it:
  *      KTLSO_A_SOCK_VERSION, KTLSO_A_SOCK_CIPHER: optional, what was
  *                          negotiated (the module reads them from kTLS when
@@ -153,11 +153,11 @@
  *    KTLSO_A_POLICY_ADDR and KTLSO_A_POLICY_MODE are required. -EINVAL for a
  *    bad sockaddr (family, length), a mode or percentage out of range, a
  *    cipher bit outside KTLSO_CIPHER_MASK(51..61);
- *    -ENOSPC beyond KTLSO_MAX_POLICIES. Multicast: KTLSO_CMD_POLICY_ADD with
- *    the policy as stored.
+ *    -ENOSPC beyond KTLSO_MAX_POLICIES. Multicast: KTLSO_CMD_EV_POLICY_ADD
+ *    with the policy as stored.
  * KTLSO_CMD_POLICY_DEL (admin)
  *    Deletes the policy of KTLSO_A_POLICY_ADDR; -ENOENT if there is none.
- *    Multicast: KTLSO_CMD_POLICY_DEL with the policy as it was.
+ *    Multicast: KTLSO_CMD_EV_POLICY_DEL with the policy as it was.
  * KTLSO_CMD_POLICY_GET
  *    With KTLSO_A_POLICY_ADDR, one policy (or -ENOENT); with NLM_F_DUMP, all
  *    (KTLSO_A_POLICY_ADDR, if given, is ignored).
@@ -205,12 +205,15 @@
  *    KTLSO_CMD_EV_KEY_LIMIT      socket attributes and KTLSO_A_KEY_DIR
  *    KTLSO_CMD_EV_OFFLOAD_REQUEST KTLSO_A_SOCK_ID
  *    KTLSO_CMD_EV_FALLBACK       socket attributes, with KTLSO_A_SOCK_FALLBACK
- *    KTLSO_CMD_POLICY_ADD, KTLSO_CMD_POLICY_DEL  policy attributes
+ *    KTLSO_CMD_EV_POLICY_ADD     policy attributes, of a policy added or
+ *                                replaced (KTLSO_CMD_POLICY_ADD)
+ *    KTLSO_CMD_EV_POLICY_DEL     policy attributes, of a policy deleted
+ *                                (KTLSO_CMD_POLICY_DEL)
  * Events are sent in the network namespace of the socket or policy.
  *
  * The group KTLSO_MCGRP_DAEMON carries the same messages for the events a
  * server acts on only: KTLSO_CMD_EV_KEY_LIMIT, KTLSO_CMD_EV_OFFLOAD_REQUEST,
- * KTLSO_CMD_POLICY_ADD and KTLSO_CMD_POLICY_DEL. A server subscribes to it
+ * KTLSO_CMD_EV_POLICY_ADD and KTLSO_CMD_EV_POLICY_DEL. A server subscribes to it
  * rather than to KTLSO_MCGRP_EVENTS, whose per-connection events (two per
  * connection of every server) would fill its socket buffer on a busy host.
  * A KTLSO_CMD_EV_KEY_LIMIT that a subscriber of this group could not take
@@ -282,6 +285,8 @@ enum ktlso_cmd {
 	KTLSO_CMD_EV_KEY_LIMIT,
 	KTLSO_CMD_EV_OFFLOAD_REQUEST,
 	KTLSO_CMD_EV_FALLBACK,
+	KTLSO_CMD_EV_POLICY_ADD,
+	KTLSO_CMD_EV_POLICY_DEL,
 	__KTLSO_CMD_MAX
 };
 
