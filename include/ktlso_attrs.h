@@ -3,7 +3,7 @@
  * The ktlso netlink attributes written once, as a table: each attribute's
  * kind, exact limit and which request commands take it. The module's
  * per-command policies (kmod/genl.c), the userspace reply policy
- * (userspace/lib/nl.c) and the netlink fuzzer's generator
+ * (userspace/lib/nl_msg.c) and the netlink fuzzer's generator
  * (tests/vm/ktlso_nl_test.c) are built from it; the prose at the top of
  * include/uapi/linux/ktlso.h documents the same attributes for people.
  *
