@@ -3,39 +3,22 @@
  * Policies, one per listener address and port, at most KTLSO_MAX_POLICIES
  * per namespace, under kn->lock.
  *
- * A socket takes the policy of its local address and port: an exact match,
- * else the wildcard address of its family on that port. The family is the
- * socket's own: an IPv4 connection accepted on an IPv6 wildcard listener is
- * an AF_INET6 socket with a v4-mapped local address (::ffff:a.b.c.d), so it
- * matches AF_INET6 policies, [::ffff:a.b.c.d]:port then [::]:port, and never
- * an AF_INET one - which is also how the daemon looks its listeners up.
+ * Which policy applies to a socket is include/ktlso_match.h's rule, the
+ * daemon's too.
  */
 
+#include <linux/in.h>
+#include <linux/in6.h>
 #include <linux/ktlso.h>
 #include <linux/slab.h>
-#include <net/ipv6.h>
+#include <linux/socket.h>
+#include <linux/string.h>
+
+#include <ktlso_match.h>
 
 #include "genl.h"
 #include "netns.h"
 #include "policy.h"
-
-/* Scope ids and flow labels do not tell listeners apart. */
-static bool ktlso_addr_eq(const union ktlso_sockaddr *a,
-			  const union ktlso_sockaddr *b)
-{
-	if (a->sa.sa_family != b->sa.sa_family)
-		return false;
-
-	switch (a->sa.sa_family) {
-	case AF_INET:
-		return a->sin.sin_port == b->sin.sin_port &&
-		       a->sin.sin_addr.s_addr == b->sin.sin_addr.s_addr;
-	case AF_INET6:
-		return a->sin6.sin6_port == b->sin6.sin6_port &&
-		       ipv6_addr_equal(&a->sin6.sin6_addr, &b->sin6.sin6_addr);
-	}
-	return false;
-}
 
 struct ktlso_policy *ktlso_policy_find(struct ktlso_net *kn,
 				       const union ktlso_sockaddr *addr)
@@ -45,27 +28,23 @@ struct ktlso_policy *ktlso_policy_find(struct ktlso_net *kn,
 	lockdep_assert_held(&kn->lock);
 
 	list_for_each_entry(pol, &kn->policies, node)
-		if (ktlso_addr_eq(&pol->addr, addr))
+		if (ktlso_sockaddr_same(&pol->addr.sa, &addr->sa))
 			return pol;
 	return NULL;
 }
 
-static struct ktlso_policy *ktlso_policy_match(struct ktlso_net *kn,
-					       const union ktlso_sockaddr *local)
+static const struct ktlso_policy *
+ktlso_policy_match(struct ktlso_net *kn, const union ktlso_sockaddr *local)
 {
-	union ktlso_sockaddr any = {};
+	struct ktlso_match m = {};
 	struct ktlso_policy *pol;
 
-	pol = ktlso_policy_find(kn, local);
-	if (pol)
-		return pol;
+	lockdep_assert_held(&kn->lock);
 
-	any.sa.sa_family = local->sa.sa_family;
-	if (any.sa.sa_family == AF_INET)
-		any.sin.sin_port = local->sin.sin_port;
-	else
-		any.sin6.sin6_port = local->sin6.sin6_port;
-	return ktlso_policy_find(kn, &any);
+	list_for_each_entry(pol, &kn->policies, node)
+		if (ktlso_match_offer(&m, &pol->addr.sa, pol, &local->sa))
+			break;
+	return m.best;
 }
 
 /* The key-usage guard's settings for a socket of that local address. */
@@ -73,7 +52,7 @@ void ktlso_policy_guard(struct ktlso_net *kn,
 			const union ktlso_sockaddr *local, u64 *rec_limit,
 			u8 *warn_pct)
 {
-	struct ktlso_policy *pol = ktlso_policy_match(kn, local);
+	const struct ktlso_policy *pol = ktlso_policy_match(kn, local);
 
 	*rec_limit = pol ? pol->rec_limit : 0;
 	*warn_pct = pol ? pol->warn_pct : KTLSO_WARN_PCT_DEFAULT;
