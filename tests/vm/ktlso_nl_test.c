@@ -40,6 +40,7 @@
 
 #include "keysched.h"
 #include "ktls.h"
+#include "policy_cases.h"
 #include "t.h"
 
 #ifndef SOL_TLS
@@ -1419,6 +1420,73 @@ static int test_policy_match(const void *arg)
 	return T_PASS;
 }
 
+/* A TCP pair whose accepted end, fds[1], has the local address a (listening on exactly a). */
+static int pm_pair(const struct pm_addr *a, int fds[2])
+{
+	struct sockaddr_storage ss;
+	socklen_t len = pm_sockaddr(a, &ss);
+	int lfd, zero = 0, one = 1, err = 0;
+
+	fds[0] = fds[1] = -1;
+	lfd = socket(a->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0)
+		return -errno;
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (a->family == AF_INET6)	/* ::ffff:a.b.c.d: an IPv4 listener of an AF_INET6 socket */
+		setsockopt(lfd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	fds[0] = socket(a->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fds[0] < 0 || bind(lfd, (struct sockaddr *)&ss, len) < 0 || listen(lfd, 1) < 0 ||
+	    connect(fds[0], (struct sockaddr *)&ss, len) < 0 ||
+	    (fds[1] = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) < 0) {
+		err = -errno;
+		if (fds[0] >= 0)
+			close(fds[0]);
+	}
+	close(lfd);
+	return err;
+}
+
+/*
+ * The module on the case table the library is unit-tested with (tests/lib/policy_cases.h):
+ * a socket accepted on each case's address, the case's policies added, each with a
+ * record limit of its own, and the limit the module applies names the policy it chose.
+ */
+static int test_policy_match_table(const void *arg)
+{
+	const struct reg gcm = { .cipher = TLS_CIPHER_AES_GCM_128 };
+	struct nl nl;
+
+	(void)arg;
+	OPEN(&nl);
+	for (size_t i = 0; i < PM_N_CASES; i++) {
+		const struct pm_case *c = &pm_cases[i];
+		struct sockaddr_storage pa[PM_MAX_POLICIES];
+		socklen_t plen[PM_MAX_POLICIES];
+		uint64_t want, got;
+		int fds[2];
+
+		T_ASSERT(!pm_pair(&c->local, fds), "%s: a socket on %s:%u: %s", c->name, c->local.ip,
+			 c->local.port, strerror(errno));
+		T_OK(sock_register(&nl, fds[1], &gcm));
+		for (int j = 0; j < c->npol; j++) {
+			plen[j] = pm_sockaddr(&c->pol[j], &pa[j]);
+			T_OK(policy_add(&nl, &(struct pol){ &pa[j], plen[j], KTLSO_MODE_TXRX, 0,
+							    1000 + (uint64_t)j, -1 }, NULL));
+		}
+		got = limit_of(&nl, cookie(fds[1]));
+		want = c->want >= 0 ? 1000 + (uint64_t)c->want : KTLSO_REC_LIMIT_AES_GCM;
+		for (int j = 0; j < c->npol; j++)
+			T_OK(policy_addr_cmd(&nl, KTLSO_CMD_POLICY_DEL, &pa[j], plen[j], NULL));
+		T_OK(sock_unregister(&nl, 0, fds[1], NULL));
+		close(fds[0]);
+		close(fds[1]);
+		T_ASSERT(got == want, "%s: the module applies record limit %llu, want %llu (policy %d)",
+			 c->name, (unsigned long long)got, (unsigned long long)want, c->want);
+	}
+	nl_close(&nl);
+	return T_PASS;
+}
+
 static int test_key_limit(const void *arg)
 {
 	struct sockaddr_in lsn;
@@ -2398,6 +2466,7 @@ int main(int argc, char **argv)
 	t_run("offload_request", test_offload_request, NULL);
 	t_run("policy", test_policy, NULL);
 	t_run("policy_match", test_policy_match, NULL);
+	t_run("policy_match_table", test_policy_match_table, NULL);
 	t_run("key_limit", test_key_limit, NULL);
 	t_run("reap_on_close", test_reap_on_close, NULL);
 	t_run("errors", test_errors, NULL);
