@@ -33,34 +33,37 @@ struct pm_case {
 #define PM4(ip, port) { AF_INET, ip, port }
 #define PM6(ip, port) { AF_INET6, ip, port }
 
-/* Ports 47001..47099: free in the VM; each case its own, so that no socket of one lingers in the next. */
+/*
+ * Ports 28001..28099: below the ephemeral range (32768..60999), so that no client socket of
+ * another test holds one; each case its own, so that no socket of one lingers in the next.
+ */
 static const struct pm_case pm_cases[] = {
-	{ "v4_exact_over_wildcard", PM4("127.0.0.1", 47001), 2,
-	  { PM4("0.0.0.0", 47001), PM4("127.0.0.1", 47001) }, 1 },
-	{ "v4_wildcard", PM4("127.0.0.1", 47002), 1, { PM4("0.0.0.0", 47002) }, 0 },
-	{ "v4_exact_alone", PM4("127.0.0.1", 47003), 1, { PM4("127.0.0.1", 47003) }, 0 },
-	{ "v4_other_port", PM4("127.0.0.1", 47004), 2,
-	  { PM4("0.0.0.0", 47005), PM4("127.0.0.1", 47005) }, -1 },
-	{ "v4_other_address", PM4("127.0.0.1", 47006), 1, { PM4("127.0.0.2", 47006) }, -1 },
-	{ "v4_other_address_then_wildcard", PM4("127.0.0.1", 47007), 2,
-	  { PM4("127.0.0.2", 47007), PM4("0.0.0.0", 47007) }, 1 },
-	{ "v4_exact_listed_last", PM4("127.0.0.2", 47008), 3,
-	  { PM4("0.0.0.0", 47008), PM4("127.0.0.1", 47008), PM4("127.0.0.2", 47008) }, 2 },
-	{ "v6_exact_over_wildcard", PM6("::1", 47009), 2,
-	  { PM6("::", 47009), PM6("::1", 47009) }, 1 },
-	{ "v6_wildcard", PM6("::1", 47010), 1, { PM6("::", 47010) }, 0 },
-	{ "v6_socket_v4_policies", PM6("::1", 47011), 2,
-	  { PM4("0.0.0.0", 47011), PM4("127.0.0.1", 47011) }, -1 },
-	{ "v4_socket_v6_wildcard", PM4("127.0.0.1", 47012), 1, { PM6("::", 47012) }, -1 },
-	{ "v4_mapped_not_v4_policies", PM6("::ffff:127.0.0.1", 47013), 2,
-	  { PM4("0.0.0.0", 47013), PM4("127.0.0.1", 47013) }, -1 },
-	{ "v4_mapped_v6_wildcard", PM6("::ffff:127.0.0.1", 47014), 2,
-	  { PM4("0.0.0.0", 47014), PM6("::", 47014) }, 1 },
-	{ "v4_mapped_exact", PM6("::ffff:127.0.0.1", 47015), 2,
-	  { PM6("::", 47015), PM6("::ffff:127.0.0.1", 47015) }, 1 },
-	{ "v4_mapped_v4_address_other", PM6("::ffff:127.0.0.1", 47016), 1,
-	  { PM6("::ffff:127.0.0.2", 47016) }, -1 },
-	{ "none", PM4("127.0.0.1", 47017), 0, { { 0 } }, -1 },
+	{ "v4_exact_over_wildcard", PM4("127.0.0.1", 28001), 2,
+	  { PM4("0.0.0.0", 28001), PM4("127.0.0.1", 28001) }, 1 },
+	{ "v4_wildcard", PM4("127.0.0.1", 28002), 1, { PM4("0.0.0.0", 28002) }, 0 },
+	{ "v4_exact_alone", PM4("127.0.0.1", 28003), 1, { PM4("127.0.0.1", 28003) }, 0 },
+	{ "v4_other_port", PM4("127.0.0.1", 28004), 2,
+	  { PM4("0.0.0.0", 28005), PM4("127.0.0.1", 28005) }, -1 },
+	{ "v4_other_address", PM4("127.0.0.1", 28006), 1, { PM4("127.0.0.2", 28006) }, -1 },
+	{ "v4_other_address_then_wildcard", PM4("127.0.0.1", 28007), 2,
+	  { PM4("127.0.0.2", 28007), PM4("0.0.0.0", 28007) }, 1 },
+	{ "v4_exact_listed_last", PM4("127.0.0.2", 28008), 3,
+	  { PM4("0.0.0.0", 28008), PM4("127.0.0.1", 28008), PM4("127.0.0.2", 28008) }, 2 },
+	{ "v6_exact_over_wildcard", PM6("::1", 28009), 2,
+	  { PM6("::", 28009), PM6("::1", 28009) }, 1 },
+	{ "v6_wildcard", PM6("::1", 28010), 1, { PM6("::", 28010) }, 0 },
+	{ "v6_socket_v4_policies", PM6("::1", 28011), 2,
+	  { PM4("0.0.0.0", 28011), PM4("127.0.0.1", 28011) }, -1 },
+	{ "v4_socket_v6_wildcard", PM4("127.0.0.1", 28012), 1, { PM6("::", 28012) }, -1 },
+	{ "v4_mapped_not_v4_policies", PM6("::ffff:127.0.0.1", 28013), 2,
+	  { PM4("0.0.0.0", 28013), PM4("127.0.0.1", 28013) }, -1 },
+	{ "v4_mapped_v6_wildcard", PM6("::ffff:127.0.0.1", 28014), 2,
+	  { PM4("0.0.0.0", 28014), PM6("::", 28014) }, 1 },
+	{ "v4_mapped_exact", PM6("::ffff:127.0.0.1", 28015), 2,
+	  { PM6("::", 28015), PM6("::ffff:127.0.0.1", 28015) }, 1 },
+	{ "v4_mapped_v4_address_other", PM6("::ffff:127.0.0.1", 28016), 1,
+	  { PM6("::ffff:127.0.0.2", 28016) }, -1 },
+	{ "none", PM4("127.0.0.1", 28017), 0, { { 0 } }, -1 },
 };
 
 #define PM_N_CASES (sizeof(pm_cases) / sizeof(pm_cases[0]))
