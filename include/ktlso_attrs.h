@@ -4,7 +4,7 @@
  * kind, exact limit and which request commands take it. The module's
  * per-command policies (kmod/genl.c), the userspace reply policy
  * (userspace/lib/nl_msg.c) and the netlink fuzzer's generator
- * (tests/vm/ktlso_nl_test.c) are built from it; the prose at the top of
+ * (tests/vm/ktlso_nl_fuzz.c) are built from it; the prose at the top of
  * include/uapi/linux/ktlso.h documents the same attributes for people.
  *
  * Include it after <linux/ktlso.h>. With KTLSO_ATTR() defined, it also
