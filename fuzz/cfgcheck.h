@@ -31,7 +31,7 @@ static void cfg_check_u(unsigned v, unsigned lo, unsigned hi)
 
 static void cfg_check(const struct config *cfg)
 {
-	if (cfg->offload != -2 && (cfg->offload < OFFLOAD_OFF || cfg->offload > OFFLOAD_TXRX))
+	if (cfg->offload != -2 && (cfg->offload < KTLSO_MODE_OFF || cfg->offload > KTLSO_MODE_TXRX))
 		abort();
 	if (cfg->workers != -2 && (cfg->workers < 1 || cfg->workers > 256))
 		abort();
@@ -57,7 +57,7 @@ static void cfg_check(const struct config *cfg)
 		if (!(l->addr.ss_family == AF_INET && l->addrlen == sizeof(struct sockaddr_in)) &&
 		    !(l->addr.ss_family == AF_INET6 && l->addrlen == sizeof(struct sockaddr_in6)))
 			abort();
-		if (l->offload < -1 || l->offload > OFFLOAD_TXRX)
+		if (l->offload < -1 || l->offload > KTLSO_MODE_TXRX)
 			abort();
 	}
 	for (int i = 0; i < cfg->nsets; i++)

@@ -84,7 +84,7 @@ static void check_names(const char *s)
 {
 	int m = kso_mode_parse(s), c = kso_tls_cipher_parse(s);
 
-	if (m >= 0 && strcmp(kso_mode_name((uint8_t)m), s))
+	if (m >= 0 && strcasecmp(kso_mode_name((uint8_t)m), s))
 		abort();
 	if (c >= 0 && strcasecmp(kso_tls_cipher_policy_name((uint16_t)c), s) &&
 	    strcasecmp(kso_tls_cipher_name((uint16_t)c), s))

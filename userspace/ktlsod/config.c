@@ -49,21 +49,6 @@
 
 #include "addr.h"
 
-static const char *const offload_names[] = { "off", "tx", "rx", "txrx" };
-
-int parse_offload(const char *s)
-{
-	for (int i = 0; i < 4; i++)
-		if (!strcasecmp(s, offload_names[i]))
-			return i;
-	return -1;
-}
-
-const char *offload_name(int mode)
-{
-	return mode >= 0 && mode < 4 ? offload_names[mode] : "?";
-}
-
 /*
  * One listener: "ADDR:PORT" in the syntax of addr.h. "*:PORT" (and "PORT") is one
  * dual-stack socket on [::]. *why says what is wrong with s.
@@ -133,7 +118,7 @@ static int apply(struct config *cfg, const char *k, const char *v, char *err, si
 		if (parse_uint(v, 0, 1000000000, &cfg->hsts_max_age))
 			goto bad;
 	} else if (!strcmp(k, "offload")) {
-		if ((m = parse_offload(v)) < 0)
+		if ((m = kso_mode_parse(v)) < 0)
 			goto bad;
 		cfg->offload = m;
 	} else if (!strcmp(k, "workers")) {
@@ -317,7 +302,7 @@ int config_load_file(struct config *cfg, const char *path, char *err, size_t err
 				break;
 			}
 		} else if (sect) {
-			int m = parse_offload(v);
+			int m = kso_mode_parse(v);
 
 			if (strcmp(k, "offload") || m < 0) {
 				snprintf(err, errlen, "%s:%d: a [listen] section takes only "

@@ -70,7 +70,7 @@ struct conn {
 	struct worker *w;
 	int fd;
 	uint8_t state;
-	uint8_t offload;		/* what the listener asks for */
+	uint8_t offload;		/* enum ktlso_mode: what the listener asks for */
 	bool ktls_tx, ktls_rx;
 	bool read_armed, send_armed, hs_done;
 	bool over_cap;

@@ -241,7 +241,7 @@ static void hs_handoff(struct conn *c)
 								      TLS_1_2_VERSION;
 		c->cipher = sc ? SSL_CIPHER_get_name(sc) : "?";
 	}
-	if (c->offload != OFFLOAD_OFF)
+	if (c->offload != KTLSO_MODE_OFF)
 		c->fallback = hs_ktls_refusal(c, true);
 	/* Anything OpenSSL still has to say (TLS 1.2's CCS + Finished) goes out raw first. */
 	if (c->out_off < c->out_len)
@@ -297,7 +297,8 @@ static const char *hs_ktls_move(struct conn *c, bool want_tx, bool want_rx, uint
 
 static void hs_install(struct conn *c)
 {
-	bool want_tx = c->offload & OFFLOAD_TX, want_rx = c->offload & OFFLOAD_RX;
+	bool want_tx = c->offload == KTLSO_MODE_TX || c->offload == KTLSO_MODE_TXRX;
+	bool want_rx = c->offload == KTLSO_MODE_RX || c->offload == KTLSO_MODE_TXRX;
 	uint64_t seq0 = c->version == TLS_1_2_VERSION ? 1 : 0;
 	uint64_t tx0 = seq0 + c->tx_seq0;	/* TLS 1.3: after the session tickets */
 	int one = 1;
@@ -308,7 +309,7 @@ static void hs_install(struct conn *c)
 		conn_close_fmt(c, "setsockopt(SO_RCVLOWAT): %s", strerror(errno));
 		return;
 	}
-	if (c->offload != OFFLOAD_OFF && !c->fallback) {
+	if (c->offload != KTLSO_MODE_OFF && !c->fallback) {
 		c->fallback = hs_ktls_move(c, want_tx, want_rx, tx0, seq0);
 		if (!c->fallback)
 			atomic_fetch_add(&ktlsod.st.offloaded, 1);

@@ -14,8 +14,6 @@
 #include "ktls.h"
 #include "nl.h"
 
-enum offload { OFFLOAD_OFF = 0, OFFLOAD_TX = 1, OFFLOAD_RX = 2, OFFLOAD_TXRX = 3 };
-
 #define MAX_LISTENERS 16
 
 struct listener_cfg {
@@ -23,7 +21,7 @@ struct listener_cfg {
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	bool dual_stack;		/* "*:PORT": [::] taking IPv4 too (IPV6_V6ONLY off) */
-	int offload;			/* enum offload, or -1: the global default */
+	int offload;			/* enum ktlso_mode, or -1: the global default */
 };
 
 /* A [cert NAME] section; --cert/--key make the one named "default". */
@@ -114,8 +112,6 @@ const char *log_escape(char *dst, size_t size, const char *src, size_t n);
 /* config.c */
 int config_parse_args(struct config *cfg, int argc, char **argv);
 int config_load_file(struct config *cfg, const char *path, char *err, size_t errlen);
-int parse_offload(const char *s);
-const char *offload_name(int mode);
 int parse_listen(const char *s, struct listener_cfg *l, const char **why);
 
 #endif

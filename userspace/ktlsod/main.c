@@ -204,7 +204,7 @@ int main(int argc, char **argv)
 	if (kso_ssl_wipe_on_free())
 		fprintf(stderr, "ktlsod: cannot make OpenSSL wipe what it frees\n");
 	*cfg = (struct config){
-		.offload = OFFLOAD_TXRX,
+		.offload = KTLSO_MODE_TXRX,
 		.workers = (int)sysconf(_SC_NPROCESSORS_ONLN),
 		.tls_min = TLS1_3_VERSION,
 		.max_conns = 10000,
@@ -296,7 +296,7 @@ int main(int argc, char **argv)
 	}
 	for (int i = 0; i < cfg->nlisteners; i++)
 		log_msg("listening on %s, offload %s, %d workers", cfg->listeners[i].name,
-			offload_name(cfg->listeners[i].offload < 0 ? cfg->offload :
+			kso_mode_name(cfg->listeners[i].offload < 0 ? cfg->offload :
 								     cfg->listeners[i].offload),
 			cfg->workers);
 

@@ -238,7 +238,7 @@ void ctl_apply_policies(struct worker *w)
 
 		if (mode != l->offload && w->id == 0)
 			log_msg("listener %s: offload %s (was %s), %s", ktlsod.cfg.listeners[i].name,
-				offload_name(mode), offload_name(l->offload),
+				kso_mode_name(mode), kso_mode_name(l->offload),
 				p ? "by ktlso policy" : "as configured: no ktlso policy for it");
 		l->offload = mode;
 		l->ciphers = ciphers;

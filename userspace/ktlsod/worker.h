@@ -16,7 +16,7 @@ struct conn;
 /* 16-byte aligned: its address carries an op in the low bits of user_data. */
 struct listener {
 	int fd;
-	int offload;		/* in effect: the module's policy, else the configuration */
+	int offload;		/* enum ktlso_mode in effect: the module's policy, else the configuration */
 	int cfg_offload;	/* from the configuration */
 	uint32_t ciphers;	/* the module's policy: KTLSO_CIPHER_MASK bits allowed, 0 all */
 	struct sockaddr_storage addr;	/* what it is bound to, for policy matching */

@@ -145,7 +145,7 @@ int kso_nl_events_read(struct kso_nl *nl, int (*fn)(const struct kso_event *ev, 
  */
 const char *kso_conf_name(uint8_t conf);
 const char *kso_mode_name(uint8_t mode);
-int kso_mode_parse(const char *s);	/* enum ktlso_mode, or -EINVAL */
+int kso_mode_parse(const char *s);	/* enum ktlso_mode (any case), or -EINVAL */
 const char *kso_event_name(uint8_t cmd);	/* "offloaded", "closed", "key-limit"... */
 /* TLS_CIPHER_* of <linux/tls.h>: "AES_128_GCM"..., "unknown" for 0 or others. */
 const char *kso_tls_cipher_name(uint16_t tls_cipher);

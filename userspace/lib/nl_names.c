@@ -44,7 +44,7 @@ const char *kso_mode_name(uint8_t mode)
 int kso_mode_parse(const char *s)
 {
 	for (int i = 0; i < __KTLSO_MODE_MAX; i++)
-		if (!strcmp(s, kso_mode_names[i]))
+		if (!strcasecmp(s, kso_mode_names[i]))
 			return i;
 	return -EINVAL;
 }
