@@ -8,23 +8,12 @@ expect=${1:?usage: ktlsod.sh ktls-txrx|userspace}
 T=e2e/ktlsod
 [ -n "${KTLSO_VM:-}" ] && T=e2e/ktlsod-vm
 big_mb=${KTLSO_E2E_BIG_MB:-64}
+. "$(dirname "$0")/../lib/e2e.sh"
 
-pass() { echo "PASS $T/$1"; }
-fail() { echo "FAIL $T/$1: $2"; }
-check() { if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "got '$2', expected '$3'"; fi; }
-
-for tool in curl openssl ktlsod kclient sha256sum; do
-	command -v $tool >/dev/null || { echo "SKIP $T/all: $tool is not installed"; exit 0; }
-done
-
-work=$(mktemp -d /tmp/ktlsod-e2e.XXXXXX)
-port=$((20000 + $$ % 20000))
-port2=$((port + 1))
-www=$work/www
+need curl openssl ktlsod kclient sha256sum
+e2e_init ktlsod-e2e
 mkdir -p "$www/sub" "$www/dir"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/key.pem" \
-	-out "$work/cert.pem" -days 2 -subj /CN=localhost 2>/dev/null || {
-	echo "FAIL $T/setup: openssl could not make a certificate"; exit 0; }
+make_cert || exit 0
 for n in 0 1 16383 16384 16385 1048576; do
 	head -c $n /dev/urandom >"$www/f$n"
 done
@@ -33,36 +22,14 @@ echo '<h1>index</h1>' >"$www/dir/index.html"
 echo sub >"$www/sub/file.txt"
 ln -s /etc "$www/escape"
 
-cat >"$work/ktlsod.conf" <<EOC
-# the e2e test's configuration: two listeners, the second without offload
-root = $www
-cert = $work/cert.pem
-key = $work/key.pem
-tls-min = 1.2
-workers = 2
-log = $work/log
-
-[listen 127.0.0.1:$port]
-offload = txrx
-
-[listen 127.0.0.1:$port2]
-offload = off
-EOC
-
-ktlsod --config "$work/ktlsod.conf" &
-pid=$!
-up=0
-for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
-	if curl -sk -o /dev/null "https://127.0.0.1:$port/f1" 2>/dev/null; then up=1; break; fi
-	sleep 0.5
-done
-if [ $up = 0 ]; then
-	echo "FAIL $T/start: ktlsod did not answer"; cat "$work/log" 2>/dev/null; kill $pid; exit 0
+# two listeners, the second without offload
+{ conf_global; conf_listeners "$port" "$port2"; } >"$work/ktlsod.conf"
+start_ktlsod --config "$work/ktlsod.conf"
+if ! wait_https "https://127.0.0.1:$port/f1"; then
+	fail start "ktlsod did not answer"; cat "$work/log" 2>/dev/null; kill $pid; exit 0
 fi
 pass start
 url=https://127.0.0.1:$port
-
-sum() { sha256sum "$1" | cut -d' ' -f1; }
 
 # Every version x cipher: files around the record size, on one keep-alive connection.
 for v in "1.3 TLS_AES_128_GCM_SHA256 AES-128-GCM" "1.3 TLS_AES_256_GCM_SHA384 AES-256-GCM" \
@@ -103,7 +70,6 @@ else
 fi
 rm -f "$work/dlbig"
 
-code() { curl -sk -o /dev/null -w '%{http_code}' "$@"; }
 check range/first_byte "$(curl -sk -r 0-0 "$url/f16384" | wc -c | tr -d ' ')" 1
 check range/status "$(code -r 10-19 "$url/f16384")" 206
 check range/open_end "$(curl -sk -r 16380- "$url/f16384" | wc -c | tr -d ' ')" 4
@@ -238,27 +204,20 @@ kill -HUP $pid
 sleep 0.5
 grep -q "reloaded certificate" "$work/log" && pass sighup_reload || fail sighup_reload "no reload line"
 check serves_after_reload "$(code "$url/f1")" 200
-kill -TERM $pid
-i=0
-while kill -0 $pid 2>/dev/null && [ $i -lt 40 ]; do sleep 0.25; i=$((i + 1)); done
-if kill -0 $pid 2>/dev/null; then
-	fail sigterm_exit "still running 10 s after SIGTERM"
-	kill -9 $pid
+if stop_ktlsod; then
+	check sigterm_exit "$st" 0
 else
-	wait $pid
-	check sigterm_exit "$?" 0
+	fail sigterm_exit "still running 10 s after SIGTERM"
 fi
 grep -q "stopped:" "$work/log" && pass sigterm/summary_logged || fail sigterm/summary_logged "no summary line"
 
 # Timeouts and the connection cap, on a second daemon with tight limits.
 p3=$((port + 2))
-ktlsod --root "$www" --cert "$work/cert.pem" --key "$work/key.pem" --listen 127.0.0.1:$p3 \
+start_ktlsod --root "$www" --cert "$work/cert.pem" --key "$work/key.pem" --listen 127.0.0.1:$p3 \
 	--workers 1 --max-conns 1 --handshake-timeout 1 --header-timeout 1 --idle-timeout 2 --send-timeout 2 \
 	--hsts 31536000 \
-	--log "$work/log2" &
-pid2=$!
-i=0
-until curl -sk -o /dev/null "https://127.0.0.1:$p3/f1" 2>/dev/null || [ $i -gt 20 ]; do sleep 0.5; i=$((i + 1)); done
+	--log "$work/log2"
+wait_https "https://127.0.0.1:$p3/f1"
 check headers/hsts "$(curl -sk -I "https://127.0.0.1:$p3/f1" | tr -d '\r' | grep -c '^Strict-Transport-Security: max-age=31536000$')" 1
 for w in "silent 4 handshake timeout" "tls 4 no request after the handshake" "partial 4 request header timeout" \
 	"idle 5 idle timeout" "noread 5 send timeout (client not reading)"; do
@@ -288,7 +247,6 @@ check cap/503 "$(code "https://127.0.0.1:$p3/f1")" 503
 exec 6>&-
 wait $cpid
 check cap/after "$(code "https://127.0.0.1:$p3/f1")" 200
-kill $pid2
-wait $pid2 2>/dev/null
-if [ -n "${KTLSO_E2E_KEEP:-}" ]; then echo "# log kept in $work/log"; else rm -rf "$work"; fi
+kill $pid
+wait $pid 2>/dev/null
 exit 0
