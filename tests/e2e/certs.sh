@@ -11,21 +11,13 @@ set -u
 expect=${1:?usage: certs.sh ktls-txrx|userspace}
 T=e2e/certs
 [ -n "${KTLSO_VM:-}" ] && T=e2e/certs-vm
+. "$(dirname "$0")/../lib/e2e.sh"
 
-pass() { echo "PASS $T/$1"; }
-fail() { echo "FAIL $T/$1: $2"; }
-check() { if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "got '$2', expected '$3'"; fi; }
-# has NAME FILE PATTERN: the file has a line matching PATTERN (grep -E)
-has() { if grep -qE "$3" "$2"; then pass "$1"; else fail "$1" "no '$3' in: $(head -c 600 "$2")"; fi; }
-
-for tool in openssl ktlsod ktlsoctl sha256sum curl; do
-	command -v $tool >/dev/null || { echo "SKIP $T/all: $tool is not installed"; exit 0; }
-done
-
-w=$(mktemp -d /tmp/ktlsod-certs.XXXXXX)
+need openssl ktlsod ktlsoctl sha256sum curl
+e2e_init ktlsod-certs
+w=$work
 port=$((40000 + $$ % 20000))
-www=$w/www
-mkdir -p "$www" "$w/db/new" "$w/state"
+mkdir -p "$w/db/new" "$w/state"
 : >"$w/db/index.txt"
 echo 1000 >"$w/db/serial"
 head -c 60000 /dev/urandom | base64 >"$www/file.txt"
@@ -207,14 +199,7 @@ names = www.test.example, a.b.wild.test.example
 EOC
 refused san_mismatch "certificate error: the name 'a.b.wild.test.example' is not covered by 'CN=good'" \
 	--config "$w/names.conf"
-cat >"$w/dup.conf" <<EOC
-[cert a]
-cert = $w/good.pem
-key = $w/good.key
-[cert b]
-cert = $w/renewed.pem
-key = $w/renewed.key
-EOC
+{ conf_cert a "$w/good.pem" "$w/good.key"; conf_cert b "$w/renewed.pem" "$w/renewed.key"; } >"$w/dup.conf"
 refused two_of_a_key_type "certificate error: \[cert a\] and \[cert b\] both hold ECDSA P-256 certificates for the same names" \
 	--config "$w/dup.conf"
 grep -q "the certificates were refused: 1 error" "$w/start.out" && pass start/summary ||
@@ -223,39 +208,16 @@ grep -q "the certificates were refused: 1 error" "$w/start.out" && pass start/su
 # ------------------------------------------------------------------ serving
 cp "$w/good.pem" "$w/live.pem"
 cp "$w/good.key" "$w/live.key"
-cat >"$w/ktlsod.conf" <<EOC
-root = $www
-cert = $w/dflt.pem
-key = $w/dflt.key
-tls-min = 1.2
-workers = 2
-trust = $w/root.pem
-state-dir = $w/state
-log = $w/log
-
-[listen 127.0.0.1:$port]
-
-[cert www-ecdsa]
-cert = $w/live.pem
-key = $w/live.key
-
-[cert www-rsa]
-cert = $w/rsa.pem
-key = $w/rsa.key
-
-[cert other]
-cert = $w/other.pem
-key = $w/other.key
-EOC
-ktlsod --config "$w/ktlsod.conf" &
-pid=$!
-up=0
-for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
-	if curl -sk -o /dev/null "https://127.0.0.1:$port/file.txt" 2>/dev/null; then up=1; break; fi
-	sleep 0.5
-done
-if [ $up = 0 ]; then
-	echo "FAIL $T/serve/start: ktlsod did not answer"
+{
+	conf_global "cert=$w/dflt.pem" "key=$w/dflt.key" "trust=$w/root.pem" "state-dir=$w/state"
+	conf_listeners "$port"
+	conf_cert www-ecdsa "$w/live.pem" "$w/live.key"
+	conf_cert www-rsa "$w/rsa.pem" "$w/rsa.key"
+	conf_cert other "$w/other.pem" "$w/other.key"
+} >"$w/ktlsod.conf"
+start_ktlsod --config "$w/ktlsod.conf"
+if ! wait_https "https://127.0.0.1:$port/file.txt"; then
+	fail serve/start "ktlsod did not answer"
 	cat "$w/log" 2>/dev/null
 	kill $pid
 	exit 0
@@ -421,8 +383,7 @@ ew() {
 	ktlsod --root "$www" --cert "$w/soon.pem" --key "$w/soon.key" --listen 127.0.0.1:$port \
 		--workers 1 --state-dir "$w/state" --expiry-warn-days "$2" --log "$w/log3" &
 	ep=$!
-	i=0
-	until grep -q "listening on" "$w/log3" 2>/dev/null || [ $i -gt 40 ]; do sleep 0.25; i=$((i + 1)); done
+	wait_line "$w/log3" "listening on"
 	kill -TERM $ep
 	wait $ep 2>/dev/null
 	if grep -qE "$3" "$w/log3"; then
@@ -439,12 +400,10 @@ ktlsod --root "$www" --cert "$w/good.crt" --key "$w/good.key" --listen 127.0.0.1
 	--workers 1 --state-dir "$w/state" --trust "$w/root.pem" --incomplete-chain warn \
 	--log "$w/log4" &
 ip=$!
-i=0
-until grep -q "listening on" "$w/log4" 2>/dev/null || [ $i -gt 40 ]; do sleep 0.25; i=$((i + 1)); done
+wait_line "$w/log4" "listening on"
 has incomplete_warn/logged "$w/log4" "certificate warning: the chain is incomplete: no certificate for issuer 'CN=Test Intermediate'"
 served incomplete_warn/serves good -servername www.test.example
 kill -TERM $ip
 wait $ip 2>/dev/null
 
-if [ -n "${KTLSO_E2E_KEEP:-}" ]; then echo "# kept in $w"; else rm -rf "$w"; fi
 exit 0
