@@ -5,15 +5,9 @@
 # restart. Prints PASS/FAIL/SKIP lines. POSIX sh (busybox).
 set -u
 T=e2e/ktlsod-ctl
+. "$(dirname "$0")/../lib/e2e.sh"
 
-pass() { echo "PASS $T/$1"; }
-nfail=0
-fail() { echo "FAIL $T/$1: $2"; nfail=$((nfail + 1)); }
-skip() { echo "SKIP $T/$1: $2"; }
-
-for tool in curl openssl ktlsod ktlsoctl kclient sha256sum; do
-	command -v $tool >/dev/null || { skip all "$tool is not installed"; exit 0; }
-done
+need curl openssl ktlsod ktlsoctl kclient sha256sum
 if ! grep -qs '^ktlso ' /proc/modules; then
 	if [ "${KTLSO_EXPECT_MODULE:-0}" = 1 ]; then
 		fail all "ktlso.ko should have been loaded"
@@ -23,46 +17,21 @@ if ! grep -qs '^ktlso ' /proc/modules; then
 	exit 0
 fi
 
-work=$(mktemp -d /tmp/ktlsod-ctl.XXXXXX)
-port=$((20000 + $$ % 20000))
-port2=$((port + 1))
-www=$work/www
-mkdir -p "$www"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/key.pem" \
-	-out "$work/cert.pem" -days 2 -subj /CN=localhost 2>/dev/null || {
-	fail setup "openssl could not make a certificate"; exit 0; }
+e2e_init ktlsod-ctl
+make_cert || exit 0
 head -c 1 /dev/urandom >"$www/f1"
 head -c $((12 * 1048576)) /dev/urandom >"$www/big"
-sum() { sha256sum "$1" | cut -d' ' -f1; }
 bigsum=$(sum "$www/big")
 
 scan=/sys/module/ktlso/parameters/scan_ms
 old_scan=$(cat $scan 2>/dev/null || echo 1000)
 echo 50 >$scan 2>/dev/null
 
-cat >"$work/ktlsod.conf" <<EOC
-root = $www
-cert = $work/cert.pem
-key = $work/key.pem
-tls-min = 1.2
-workers = 2
-log = $work/log
-
-[listen 127.0.0.1:$port]
-offload = txrx
-
-[listen 127.0.0.1:$port2]
-offload = off
-EOC
+{ conf_global; conf_listeners "$port" "$port2"; } >"$work/ktlsod.conf"
 
 start_daemon() {
-	ktlsod --config "$work/ktlsod.conf" &
-	pid=$!
-	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
-		curl -sk -o /dev/null "https://127.0.0.1:$port/f1" 2>/dev/null && return 0
-		sleep 0.5
-	done
-	return 1
+	start_ktlsod --config "$work/ktlsod.conf"
+	wait_https "https://127.0.0.1:$port/f1"
 }
 if ! start_daemon; then
 	fail start "ktlsod did not answer"; cat "$work/log"; kill $pid; exit 0
@@ -292,4 +261,3 @@ fi
 echo "$old_scan" >$scan 2>/dev/null
 # a failure is easier to read with the daemon's log beside it
 [ $nfail = 0 ] || sed 's/^/# log: /' "$work/log"*
-[ -n "${KTLSO_E2E_KEEP:-}" ] || rm -rf "$work"
