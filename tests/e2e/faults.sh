@@ -29,14 +29,9 @@
 # KTLSO_FAULTS="slowloris truncate log" picks the parts; KTLSO_E2E_KEEP=1 keeps the logs.
 set -u
 T=e2e/faults
-nfail=0
-pass() { echo "PASS $T/$1"; }
-fail() { echo "FAIL $T/$1: $2"; nfail=$((nfail + 1)); }
-skip() { echo "SKIP $T/$1: $2"; }
+. "$(dirname "$0")/../lib/e2e.sh"
 
-for tool in curl openssl ktlsod kclient sha256sum; do
-	command -v $tool >/dev/null || { skip all "$tool is not installed"; exit 0; }
-done
+need curl openssl ktlsod kclient sha256sum
 expect=userspace
 if [ "${KTLSO_EXPECT_KTLS:-0}" = 1 ] || [ "${KTLSO_VM:-}" = native ]; then
 	expect=ktls-txrx
@@ -55,69 +50,24 @@ if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((slow_n + 256)) ]; 
 	slow_n=$(($(ulimit -n) - 256))
 fi
 
-work=$(mktemp -d /tmp/ktlsod-faults.XXXXXX)
-port=$((20000 + $$ % 20000))
-port2=$((port + 1))
-www=$work/www
-mkdir -p "$www"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/key.pem" \
-	-out "$work/cert.pem" -days 2 -subj /CN=localhost 2>/dev/null || {
-	fail setup "openssl could not make a certificate"; exit 0; }
+e2e_init ktlsod-faults
+make_cert || exit 0
 head -c 1 /dev/urandom >"$www/f1"
 head -c 16384 /dev/urandom >"$www/f16k"
 head -c 1048576 /dev/urandom >"$www/f1M"
 url=https://127.0.0.1:$port
-sum() { sha256sum "$1" | cut -d' ' -f1; }
 size() { if [ -f "$1" ]; then wc -c <"$1" | tr -d ' '; else echo 0; fi; }
-code() { curl -sk -o /dev/null --max-time 20 -w '%{http_code}' "$@"; }
 now() { cut -d' ' -f1 /proc/uptime; }	# seconds, 1/100 s
 pid=
 
 # start_daemon LOG ARGS...: ktlsod on $port (offload txrx) and $port2 (offload off), with
-# stderr in $work/stderr; waits until it answers.
+# stderr in $work/stderr; waits until it answers 200.
 start_daemon() {
-	cat >"$work/ktlsod.conf" <<EOC
-root = $www
-cert = $work/cert.pem
-key = $work/key.pem
-tls-min = 1.2
-workers = 2
-state-dir = $work/state
-log = $1
-
-[listen 127.0.0.1:$port]
-offload = txrx
-
-[listen 127.0.0.1:$port2]
-offload = off
-EOC
+	{ conf_global "state-dir=$work/state" "log=$1"; conf_listeners "$port" "$port2"; } \
+		>"$work/ktlsod.conf"
 	shift
-	ktlsod --config "$work/ktlsod.conf" "$@" 2>"$work/stderr" &
-	pid=$!
-	i=0
-	until [ "$(code "$url/f1")" = 200 ]; do
-		i=$((i + 1))
-		if [ $i -gt 40 ] || ! kill -0 $pid 2>/dev/null; then
-			return 1
-		fi
-		sleep 0.25
-	done
-	return 0
-}
-# stop_daemon: SIGTERM; sets $st to the exit status, or "hung" (not in a subshell: the
-# shell must reap the daemon, or kill -0 sees its zombie)
-stop_daemon() {
-	kill -TERM $pid 2>/dev/null
-	i=0
-	while kill -0 $pid 2>/dev/null && [ $i -lt 40 ]; do sleep 0.25; i=$((i + 1)); done
-	if kill -0 $pid 2>/dev/null; then
-		kill -9 $pid
-		wait $pid 2>/dev/null
-		st=hung
-	else
-		wait $pid
-		st=$?
-	fi
+	start_ktlsod --config "$work/ktlsod.conf" "$@" 2>"$work/stderr"
+	wait_https "$url/f1" 10 200
 }
 # "N FAILED MEDIAN MAX" of a file of "CODE SECONDS" lines; FAILED: not 200
 stats() {
@@ -236,7 +186,7 @@ elif start_daemon "$work/log.slow" --handshake-timeout $tmo --header-timeout $tm
 	else
 		fail slowloris/daemon_up "ktlsod is gone or does not answer"
 	fi
-	stop_daemon
+	stop_ktlsod
 	[ "$st" = 0 ] && pass slowloris/clean_exit || fail slowloris/clean_exit "SIGTERM: $st"
 else
 	fail slowloris/start "ktlsod did not answer: $(tail -n 3 "$work/stderr" "$work/log.slow")"
@@ -301,7 +251,7 @@ elif head -c $((32 * 1048576)) /dev/urandom >"$work/big.orig" &&
 	truncate_test offload_txrx $port "$expect"
 	: >"$work/log.trunc"
 	truncate_test offload_off $port2 userspace
-	stop_daemon
+	stop_ktlsod
 	[ "$st" = 0 ] && pass truncate/clean_exit || fail truncate/clean_exit "SIGTERM: $st"
 else
 	fail truncate/start "ktlsod did not answer: $(tail -n 3 "$work/stderr" "$work/log.trunc")"
@@ -337,7 +287,7 @@ elif start_daemon /dev/full; then
 	n=$(grep -c "$lost /dev/full" "$work/stderr")
 	[ "$n" = 1 ] && pass log/dev_full/said_once ||
 		fail log/dev_full/said_once "stderr has $n lines about the lost log: $(head -c 300 "$work/stderr")"
-	stop_daemon
+	stop_ktlsod
 	[ "$st" = 0 ] && pass log/dev_full/clean_exit || fail log/dev_full/clean_exit "SIGTERM: $st"
 else
 	fail log/dev_full/start "ktlsod did not answer with --log /dev/full: $(tail -n 3 "$work/stderr")"
@@ -355,7 +305,7 @@ elif start_daemon "$work/missing/dir/log"; then
 	sleep 0.3
 	[ "$(grep -c 'conn peer=' "$work/stderr")" -ge 3 ] && pass log/missing_dir/logs_to_stderr ||
 		fail log/missing_dir/logs_to_stderr "$(grep -c 'conn peer=' "$work/stderr") connection lines on stderr"
-	stop_daemon
+	stop_ktlsod
 	[ "$st" = 0 ] && pass log/missing_dir/clean_exit || fail log/missing_dir/clean_exit "SIGTERM: $st"
 else
 	fail log/missing_dir/start "ktlsod did not start: $(tail -n 3 "$work/stderr")"
@@ -380,7 +330,7 @@ elif [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=16k tmpfs "$work/small" 2>/dev
 		n=$(grep -c "$lost $work/small/log" "$work/stderr")
 		[ "$n" = 1 ] && pass log/fs_full/said_once ||
 			fail log/fs_full/said_once "stderr has $n lines about the lost log (log $lsz bytes): $(head -c 300 "$work/stderr")"
-		stop_daemon
+		stop_ktlsod
 		[ "$st" = 0 ] && pass log/fs_full/clean_exit || fail log/fs_full/clean_exit "SIGTERM: $st"
 	else
 		fail log/fs_full/start "ktlsod did not answer: $(tail -n 3 "$work/stderr")"
@@ -399,5 +349,4 @@ if [ $nfail != 0 ]; then
 			tail -n 20 | sed "s|^|# $(basename "$f"): |"
 	done
 fi
-[ -n "${KTLSO_E2E_KEEP:-}" ] && echo "# kept: $work" || rm -rf "$work"
 exit 0
