@@ -15,46 +15,24 @@
 # mode, so that clients can resume by session ID.
 set -u
 T=e2e/keys
-pass() { echo "PASS $T/$1"; }
-fail() { echo "FAIL $T/$1: $2"; }
+. "$(dirname "$0")/../lib/e2e.sh"
 
-for tool in ktlsod kclient memscan openssl; do
-	command -v $tool >/dev/null || { echo "SKIP $T/all: $tool is not installed"; exit 0; }
-done
+need ktlsod kclient memscan openssl
 if [ "$(id -u)" != 0 ]; then
-	echo "SKIP $T/all: reading another process's memory needs root"; exit 0
+	skip all "reading another process's memory needs root"; exit 0
 fi
 if [ "${KTLSO_EXPECT_KTLS:-0}" != 1 ] && [ "${KTLSO_VM:-}" != native ] &&
 	! ktlsoctl probe 2>/dev/null | grep -q 'tls ulp: available'; then
-	echo "SKIP $T/all: no kTLS on this kernel (run it in the VM: tests/vm/run)"; exit 0
+	skip all "no kTLS on this kernel (run it in the VM: tests/vm/run)"; exit 0
 fi
 
-work=$(mktemp -d /tmp/ktlsod-keys.XXXXXX)
-port=$((20000 + $$ % 20000))
-port2=$((port + 1))
-mkdir -p "$work/www"
-echo hello >"$work/www/f1"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/key.pem" \
-	-out "$work/cert.pem" -days 2 -subj /CN=localhost 2>/dev/null || {
-	echo "FAIL $T/setup: openssl could not make a certificate"; exit 0; }
-cat >"$work/ktlsod.conf" <<EOC
-root = $work/www
-cert = $work/cert.pem
-key = $work/key.pem
-tls-min = 1.2
-workers = 1
-log = $work/log
-state-dir = $work/state
-[listen 127.0.0.1:$port]
-offload = txrx
-[listen 127.0.0.1:$port2]
-offload = off
-EOC
-ktlsod --config "$work/ktlsod.conf" 2>"$work/stderr" &
-pid=$!
-i=0
-until grep -q "listening on" "$work/log" 2>/dev/null || [ $i -gt 40 ]; do sleep 0.25; i=$((i + 1)); done
-grep -q "listening on" "$work/log" 2>/dev/null || {
+e2e_init ktlsod-keys
+echo hello >"$www/f1"
+make_cert || exit 0
+{ conf_global "workers=1" "state-dir=$work/state"; conf_listeners "$port" "$port2"; } \
+	>"$work/ktlsod.conf"
+start_ktlsod --config "$work/ktlsod.conf" 2>"$work/stderr"
+wait_line "$work/log" "listening on" || {
 	fail start "ktlsod did not start: $(cat "$work/log" "$work/stderr" 2>/dev/null | tail -n 3)"
 	kill $pid 2>/dev/null; exit 0; }
 
@@ -151,5 +129,4 @@ if [ -s "$work/allkeys" ]; then
 else
 	fail log "no keys were collected"
 fi
-if [ -n "${KTLSO_E2E_KEEP:-}" ]; then echo "# kept in $work"; else rm -rf "$work"; fi
 exit 0
