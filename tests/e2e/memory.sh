@@ -11,29 +11,20 @@ n=${1:-1000}
 only=${2:-}
 T=e2e/memory
 [ -n "${KTLSO_VM:-}" ] && T=e2e/memory-vm
+. "$(dirname "$0")/../lib/e2e.sh"
+
+need ktlsod kclient openssl
 ulimit -n $((n * 6 + 256)) 2>/dev/null || ulimit -n 4096
-work=$(mktemp -d /tmp/ktlso-mem.XXXXXX)
-mkdir "$work/www"
-echo hello >"$work/www/f"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/key.pem" \
-	-out "$work/cert.pem" -days 1 -subj /CN=localhost 2>/dev/null
-p1=$((30000 + $$ % 10000)) p2=$((30001 + $$ % 10000))
-cat >"$work/conf" <<EOC
-root = $work/www
-cert = $work/cert.pem
-key = $work/key.pem
-workers = 1
-max-conns = $((n * 4))
-idle-timeout = 600
-log = $work/log
-[listen 127.0.0.1:$p1]
-offload = txrx
-[listen 127.0.0.1:$p2]
-offload = off
-EOC
-ktlsod --config "$work/conf" &
-pid=$!
-sleep 1
+e2e_init ktlso-mem
+port=$((30000 + $$ % 10000)) port2=$((30001 + $$ % 10000))
+echo hello >"$www/f"
+make_cert || exit 0
+{
+	conf_global "tls-min=" "workers=1" "max-conns=$((n * 4))" "idle-timeout=600"
+	conf_listeners "$port" "$port2"
+} >"$work/conf"
+start_ktlsod --config "$work/conf"
+wait_line "$work/log" "listening on" || { fail start "ktlsod did not start: $(tail -n 3 "$work/log")"; exit 0; }
 rss() { awk '/^VmRSS:/ { print $2 }' /proc/$pid/status; }	# KiB
 
 hold() {	# hold PORT NAME: N connections held open by a kclient fed from fifo NAME
@@ -45,7 +36,7 @@ hold() {	# hold PORT NAME: N connections held open by a kclient fed from fifo NA
 	until grep -q holding "$work/$2.out" 2>/dev/null; do
 		i=$((i + 1))
 		if [ $i -gt 1200 ] || ! kill -0 "$(eval echo \$cpid_$2)" 2>/dev/null; then
-			echo "FAIL $T/$2: kclient did not establish $n connections: $(cat "$work/$2.out")"
+			fail "$2" "kclient did not establish $n connections: $(cat "$work/$2.out")"
 			tail -n 3 "$work/log"
 			return 1
 		fi
@@ -73,15 +64,15 @@ measure() {	# measure PORT LABEL
 	sleep 1
 }
 
-measure $p1 offloaded && [ "$only" != --offloaded-only ] && measure $p2 userspace
+measure $port offloaded && [ "$only" != --offloaded-only ] && measure $port2 userspace
 kill $pid
 wait $pid 2>/dev/null
 if [ -n "${per_offloaded:-}" ]; then
 	if [ "$per_offloaded" -le 2048 ]; then
-		echo "PASS $T/offloaded_conn_le_2KiB"
+		pass offloaded_conn_le_2KiB
 	else
-		echo "FAIL $T/offloaded_conn_le_2KiB: $per_offloaded bytes per connection"
+		fail offloaded_conn_le_2KiB "$per_offloaded bytes per connection"
 	fi
 fi
 [ -n "${per_userspace:-}" ] && echo "# userspace TLS / offloaded: $per_userspace / ${per_offloaded:-?} bytes"
-rm -rf "$work"
+exit 0
