@@ -16,14 +16,9 @@
 #             AES-GCM one is offloaded (ktls-txrx, the kernel's tls_stat counts it).
 set -u
 T=e2e/faults
-nfail=0
-pass() { echo "PASS $T/$1"; }
-fail() { echo "FAIL $T/$1: $2"; nfail=$((nfail + 1)); }
-skip() { echo "SKIP $T/$1: $2"; }
+. "$(dirname "$0")/../lib/e2e.sh"
 
-for tool in curl openssl ktlsod ktlsoctl kclient sha256sum; do
-	command -v $tool >/dev/null || { skip notls "$tool is not installed"; exit 0; }
-done
+need_as notls curl openssl ktlsod ktlsoctl kclient sha256sum
 if [ "${KTLSO_VM:-}" != 1 ] || [ "${KTLSO_EXPECT_KTLS:-1}" != 0 ]; then
 	skip notls "needs the VM without tls.ko: tests/vm/run --no-tls --without-module chacha20poly1305 -- sh $0"
 	exit 0
@@ -33,41 +28,16 @@ case " ${KTLSO_WITHOUT_MODULES:-} " in
 *) nochacha=0 ;;
 esac
 
-work=$(mktemp -d /tmp/ktlsod-notls.XXXXXX)
-port=$((20000 + $$ % 20000))
-www=$work/www
-mkdir -p "$www"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/key.pem" \
-	-out "$work/cert.pem" -days 2 -subj /CN=localhost 2>/dev/null || {
-	fail setup "openssl could not make a certificate"; exit 0; }
+e2e_init ktlsod-notls
+make_cert || exit 0
 head -c 1 /dev/urandom >"$www/f1"
 head -c 1048576 /dev/urandom >"$www/f1M"
 url=https://127.0.0.1:$port
-sum() { sha256sum "$1" | cut -d' ' -f1; }
-cat >"$work/ktlsod.conf" <<EOC
-root = $www
-cert = $work/cert.pem
-key = $work/key.pem
-tls-min = 1.2
-workers = 2
-state-dir = $work/state
-log = $work/log
-
-[listen 127.0.0.1:$port]
-offload = txrx
-EOC
+{ conf_global "state-dir=$work/state"; conf_listeners "$port"; } >"$work/ktlsod.conf"
 start_daemon() {
 	: >"$work/log"
-	ktlsod --config "$work/ktlsod.conf" 2>"$work/stderr" &
-	pid=$!
-	i=0
-	until curl -sk -o /dev/null "$url/f1" 2>/dev/null; do
-		i=$((i + 1))
-		if [ $i -gt 40 ] || ! kill -0 $pid 2>/dev/null; then
-			return 1
-		fi
-		sleep 0.25
-	done
+	start_ktlsod --config "$work/ktlsod.conf" 2>"$work/stderr"
+	wait_https "$url/f1"
 }
 stop_daemon() {
 	kill $pid 2>/dev/null
@@ -231,5 +201,4 @@ else
 	fi
 fi
 [ $nfail = 0 ] || sed 's/^/# log: /' "$work/log"
-[ -n "${KTLSO_E2E_KEEP:-}" ] && echo "# kept: $work" || rm -rf "$work"
 exit 0
