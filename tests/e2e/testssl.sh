@@ -23,16 +23,12 @@
 # that choose the checks (default below).
 set -u
 T=e2e/testssl
-
-pass() { echo "PASS $T/$1"; }
-fail() { echo "FAIL $T/$1: $2"; }
+. "$(dirname "$0")/../lib/e2e.sh"
 
 # Debian installs it as "testssl"; upstream's name is testssl.sh.
 testssl=$(command -v testssl || command -v testssl.sh) ||
-	{ echo "SKIP $T/all: testssl.sh is not installed (make deps-testssl)"; exit 0; }
-for tool in openssl ktlsod curl bash timeout; do
-	command -v $tool >/dev/null || { echo "SKIP $T/all: $tool is not installed"; exit 0; }
-done
+	{ skip all "testssl.sh is not installed (make deps-testssl)"; exit 0; }
+need openssl ktlsod curl bash timeout
 
 # What testssl runs: protocols (-p), cipher categories (-s), forward secrecy (-f), server
 # preferences (-P), server defaults and certificates (-S), every vulnerability check (-U),
@@ -41,8 +37,9 @@ done
 # (-c), GREASE (-g).
 checks=${KTLSO_TESTSSL_CHECKS:--p -s -f -P -S -U -E -h}
 
-w=$(mktemp -d /tmp/ktlsod-testssl.XXXXXX)
-mkdir -p "$w/www" "$w/state"
+e2e_init ktlsod-testssl
+w=$work
+mkdir -p "$w/state"
 echo '<h1>testssl</h1>' >"$w/www/index.html"
 
 # ------------------------------------------------------------------ the PKI
@@ -83,26 +80,19 @@ pki() {
 		cat "$w/rsa.crt" "$w/inter.crt" >"$w/rsa.pem"
 }
 if ! pki; then
-	echo "FAIL $T/setup: openssl could not make the test PKI"
-	rm -rf "$w"
+	fail setup "openssl could not make the test PKI"
 	exit 0
 fi
-cat >"$w/ktlsod.conf" <<EOC
-root = $w/www
-workers = 1
-trust = $w/root.crt
-state-dir = $w/state
-[cert ecdsa]
-cert = $w/ecdsa.pem
-key = $w/ecdsa.key
-[cert rsa]
-cert = $w/rsa.pem
-key = $w/rsa.key
-EOC
+# the global section without cert, key, tls-min and log: [cert] sets, and start's flags
+{
+	conf_global cert= key= tls-min= log= workers=1 "trust=$w/root.crt" "state-dir=$w/state"
+	conf_cert ecdsa "$w/ecdsa.pem" "$w/ecdsa.key"
+	conf_cert rsa "$w/rsa.pem" "$w/rsa.key"
+} >"$w/ktlsod.conf"
 
 pid=
 stop() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; pid=; }
-trap 'stop; rm -rf "$w"; exit 1' INT TERM
+e2e_on_exit=stop
 
 # start TLSMIN: ktlsod on a free port of 127.0.0.1 ($port), or 1. A port something
 # answers on is skipped first: ktlsod binds with SO_REUSEPORT, so another ktlsod of the
@@ -115,17 +105,10 @@ start() {
 		curl -s -o /dev/null --connect-timeout 2 "http://127.0.0.1:$port/"
 		[ $? = 7 ] || continue		# 7: could not connect, nobody there
 		# shellcheck disable=SC2086
-		ktlsod --config "$w/ktlsod.conf" --tls-min "$1" --offload off ${2:-} \
-			--listen "127.0.0.1:$port" --log "$w/log-$1" &
-		pid=$!
-		i=0
-		while [ $i -lt 40 ]; do
-			curl -sk -o /dev/null "https://127.0.0.1:$port/" && return 0
-			kill -0 $pid 2>/dev/null || break
-			sleep 0.25
-			i=$((i + 1))
-		done
-		[ $i = 40 ] && { stop; return 1; }	# running but not answering
+		start_ktlsod --config "$w/ktlsod.conf" --tls-min "$1" --offload off ${2:-} \
+			--listen "127.0.0.1:$port" --log "$w/log-$1"
+		wait_https "https://127.0.0.1:$port/" && return 0
+		kill -0 $pid 2>/dev/null && { stop; return 1; }	# running but not answering
 		wait $pid 2>/dev/null			# it exited: the port was taken after all?
 		pid=
 	done
@@ -280,6 +263,4 @@ scan() {	# scan NAME TLSMIN [KTLSOD-FLAGS]
 
 scan tls13 1.3
 scan tls12 1.2 "--hsts 31536000"
-trap - INT TERM
-if [ -n "${KTLSO_E2E_KEEP:-}" ]; then echo "# kept in $w"; else rm -rf "$w"; fi
 exit 0
