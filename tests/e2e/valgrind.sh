@@ -14,20 +14,12 @@
 set -u
 T=e2e/valgrind
 n_req=${1:-1000}
-pass() { echo "PASS $T/$1"; }
-fail() { echo "FAIL $T/$1: $2"; }
+. "$(dirname "$0")/../lib/e2e.sh"
 
-for tool in valgrind curl openssl ktlsod sha256sum; do
-	command -v $tool >/dev/null || { echo "SKIP $T/all: $tool is not installed"; exit 0; }
-done
-
-work=$(mktemp -d /tmp/ktlsod-vg.XXXXXX)
-port=$((20000 + $$ % 20000))
-www=$work/www
+need valgrind curl openssl ktlsod sha256sum
+e2e_init ktlsod-vg
 mkdir -p "$www/sub"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/key.pem" \
-	-out "$work/cert.pem" -days 2 -subj /CN=localhost 2>/dev/null || {
-	echo "FAIL $T/setup: openssl could not make a certificate"; exit 0; }
+make_cert || exit 0
 sizes="0 1 16383 16384 16385 100000 1048576"
 for n in $sizes; do head -c $n /dev/urandom >"$www/f$n"; done
 echo sub >"$www/sub/file.txt"
@@ -38,14 +30,7 @@ valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exi
 	--listen 127.0.0.1:$port --workers 1 --offload off --log "$work/log" \
 	--state-dir "$work/state" &
 pid=$!
-up=0
-i=0
-while [ $i -lt 120 ]; do
-	if curl -sk -o /dev/null "https://127.0.0.1:$port/f1" 2>/dev/null; then up=1; break; fi
-	sleep 0.5
-	i=$((i + 1))
-done
-if [ $up = 0 ]; then
+if ! wait_https "https://127.0.0.1:$port/f1" 60; then
 	fail start "ktlsod under valgrind did not answer in 60 s"
 	kill $pid 2>/dev/null
 	cat "$work/vg.log" "$work/log" 2>/dev/null | tail -n 30 | sed 's/^/# /'
@@ -55,7 +40,6 @@ pass start
 url=https://127.0.0.1:$port
 etag=$(curl -sk -I "$url/f1" | tr -d '\r' | sed -n 's/^ETag: //p')
 
-sum() { sha256sum "$1" | cut -d' ' -f1; }
 for n in $sizes; do eval "sum_f$n=$(sum "$www/f$n")"; done
 
 # The 10 requests of one connection: "name status [curl config line]" per request.
@@ -163,5 +147,4 @@ else
 	fail leaks "definitely lost $def bytes, indirectly lost $ind bytes"
 fi
 grep -E 'HEAP SUMMARY|in use at exit|total heap usage|possibly lost|still reachable' "$work/vg.log" | sed 's/^==[0-9]*== */# /'
-if [ -n "${KTLSO_E2E_KEEP:-}" ]; then echo "# kept in $work"; else rm -rf "$work"; fi
 exit 0
