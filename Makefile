@@ -61,8 +61,6 @@ UNIT_SRC  := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/unit/%)
 VMT_SRC   := $(wildcard tests/vm/*.c)
 VMT_BINS  := $(VMT_SRC:tests/vm/%.c=$(O)/tests/vm/%)
-E2E_SRC   := $(wildcard tests/e2e/*.c)
-E2E_BINS  := $(E2E_SRC:tests/e2e/%.c=$(O)/tests/e2e/%)
 # The tests' helper programs (clients, stand-in servers, checkers): not tests themselves.
 TTOOL_SRC := $(wildcard tests/tools/*.c)
 TTOOL_BINS := $(TTOOL_SRC:tests/tools/%.c=$(O)/tests/tools/%)
@@ -72,7 +70,7 @@ TLIB_OBJ  := $(TLIB_SRC:%.c=$(O)/obj/%.o)
 ALL_OBJ   := $(LIB_OBJ) $(TLIB_OBJ)
 
 .PHONY: all
-all: $(LIB) $(D_LIB) $(DAEMON) $(TOOL_BINS) $(UNIT_BINS) $(VMT_BINS) $(E2E_BINS) $(TTOOL_BINS)
+all: $(LIB) $(D_LIB) $(DAEMON) $(TOOL_BINS) $(UNIT_BINS) $(VMT_BINS) $(TTOOL_BINS)
 
 # VERSION is in every object's flags: a new version rebuilds them.
 $(O)/obj/%.o: %.c VERSION | deps
@@ -200,7 +198,7 @@ test-asan: asan
 	$(Q)tests/run-all --asan
 
 valgrind: all deps-valgrind
-	$(Q)env PATH="$(abspath $(O))/bin:$(abspath $(O))/tests/tools:$(abspath $(O))/tests/e2e:$$PATH" sh tests/e2e/valgrind.sh
+	$(Q)env PATH="$(abspath $(O))/bin:$(abspath $(O))/tests/tools:$$PATH" sh tests/e2e/valgrind.sh
 
 # ---------------------------------------------------------------------------- TLS scan
 # testssl.sh (Debian's package) against ktlsod on 127.0.0.1 in userspace TLS, --tls-min 1.3

@@ -6,7 +6,7 @@
 #
 # kclient derives the connection's keys from its own key log (TLS 1.3 traffic secrets,
 # both directions' write key and IV; TLS 1.2 key block) and holds the connection open;
-# tests/vm/memscan then reads every writable and anonymous mapping of ktlsod for those
+# tests/tools/memscan then reads every writable and anonymous mapping of ktlsod for those
 # bytes: while the offloaded connection is open, and after it closed. The control: the
 # same client on a listener with offload off, where OpenSSL holds the keys by design, and
 # where they must be found (else the scan could not see them at all). The log and the

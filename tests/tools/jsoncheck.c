@@ -4,6 +4,9 @@
  * stdin; with -l, every non-empty line must be one JSON text (JSON Lines, as
  * "ktlsoctl monitor -j" writes), else the whole input must be exactly one. Exits 0 if
  * valid, 1 with "jsoncheck: <line>:<column>: <what>" on stderr if not.
+ *
+ * A helper, not a test: tests/vm/ktlsoctl.sh and tests/e2e/certs.sh check ktlsoctl's -j
+ * output with it.
  */
 #include <stdbool.h>
 #include <stdio.h>

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * kclient: a TLS client for the ktlsod tests, for what curl cannot do.
+ * kclient: a TLS client for the ktlsod tests, for what curl cannot do. A helper, not a
+ * test: tests/e2e/ktlsod.sh, ctl.sh, faults.sh, keys.sh, memory.sh and notls.sh run it,
+ * and bench/run's idle-connection point.
  *
  *   kclient early PORT PATH          request sent in the same segment as the Finished
  *   kclient corrupt PORT             a corrupted application record after the handshake

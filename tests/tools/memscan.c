@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * memscan: look for byte strings in the memory of a running process.
+ * memscan: look for byte strings in the memory of a running process. A helper of the
+ * tests, not a test itself.
  *
  *   memscan PID NAME=HEX...
  *

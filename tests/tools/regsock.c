@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * regsock: a stand-in TLS server for testing ktlso.ko and ktlsoctl without the daemon.
+ * A helper, not a test: tests/vm/ktlsoctl.sh runs it.
  * It makes loopback TCP pairs, puts the server end's directions into kTLS as asked (test
  * keys, the client end gets the matching ones), sends records both ways, registers the
  * server ends with the module and prints one line per socket:

@@ -1,7 +1,7 @@
 #!/bin/sh
 # tests/vm/ktlsoctl.sh: ktlsoctl against ktlso.ko, every subcommand and its errors, human
 # and JSON output, as root and as an unprivileged user. Runs inside the VM (tests/vm/run)
-# or natively on a kTLS host as root; sockets come from tests/vm/regsock.c, a stand-in
+# or natively on a kTLS host as root; sockets come from tests/tools/regsock.c, a stand-in
 # server. POSIX sh (busybox). Prints PASS/FAIL/SKIP lines; exits 1 if anything failed.
 set -u
 cd "$(dirname "$0")/../.." 2>/dev/null || true
