@@ -272,23 +272,34 @@ serve_n() {
 	done
 	echo $bad
 }
-lost='log: cannot write to'
+# lost_log NAME LOG N: the daemon, started with --log LOG where writes fail, serves N
+# fetches, says once on stderr that log lines are lost, and exits cleanly on SIGTERM. When
+# LOG is a file, its size goes into the output.
+lost_log() {
+	bad=$(serve_n "$3")
+	why=
+	if [ -f "$2" ]; then
+		lsz=$(size "$2")
+		echo "# full filesystem: the log stopped at $lsz bytes"
+		why=" (log $lsz bytes)"
+	fi
+	if [ "$bad" = 0 ] && kill -0 $pid 2>/dev/null; then
+		pass "log/$1/serves"
+	else
+		fail "log/$1/serves" "$bad of $3 fetches failed$why"
+	fi
+	n=$(grep -c "log: cannot write to $2" "$work/stderr")
+	[ "$n" = 1 ] && pass "log/$1/said_once" ||
+		fail "log/$1/said_once" "stderr has $n lines about the lost log$why: $(head -c 300 "$work/stderr")"
+	stop_ktlsod
+	[ "$st" = 0 ] && pass "log/$1/clean_exit" || fail "log/$1/clean_exit" "SIGTERM: $st"
+}
 
 # 3a. every write fails
 if ! want log; then
 	:
 elif start_daemon /dev/full; then
-	bad=$(serve_n 8)
-	if [ "$bad" = 0 ] && kill -0 $pid 2>/dev/null; then
-		pass log/dev_full/serves
-	else
-		fail log/dev_full/serves "$bad of 8 fetches failed"
-	fi
-	n=$(grep -c "$lost /dev/full" "$work/stderr")
-	[ "$n" = 1 ] && pass log/dev_full/said_once ||
-		fail log/dev_full/said_once "stderr has $n lines about the lost log: $(head -c 300 "$work/stderr")"
-	stop_ktlsod
-	[ "$st" = 0 ] && pass log/dev_full/clean_exit || fail log/dev_full/clean_exit "SIGTERM: $st"
+	lost_log dev_full /dev/full 8
 else
 	fail log/dev_full/start "ktlsod did not answer with --log /dev/full: $(tail -n 3 "$work/stderr")"
 	kill $pid 2>/dev/null
@@ -319,19 +330,7 @@ if ! want log; then
 elif [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=16k tmpfs "$work/small" 2>/dev/null; then
 	head -c 12288 /dev/zero >"$work/small/filler"
 	if start_daemon "$work/small/log"; then
-		bad=$(serve_n 30)
-		lsz=$(size "$work/small/log")
-		echo "# full filesystem: the log stopped at $lsz bytes"
-		if [ "$bad" = 0 ] && kill -0 $pid 2>/dev/null; then
-			pass log/fs_full/serves
-		else
-			fail log/fs_full/serves "$bad of 30 fetches failed (log $lsz bytes)"
-		fi
-		n=$(grep -c "$lost $work/small/log" "$work/stderr")
-		[ "$n" = 1 ] && pass log/fs_full/said_once ||
-			fail log/fs_full/said_once "stderr has $n lines about the lost log (log $lsz bytes): $(head -c 300 "$work/stderr")"
-		stop_ktlsod
-		[ "$st" = 0 ] && pass log/fs_full/clean_exit || fail log/fs_full/clean_exit "SIGTERM: $st"
+		lost_log fs_full "$work/small/log" 30
 	else
 		fail log/fs_full/start "ktlsod did not answer: $(tail -n 3 "$work/stderr")"
 		kill $pid 2>/dev/null
