@@ -68,25 +68,6 @@ struct daemon {
 
 extern struct daemon ktlsod;	/* the daemon's state, one per process */
 
-/* module.c: one per worker; its address carries an op in user_data's low bits */
-struct wctl {
-	struct kso_nl *req;		/* NULL: no module (retried from the tick) */
-	struct kso_nl *ev;		/* events; NULL if they could not be subscribed */
-	struct kso_policy *pol;		/* the module's listener policies */
-	size_t npol;
-	uint64_t retry_at;
-	bool ev_armed;
-} __attribute__((aligned(16)));
-
-int ctl_open(struct wctl *wc, int wid);
-void ctl_close(struct wctl *wc);
-bool ctl_retry_due(const struct wctl *wc, uint64_t now);
-int ctl_check(struct wctl *wc, uint64_t now, int fd);
-int ctl_register(struct wctl *wc, const struct kso_sock_reg *reg);
-void ctl_unregister(struct wctl *wc, int fd, const char *reason);
-void ctl_policy_event(struct wctl *wc, const struct kso_event *ev);
-void ctl_resync(struct wctl *wc);
-
 /* worker.c */
 int worker_run(int id, const int *listen_fds);
 

@@ -53,7 +53,7 @@ void ctl_close(struct wctl *wc)
 	wc->npol = 0;
 }
 
-int ctl_open(struct wctl *wc, int wid)
+static int ctl_open(struct wctl *wc, int wid)
 {
 	int err;
 
@@ -90,7 +90,7 @@ fail:
 
 static void ctl_failed(struct wctl *wc, const char *what, int err);
 
-bool ctl_retry_due(const struct wctl *wc, uint64_t now)
+static bool ctl_retry_due(const struct wctl *wc, uint64_t now)
 {
 	return !wc->req && now >= wc->retry_at;
 }
@@ -102,7 +102,7 @@ bool ctl_retry_due(const struct wctl *wc, uint64_t now)
  * subscription gone), so one of our registered sockets (fd, or -1 if none) is looked up.
  * Returns -ESTALE when the module must be opened again.
  */
-int ctl_check(struct wctl *wc, uint64_t now, int fd)
+static int ctl_check(struct wctl *wc, uint64_t now, int fd)
 {
 	char ver[KTLSO_VERSION_STRING_MAX];
 	socklen_t len = sizeof(uint64_t);
@@ -159,7 +159,7 @@ static void ctl_failed(struct wctl *wc, const char *what, int err)
 	log_msg("ktlso: %s: %s", what, kso_nl_strerror(err));
 }
 
-int ctl_register(struct wctl *wc, const struct kso_sock_reg *reg)
+static int ctl_register(struct wctl *wc, const struct kso_sock_reg *reg)
 {
 	int err;
 
@@ -184,7 +184,7 @@ void ctl_unregister(struct wctl *wc, int fd, const char *reason)
 }
 
 /* A policy event: keep the table as the module has it. */
-void ctl_policy_event(struct wctl *wc, const struct kso_event *ev)
+static void ctl_policy_event(struct wctl *wc, const struct kso_event *ev)
 {
 	for (size_t i = 0; i < wc->npol; i++) {
 		if (kso_addr_equal(&wc->pol[i].addr, &ev->policy.addr)) {
@@ -197,7 +197,7 @@ void ctl_policy_event(struct wctl *wc, const struct kso_event *ev)
 }
 
 /* Events were lost: the policy table may be stale, read it again. */
-void ctl_resync(struct wctl *wc)
+static void ctl_resync(struct wctl *wc)
 {
 	int err;
 

@@ -11,6 +11,19 @@
 
 struct conn;
 
+/* module.c: one per worker; its address carries an op in user_data's low bits */
+struct wctl {
+	struct kso_nl *req;		/* NULL: no module (retried from the tick) */
+	struct kso_nl *ev;		/* events; NULL if they could not be subscribed */
+	struct kso_policy *pol;		/* the module's listener policies */
+	size_t npol;
+	uint64_t retry_at;
+	bool ev_armed;
+} __attribute__((aligned(16)));
+
+void ctl_close(struct wctl *wc);
+void ctl_unregister(struct wctl *wc, int fd, const char *reason);
+
 #define PIPE_POOL	64			/* idle pipes a worker keeps for splicing */
 
 /* 16-byte aligned: its address carries an op in the low bits of user_data. */
