@@ -187,22 +187,8 @@ static void expiry_check(void)
 	kso_cert_findings_free(&f);
 }
 
-int main(int argc, char **argv)
+static void set_defaults(struct config *cfg)
 {
-	struct config *cfg = &ktlsod.cfg;
-	struct worker_arg *args;
-	pthread_t *threads;
-	int started = 0;
-	char what[96];
-	struct kso_cert_findings f = { 0 };
-	struct timespec day = { .tv_sec = 86400 };
-	sigset_t set;
-	SSL_CTX *ctx;
-	int rc, sig;
-
-	/* before OpenSSL allocates anything: its freed objects must not keep secrets */
-	if (kso_ssl_wipe_on_free())
-		fprintf(stderr, "ktlsod: cannot make OpenSSL wipe what it frees\n");
 	*cfg = (struct config){
 		.offload = KTLSO_MODE_TXRX,
 		.workers = (int)sysconf(_SC_NPROCESSORS_ONLN),
@@ -216,14 +202,14 @@ int main(int argc, char **argv)
 		.max_headers = 64,
 		.expiry_warn_days = 30,
 	};
-	rc = config_parse_args(cfg, argc, argv);
-	if (rc)
-		return rc;
-	if (cfg->workers < 1)
-		cfg->workers = 1;
-	log_open(cfg->log_path);
-	raise_fd_limit(cfg);
-	serve_set_hsts(cfg->hsts_max_age);
+}
+
+/* The served root, the certificates, what the kernel can take: 0, or 1 when it said why not. */
+static int prepare(const struct config *cfg)
+{
+	struct kso_cert_findings f = { 0 };
+	SSL_CTX *ctx;
+	int err;
 
 	ktlsod.root_fd = open(cfg->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (ktlsod.root_fd < 0) {
@@ -241,13 +227,76 @@ int main(int argc, char **argv)
 	kso_cert_findings_free(&f);
 	atomic_store(&ktlsod.ctx, ctx);
 	publish(ctx);
-	rc = kso_ktls_probe(&ktlsod.caps);
-	if (rc) {
+	err = kso_ktls_probe(&ktlsod.caps);
+	if (err) {
 		fprintf(stderr, "ktlsod: probing kTLS needs a loopback TCP connection: %s\n",
-			strerror(-rc));
+			strerror(-err));
 		return 1;
 	}
 	log_caps();
+	return 0;
+}
+
+/* The main thread's life once the workers run: reloads, daily checks, the stop. */
+static void wait_for_signals(const sigset_t *set)
+{
+	struct timespec day = { .tv_sec = 86400 };
+	int sig;
+
+	while (!atomic_load(&ktlsod.stop)) {
+		sig = sigtimedwait(set, NULL, &day);
+		if (sig < 0) {
+			if (errno == EAGAIN)
+				expiry_check();	/* a day without signals */
+			continue;
+		}
+		if (sig == SIGHUP) {
+			reload();
+		} else if (!atomic_load(&worker_start_err)) {
+			log_msg("%s: finishing responses in progress, then exiting",
+				sig == SIGTERM ? "SIGTERM" : "SIGINT");
+			atomic_store(&ktlsod.stop, true);
+		}
+	}
+}
+
+static void log_totals(void)
+{
+	const struct stats *st = &ktlsod.st;
+
+	log_msg("stopped: %llu connections, %llu handshakes (%llu failed), %llu offloaded, "
+		"%llu in userspace TLS after a fallback, %llu requests, %llu refused at the cap",
+		(unsigned long long)st->accepted, (unsigned long long)st->handshakes,
+		(unsigned long long)st->handshake_failures, (unsigned long long)st->offloaded,
+		(unsigned long long)st->fallbacks, (unsigned long long)st->requests,
+		(unsigned long long)st->refused_cap);
+}
+
+int main(int argc, char **argv)
+{
+	struct config *cfg = &ktlsod.cfg;
+	struct worker_arg *args;
+	pthread_t *threads;
+	int started = 0;
+	char what[96];
+	sigset_t set;
+	int rc;
+
+	/* before OpenSSL allocates anything: its freed objects must not keep secrets */
+	if (kso_ssl_wipe_on_free())
+		fprintf(stderr, "ktlsod: cannot make OpenSSL wipe what it frees\n");
+	set_defaults(cfg);
+	rc = config_parse_args(cfg, argc, argv);
+	if (rc)
+		return rc;
+	if (cfg->workers < 1)
+		cfg->workers = 1;
+	log_open(cfg->log_path);
+	raise_fd_limit(cfg);
+	serve_set_hsts(cfg->hsts_max_age);
+
+	if (prepare(cfg))
+		return 1;
 
 	rc = 1;	/* until every worker runs */
 	args = calloc((size_t)cfg->workers, sizeof(*args));
@@ -300,21 +349,7 @@ int main(int argc, char **argv)
 								     cfg->listeners[i].offload),
 			cfg->workers);
 
-	while (!atomic_load(&ktlsod.stop)) {
-		sig = sigtimedwait(&set, NULL, &day);
-		if (sig < 0) {
-			if (errno == EAGAIN)
-				expiry_check();	/* a day without signals */
-			continue;
-		}
-		if (sig == SIGHUP) {
-			reload();
-		} else if (!atomic_load(&worker_start_err)) {
-			log_msg("%s: finishing responses in progress, then exiting",
-				sig == SIGTERM ? "SIGTERM" : "SIGINT");
-			atomic_store(&ktlsod.stop, true);
-		}
-	}
+	wait_for_signals(&set);
 	rc = 0;
 out_join:
 	for (int w = 0; w < started; w++)
@@ -324,12 +359,7 @@ out_join:
 			     -atomic_load(&worker_start_err));
 		rc = 1;
 	}
-	log_msg("stopped: %llu connections, %llu handshakes (%llu failed), %llu offloaded, "
-		"%llu in userspace TLS after a fallback, %llu requests, %llu refused at the cap",
-		(unsigned long long)ktlsod.st.accepted, (unsigned long long)ktlsod.st.handshakes,
-		(unsigned long long)ktlsod.st.handshake_failures, (unsigned long long)ktlsod.st.offloaded,
-		(unsigned long long)ktlsod.st.fallbacks, (unsigned long long)ktlsod.st.requests,
-		(unsigned long long)ktlsod.st.refused_cap);
+	log_totals();
 out_close:
 	/* the workers not started hold no socket of their own yet: theirs are closed here */
 	for (int w = started; w < cfg->workers; w++)
