@@ -122,3 +122,19 @@ int as_nobody(int (*fn)(void *), void *arg)
 		return t_fail("the unprivileged child died with signal %d", WTERMSIG(status));
 	return WEXITSTATUS(status);
 }
+
+int read_full(int fd, void *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = read(fd, (char *)buf + got, len - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EPIPE;
+		got += (size_t)n;
+	}
+	return 0;
+}

@@ -27,24 +27,12 @@
 #include "sslkeys.h"
 #include "t.h"
 #include "variants.h"
+#include "sockfix.h"
 #include "tlspeer.h"
 
 #ifndef SOL_TLS
 #define SOL_TLS 282
 #endif
-
-/* A loopback pair whose reads give up after 20 s: a broken case fails, it does not hang. */
-static int pair(int fds[2])
-{
-	struct timeval tv = { .tv_sec = 20 };
-	int err = kso_tcp_pair(fds);
-
-	if (!err) {
-		setsockopt(fds[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		setsockopt(fds[1], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	}
-	return err;
-}
 
 static bool all_zero(const void *p, size_t n)
 {
@@ -56,7 +44,7 @@ static bool all_zero(const void *p, size_t n)
 	return true;
 }
 
-static void make_keys(const struct variant *v, uint64_t seq, struct kso_dir_keys *k)
+static void variant_keys(const struct variant *v, uint64_t seq, struct kso_dir_keys *k)
 {
 	memset(k, 0, sizeof(*k));
 	k->version = v->version;
@@ -72,7 +60,7 @@ static void make_keys(const struct variant *v, uint64_t seq, struct kso_dir_keys
 }
 
 /* A pair with a->b in kTLS (a TX, b RX) with the same keys; fds[0] = a, fds[1] = b. */
-static int ktls_pair(const struct variant *v, int fds[2], uint64_t seq)
+static int variant_pair(const struct variant *v, int fds[2], uint64_t seq)
 {
 	struct kso_dir_keys tx, rx;
 	enum kso_ktls_step step;
@@ -81,7 +69,7 @@ static int ktls_pair(const struct variant *v, int fds[2], uint64_t seq)
 	err = pair(fds);
 	if (err)
 		return err;
-	make_keys(v, seq, &tx);
+	variant_keys(v, seq, &tx);
 	rx = tx;
 	err = kso_ktls_install_keys(fds[0], &tx, NULL, &step);
 	if (!err)
@@ -91,22 +79,6 @@ static int ktls_pair(const struct variant *v, int fds[2], uint64_t seq)
 	if (err)
 		fprintf(stderr, "install: %s\n", kso_ktls_strerror(step, err));
 	return err;
-}
-
-static int read_full(int fd, void *buf, size_t len)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t n = read(fd, (char *)buf + got, len - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EPIPE;
-		got += (size_t)n;
-	}
-	return 0;
 }
 
 static int test_install_both_ways(const void *arg)
@@ -119,8 +91,8 @@ static int test_install_both_ways(const void *arg)
 	int fds[2];
 
 	T_OK(pair(fds));
-	make_keys(v, 0, &a_tx);
-	make_keys(v, 5, &b_tx);
+	variant_keys(v, 0, &a_tx);
+	variant_keys(v, 5, &b_tx);
 	b_rx = a_tx;
 	a_rx = b_tx;
 	struct kso_dir_keys a_tx_copy = a_tx;
@@ -167,7 +139,7 @@ static int test_record_model(const void *arg)
 	ssize_t n;
 
 	T_OK(pair(fds));
-	make_keys(v, 42, &k);
+	variant_keys(v, 42, &k);
 	k2 = k;
 	T_OK(kso_ktls_fill(&k, &ci, &len));
 	T_OK(kso_ktls_install_keys(fds[0], &k, NULL, NULL));
@@ -186,7 +158,7 @@ static int test_record_model(const void *arg)
 
 	/* and the other way: the model seals, written raw; kTLS RX opens */
 	int p[2];
-	make_keys(v, 9, &k);
+	variant_keys(v, 9, &k);
 	k2 = k;
 	T_OK(kso_ktls_fill(&k, &ci, &len));
 	kso_dir_keys_wipe(&k);
@@ -361,7 +333,7 @@ static int file_to_ktls(const struct variant *v, enum send_mode mode)
 
 	file = make_file(len, &content);
 	T_ASSERT(file >= 0, "temp file: %s", t_strerror(file));
-	T_OK(ktls_pair(v, fds, 0));
+	T_OK(variant_pair(v, fds, 0));
 	r.fd = fds[1];
 	r.buf = malloc(len);
 	T_ASSERT(!pthread_create(&th, NULL, reader_main, &r), "pthread_create");
@@ -417,7 +389,7 @@ static int test_control_record(const void *arg)
 	int fds[2];
 	ssize_t n;
 
-	T_OK(ktls_pair(v, fds, 0));
+	T_OK(variant_pair(v, fds, 0));
 	T_ASSERT(write(fds[0], "data", 4) == 4, "write");
 	T_OK(send_record_type(fds[0], 21, alert, sizeof(alert)));
 	T_ASSERT(write(fds[0], "more", 4) == 4, "write");
@@ -452,7 +424,7 @@ static int test_bad_key(const void *arg)
 	int fds[2];
 
 	T_OK(pair(fds));
-	make_keys(v, 0, &tx);
+	variant_keys(v, 0, &tx);
 	rx = tx;
 	rx.key[0] ^= 1;	/* one bit */
 	T_OK(kso_ktls_install_keys(fds[0], &tx, NULL, NULL));
@@ -640,7 +612,7 @@ static int test_tls_stat(const void *arg)
 	T_OK(kso_tls_stat_get(&ts, "TlsTxSw", &before));
 	T_ASSERT(kso_tls_stat_get(&ts, "TlsNoSuchCounter", &none) == -ENOENT && none == 0,
 		 "an absent counter: %llu", none);
-	T_OK(ktls_pair(arg, fds, 0));
+	T_OK(variant_pair(arg, fds, 0));
 	T_OK(kso_tls_stat_get(&ts, "TlsTxSw", &after));
 	T_ASSERT(after == before, "a read is one time: TlsTxSw %llu -> %llu", before, after);
 	T_OK(kso_tls_stat_read(&ts));

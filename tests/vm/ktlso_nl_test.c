@@ -50,22 +50,6 @@
 #define SCAN_MS_PATH "/sys/module/ktlso/parameters/scan_ms"
 #define KO_PATH "/ktlso/ktlso.ko"
 
-static int read_full(int fd, void *buf, size_t len)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t n = read(fd, (char *)buf + got, len - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EPIPE;
-		got += (size_t)n;
-	}
-	return 0;
-}
-
 /* n records from -> to, one write each, each read before the next. */
 static int send_records(int from, int to, int n)
 {
