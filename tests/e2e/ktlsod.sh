@@ -162,6 +162,48 @@ if out=$(kclient pipeline $port /f1 500 2>&1); then pass pipelining_500; else fa
 out=$(kclient reneg $port /f1 2>&1) && pass renegotiation_refused || fail renegotiation_refused "$out"
 check serves_after_renegotiation "$(code "$url/f1")" 200
 
+# The client's end of the connection after its requests: close_notify (RFC 8446 §6.1
+# closes only the sender's side) or a FIN. What was asked before it is answered, then the
+# connection closes. openssl s_client fed from a pipe sends its close_notify at the end of
+# its input (-no_ign_eof; -quiet alone would wait) and then closes its socket without waiting:
+# whether it prints the answer is its own race, so the daemon's log says whether it answered
+# (before: requests=0 close="close_notify").
+sclient() { printf "$1" | openssl s_client -quiet -no_ign_eof -connect 127.0.0.1:$port 2>/dev/null | tr -d '\r'; }
+unanswered() { grep -c 'requests=0 .*close="close_notify"' "$work/log"; }
+before=$(unanswered)
+for i in 1 2 3 4 5; do
+	sclient 'GET /f1 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' >/dev/null
+	sclient 'GET /f1 HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\n\r\n' >/dev/null
+done
+sleep 0.2
+check close_notify/s_client_answered "$(unanswered)" "$before"
+# gnutls-cli waits for the server's close after its own: it shows the answers
+if command -v gnutls-cli >/dev/null; then
+	gcli() { printf "$1" | gnutls-cli --insecure --logfile=/dev/null -p $port 127.0.0.1 2>/dev/null |
+		tr -d '\r' | grep -a '^HTTP/1.1 ' | tr '\n' ,; }
+	check close_notify/gnutls_cli "$(gcli 'GET /f1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')" \
+		"HTTP/1.1 200 OK,"
+	check close_notify/gnutls_cli_pipelined \
+		"$(gcli 'GET /f0 HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\n\r\n')" \
+		"HTTP/1.1 200 OK,HTTP/1.1 404 Not Found,"
+else
+	skip close_notify/gnutls_cli "gnutls-cli is not installed (Debian: gnutls-bin)"
+fi
+# the same with the requests and the end in the segment of the client's Finished: under
+# kTLS the close_notify comes as a control record after the requests' data
+closed2() { grep -c "requests=2 .*close=\"$1\"" "$work/log"; }
+notify0=$(closed2 close_notify) fin0=$(closed2 'client closed without close_notify')
+for how in notify fin; do
+	for n in 1 2; do
+		out=$(kclient close $port /f16385 $n $how 2>&1) && pass "close_$how/$n" || fail "close_$how/$n" "$out"
+		out=$(kclient -2 close $port /f16385 $n $how 2>&1) && pass "close_$how/$n/tls12" ||
+			fail "close_$how/$n/tls12" "$out"
+	done
+done
+sleep 0.2
+check close_notify/logged "$(closed2 close_notify)" $((notify0 + 2))
+check close_fin/logged "$(closed2 'client closed without close_notify')" $((fin0 + 2))
+
 # A client gone wrong loses only its own connection.
 out=$(kclient corrupt $port 2>&1) && pass corrupted_record || fail corrupted_record "$out"
 out=$(kclient abort $port /big 300000 2>&1) && pass client_abort || fail client_abort "$out"

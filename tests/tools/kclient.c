@@ -8,6 +8,11 @@
  *   kclient corrupt PORT             a corrupted application record after the handshake
  *   kclient abort PORT PATH BYTES    read BYTES of a response, then reset the connection
  *   kclient pipeline PORT PATH N     N requests in one write, N responses expected
+ *   kclient close PORT PATH N HOW    N keep-alive requests and then the end of the client's
+ *                                    side, HOW = notify (a close_notify alert) or fin (a
+ *                                    TCP FIN, no alert), all in the segment of the
+ *                                    client's Finished: the N responses must come, then
+ *                                    the server's close
  *   kclient keyupdate PORT PATH [S]  a KeyUpdate, then a request; with S, S seconds later
  *                                    a second request on the same connection
  *   kclient hold PORT PATH N         N keep-alive connections, each served once, held
@@ -374,6 +379,68 @@ static int cmd_pipeline(int port, const char *path, int count)
 			return die("pipelined response %s was not a 200", i ? "n>1" : "1");
 	}
 	printf("%d pipelined responses\n", count);
+	return 0;
+}
+
+/*
+ * Requests, then the client's end of the connection (close_notify or FIN), all behind the
+ * Finished in one segment: RFC 8446 §6.1 closes only the sender's side, so what was asked
+ * before it is answered (openssl s_client and gnutls-cli fed from a pipe do this).
+ */
+static int cmd_close(int port, const char *path, int count, const char *how)
+{
+	SSL_CTX *ctx = ctx_new();
+	static char req[16000];
+	char buf[65536];
+	size_t have = 0, len = 0;
+	int fd = tcp_connect(port), fin = !strcmp(how, "fin"), n;
+	long body;
+	SSL *ssl;
+
+	if (!fin && strcmp(how, "notify"))
+		return die("close: HOW is notify or fin, not %s", how);
+	if (fd < 0)
+		return die("connect: %s", strerror(errno));
+	if (!(ssl = mem_handshake(ctx, fd)))
+		return 1;
+	for (int i = 0; i < count; i++) {
+		n = snprintf(req + len, sizeof(req) - len, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n",
+			     path);
+		if (n < 0 || (size_t)n >= sizeof(req) - len)
+			return die("too many requests for one record%s", "");
+		len += (size_t)n;
+	}
+	if (SSL_write(ssl, req, (int)len) != (int)len)
+		return die("SSL_write%s", "");
+	if (!fin)
+		(void)SSL_shutdown(ssl);	/* the close_notify, behind the requests */
+	if (mem_flush(ssl, fd))
+		return die("send: %s", strerror(errno));
+	if (fin)
+		shutdown(fd, SHUT_WR);
+	/* the rest comes from the socket: the handshake's last bytes, then the responses */
+	BIO *rb = BIO_new_socket(fd, BIO_NOCLOSE);
+	char *pending;
+	long plen = BIO_get_mem_data(SSL_get_rbio(ssl), &pending);
+
+	if (plen > 0)
+		return die("unexpected bytes from the server before the request%s", "");
+	SSL_set0_rbio(ssl, rb);
+	for (int i = 0; i < count; i++) {
+		int st = read_response(ssl, buf, sizeof(buf), &have, &body);
+
+		if (st != 200) {
+			fprintf(stderr, "kclient: response %d of %d: %s\n", i + 1, count,
+				st < 0 ? "none (the server closed first)" : "not a 200");
+			return 1;
+		}
+	}
+	/* then the server closes: its close_notify (or a FIN), nothing else */
+	n = SSL_read(ssl, buf, sizeof(buf));
+	if (n > 0)
+		return die("bytes after the last response%s", "");
+	printf("%d responses after the client's %s, then the server closed\n", count,
+	       fin ? "FIN" : "close_notify");
 	return 0;
 }
 
@@ -1087,6 +1154,8 @@ int main(int argc, char **argv)
 		return cmd_keys(port, argv[i + 2], argc - i >= 4 ? argv[i + 3] : NULL);
 	if (!strcmp(cmd, "slow") && argc - i >= 4)
 		return cmd_slow(port, atoi(argv[i + 2]), atoi(argv[i + 3]));
+	if (!strcmp(cmd, "close") && argc - i >= 5)
+		return cmd_close(port, argv[i + 2], atoi(argv[i + 3]), argv[i + 4]);
 	if (!strcmp(cmd, "keyupdate") && argc - i >= 3)
 		return cmd_keyupdate(port, argv[i + 2], argc - i >= 4 ? atoi(argv[i + 3]) : 0);
 	fprintf(stderr, "kclient: bad arguments\n");

@@ -103,6 +103,8 @@ struct conn {
 	bool waiting_pollout;
 	bool registered;		/* with ktlso.ko */
 	bool key_limit;			/* close at the next record boundary: key usage limit */
+	const char *eof;		/* the client ended its side (close_notify, FIN): why.
+					 * What it asked before is answered, then the close */
 
 	struct msghdr msg;		/* kTLS RX recvmsg */
 	struct iovec iov;

@@ -22,7 +22,7 @@ static void req_arm_read(struct conn *c)
 {
 	struct io_uring_sqe *sqe;
 
-	if (c->read_armed || c->state != CS_OPEN)
+	if (c->read_armed || c->state != CS_OPEN || c->eof)
 		return;
 	if (c->ktls_rx) {
 		bool ring = c->w->ring.br != NULL;
@@ -72,13 +72,13 @@ static void req_arm_read(struct conn *c)
 	c->read_armed = true;
 }
 
-/* A record that is not application data, from kTLS RX. */
+/* A record that is not application data, from kTLS RX. Closes, but for a close_notify. */
 static void req_on_control_record(struct conn *c, unsigned char type, const unsigned char *p,
 				  int n)
 {
 	if (type == 21 && n >= 2) {	/* alert */
 		if (p[1] == 0) {
-			conn_close(c, "close_notify");
+			c->eof = "close_notify";	/* the requests before it are answered */
 			return;
 		}
 		conn_close_fmt(c, "alert from client: level %u description %u", p[0], p[1]);
@@ -113,10 +113,10 @@ static int req_ssl_pull(struct conn *c)
 	if (n <= 0) {
 		e = SSL_get_error(c->ssl, n);
 		if (e == SSL_ERROR_ZERO_RETURN) {
-			conn_close(c, "close_notify");
-			return 1;
-		}
-		if (e != SSL_ERROR_WANT_READ) {
+			/* RFC 8446 §6.1: it ends the client's side only; what came before is
+			 * answered (req_process closes once it is) */
+			c->eof = "close_notify";
+		} else if (e != SSL_ERROR_WANT_READ) {
 			hs_fail(c, "TLS error");
 			return 1;
 		}
@@ -193,14 +193,18 @@ static int req_got_plaintext(struct conn *c, int res)
 		conn_close(c, "corrupted record from client (bad_record_mac)");
 		return 1;
 	}
-	if (res <= 0) {
-		conn_close(c, res == 0 ? "client closed without close_notify" : "recv failed");
+	if (res == 0) {
+		c->eof = "client closed without close_notify";	/* a FIN: answer, then close */
+		return 0;
+	}
+	if (res < 0) {
+		conn_close(c, "recv failed");
 		return 1;
 	}
 	if (cm && cm->cmsg_level == SOL_TLS && cm->cmsg_type == TLS_GET_RECORD_TYPE &&
 	    *CMSG_DATA(cm) != 23) {
 		req_on_control_record(c, *CMSG_DATA(cm), (unsigned char *)c->in + c->in_len, res);
-		return 1;
+		return c->state != CS_OPEN;
 	}
 	c->in_len += (uint32_t)res;
 	c->bytes_in += (uint64_t)res;
@@ -210,8 +214,12 @@ static int req_got_plaintext(struct conn *c, int res)
 /* Userspace TLS: res bytes of ciphertext (in tu->raw unless in_rbuf), or an error. 1: closed. */
 static int req_got_ciphertext(struct conn *c, int res, bool in_rbuf)
 {
-	if (res <= 0) {
-		conn_close(c, res == 0 ? "client closed without close_notify" : "recv failed");
+	if (res == 0) {
+		c->eof = "client closed without close_notify";	/* a FIN: answer, then close */
+		return 0;
+	}
+	if (res < 0) {
+		conn_close(c, "recv failed");
 		return 1;
 	}
 	c->bytes_in += (uint64_t)res;
@@ -305,7 +313,7 @@ void req_process(struct conn *c)
 		c->rq = NULL;
 	}
 	/* userspace RX: plaintext OpenSSL decrypted earlier but that did not fit */
-	if (!c->ktls_rx && c->ssl && c->in_len < c->in_cap &&
+	if (!c->ktls_rx && c->ssl && !c->eof && c->in_len < c->in_cap &&
 	    (SSL_pending(c->ssl) || BIO_ctrl_pending(SSL_get_rbio(c->ssl)))) {
 		uint32_t before = c->in_len;
 
@@ -315,6 +323,10 @@ void req_process(struct conn *c)
 			req_process(c);
 			return;
 		}
+	}
+	if (c->eof) {
+		conn_close(c, c->eof);	/* every complete request before it was answered */
+		return;
 	}
 	if (atomic_load(&ktlsod.stop) && !c->in_len) {
 		conn_close(c, "shutting down");
