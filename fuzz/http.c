@@ -6,6 +6,10 @@
  * NUL-terminated, starts with '/', has no control byte, backslash, "." or ".." segment,
  * and every pointer into the request stays inside it.
  *
+ * The same bytes parsed in three pieces (split where the input's second and third bytes
+ * say) through http_parse_resume() must give the one-shot verdict, with a search linear
+ * in the input: resuming changes how much is scanned, never the answer.
+ *
  * log_escape() (userspace/ktlsod/log.c) gets the same bytes: what it makes of them must be
  * printable, on one line and within the buffer.
  *
@@ -70,6 +74,27 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		buf = malloc(1);
 
 	n = http_parse(buf, len, lim, &req);
+	if (len >= 2) {
+		struct http_scan scan = { 0 };
+		struct http_req r2;
+		size_t a = (unsigned char)buf[0] * len / 256, b = (unsigned char)buf[1] * len / 256;
+		int m;
+
+		if (a > b) {
+			size_t t = a;
+
+			a = b, b = t;
+		}
+		m = http_parse_resume(buf, a, lim, &r2, &scan);
+		if (m == 0)
+			m = http_parse_resume(buf, b, lim, &r2, &scan);
+		if (m == 0)
+			m = http_parse_resume(buf, len, lim, &r2, &scan);
+		if (m != n)
+			abort();
+		if (scan.scanned > 3 * len + 12)
+			abort();
+	}
 	if (n > 0) {
 		size_t plen = strnlen(req.path, HTTP_PATH_MAX);
 

@@ -156,6 +156,44 @@ static int test_prefixes(const void *arg)
 	return T_PASS;
 }
 
+/*
+ * A header sent one byte at a time: each call resumes where the last stopped, so the
+ * bytes searched stay linear in the header (before: every call scanned all of it again,
+ * n^2/2 for n bytes), and the verdict is the one-shot parse's.
+ */
+static int test_resume(const void *arg)
+{
+	static char req[8000];
+	const struct http_limits wide = { .max_header_bytes = sizeof(req), .max_headers = 200 };
+	struct http_scan scan = { 0 };
+	struct http_req r, whole;
+	size_t len = 0;
+	int n = 0;
+
+	(void)arg;
+	len += (size_t)snprintf(req, sizeof(req), "\r\nGET /x HTTP/1.1\r\nHost: h\r\n");
+	for (int i = 0; len < sizeof(req) - 100; i++)
+		len += (size_t)snprintf(req + len, sizeof(req) - len, "X-%d: %s\r\n", i,
+					"abcdefghijklmnopqrstuvwxyz0123456789");
+	len += (size_t)snprintf(req + len, sizeof(req) - len, "\r\n");
+	T_ASSERT(http_parse(req, len, &wide, &whole) == (int)len, "one shot");
+	for (size_t i = 1; i <= len; i++) {
+		n = http_parse_resume(req, i, &wide, &r, &scan);
+		if (i < len)
+			T_ASSERT(n == 0, "a verdict after %zu of %zu bytes: %d", i, len, n);
+	}
+	T_ASSERT(n == (int)len && !strcmp(r.path, whole.path) && r.host_len == whole.host_len,
+		 "dribbled: %d", n);
+	T_ASSERT(scan.scanned <= 4 * len, "%zu bytes searched for a %zu-byte header", scan.scanned,
+		 len);
+	/* and in bigger pieces, ending in the middle of the final CRLF CRLF */
+	memset(&scan, 0, sizeof(scan));
+	T_ASSERT(http_parse_resume(req, len - 3, &wide, &r, &scan) == 0, "piece 1");
+	T_ASSERT(http_parse_resume(req, len - 1, &wide, &r, &scan) == 0, "piece 2");
+	T_ASSERT(http_parse_resume(req, len, &wide, &r, &scan) == (int)len, "piece 3");
+	return T_PASS;
+}
+
 int main(int argc, char **argv)
 {
 	t_init("unit/http", argc, argv);
@@ -164,5 +202,6 @@ int main(int argc, char **argv)
 	t_run("refusals", test_refusals, NULL);
 	t_run("limits", test_limits, NULL);
 	t_run("prefixes", test_prefixes, NULL);
+	t_run("resume", test_resume, NULL);
 	return t_done();
 }

@@ -89,6 +89,7 @@ struct conn {
 
 	char *in;			/* handshake: peek buffer; then plaintext requests */
 	uint32_t in_len, in_cap;
+	struct http_scan scan;		/* how far the request at c->in was parsed */
 	struct tlsu *tu;		/* NULL once both directions are in the kernel */
 	char *out;			/* bytes to send as they are */
 	char *out_busy;			/* a replaced out that an in-flight send still reads */

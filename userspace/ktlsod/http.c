@@ -128,6 +128,14 @@ static bool token_in_list(const char *v, size_t n, const char *token)
 
 int http_parse(const char *buf, size_t len, const struct http_limits *lim, struct http_req *req)
 {
+	struct http_scan scan = { 0 };
+
+	return http_parse_resume(buf, len, lim, req, &scan);
+}
+
+int http_parse_resume(const char *buf, size_t len, const struct http_limits *lim,
+		      struct http_req *req, struct http_scan *sc)
+{
 	const char *end, *p, *line_end, *sp1, *sp2;
 	size_t scan = len < lim->max_header_bytes ? len : lim->max_header_bytes;
 	bool have_host = false, conn_close = false, conn_keep = false;
@@ -135,15 +143,25 @@ int http_parse(const char *buf, size_t len, const struct http_limits *lim, struc
 	int err;
 
 	/* RFC 9112 §2.2: ignore at least one empty line before the request-line. */
-	size_t skip = 0;
+	size_t skip = sc->skip;
 	while (skip + 1 < scan && buf[skip] == '\r' && buf[skip + 1] == '\n')
 		skip += 2;
+	sc->skip = skip;
 
-	end = memmem(buf + skip, scan - skip, "\r\n\r\n", 4);
+	/* the header's end, searched only in what the last call had not seen (less 3 bytes:
+	 * the first of "\r\n\r\n" may be among them) */
+	size_t from = sc->from > skip ? sc->from : skip;
+
+	if (from > scan)
+		from = scan;
+	sc->scanned += scan - from;
+	end = memmem(buf + from, scan - from, "\r\n\r\n", 4);
 	if (!end) {
-		line_end = memmem(buf + skip, scan - skip, "\r\n", 2);
-		if (len >= lim->max_header_bytes)
+		sc->from = scan >= 3 ? scan - 3 : 0;
+		if (len >= lim->max_header_bytes) {
+			line_end = memmem(buf + skip, scan - skip, "\r\n", 2);
 			return line_end ? -431 : -414;
+		}
 		return 0;
 	}
 	memset(req, 0, sizeof(*req));

@@ -43,12 +43,28 @@ struct http_req {
 };
 
 /*
+ * Where the parse of an incomplete request stopped, so that the next call with more bytes
+ * (the same buffer, grown) does not scan again what it has seen: linear in a header sent
+ * one byte at a time. Zeroed for each new request (whenever the buffer's start moves).
+ * scanned counts the bytes searched, for the tests.
+ */
+struct http_scan {
+	size_t skip;		/* empty lines before the request line, skipped */
+	size_t from;		/* where the search for the header's end resumes */
+	size_t scanned;
+};
+
+/*
  * Parse one request at buf[0..len). Returns the number of bytes it takes (> 0), 0 when
  * the request is not complete yet, or -status for a request to refuse with that status
  * (400, 403, 413, 414, 431, 501, 505). Bodies are not accepted: a GET or HEAD with a
  * body, or chunked transfer coding, is refused (413 / 501).
  */
 int http_parse(const char *buf, size_t len, const struct http_limits *lim, struct http_req *req);
+
+/* The same, resuming where the last call on this buffer stopped (see struct http_scan). */
+int http_parse_resume(const char *buf, size_t len, const struct http_limits *lim,
+		      struct http_req *req, struct http_scan *scan);
 
 const char *http_reason(int status);
 

@@ -296,7 +296,9 @@ void req_process(struct conn *c)
 			conn_close(c, "out of memory");
 			return;
 		}
-		n = http_parse(c->in, c->in_len, &lim, &c->rq->req);
+		n = http_parse_resume(c->in, c->in_len, &lim, &c->rq->req, &c->scan);
+		if (n != 0)
+			memset(&c->scan, 0, sizeof(c->scan));	/* the next one starts afresh */
 		if (n > 0) {
 			resp_open_file(c, n);
 			return;
