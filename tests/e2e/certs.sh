@@ -266,6 +266,10 @@ sc -servername www.test.example -alpn http/1.1
 has alpn/http11 "$w/sc.out" "^ALPN protocol: http/1.1"
 sc -servername www.test.example -alpn h2,http/1.1
 has alpn/h2_and_http11 "$w/sc.out" "^ALPN protocol: http/1.1"
+sc -servername www.test.example -alpn http/1.0
+has alpn/http10 "$w/sc.out" "^ALPN protocol: http/1.0"
+sc -servername www.test.example -alpn http/1.0,http/1.1
+has alpn/http10_and_http11 "$w/sc.out" "^ALPN protocol: http/1.1"
 sc -servername www.test.example -alpn h2
 has alpn/h2_only_refused "$w/sc.out" "alert no application protocol"
 grep -q '^Verify return code' "$w/sc.out" && grep -q '^New, TLSv' "$w/sc.out" &&

@@ -94,6 +94,10 @@ etag=$(curl -sk -I "$url/f1" | tr -d '\r' | sed -n 's/^ETag: //p')
 check if_none_match "$(code -H "If-None-Match: $etag" "$url/f1")" 304
 check if_none_match/other "$(code -H 'If-None-Match: "other"' "$url/f1")" 200
 check directory_index "$(curl -sk "$url/dir/")" "<h1>index</h1>"
+
+# ALPN http/1.0 (curl --http1.0 offers only that): served as HTTP/1.0, without keep-alive
+check alpn/http10 "$(code --http1.0 "$url/f1")" 200
+check alpn/http10_close "$(curl -sk --http1.0 -D - -o /dev/null "$url/f1" | tr -d '\r' | grep -ci '^Connection: close$')" 1
 check status/404 "$(code "$url/nope")" 404
 check status/403_no_index "$(code "$url/sub/")" 403
 check status/403_traversal "$(code --path-as-is "$url/../etc/passwd")" 403

@@ -142,11 +142,15 @@ static int on_client_hello(SSL *ssl, int *alert, void *arg)
 	return SSL_CLIENT_HELLO_SUCCESS;
 }
 
-/* HTTP/1.1 only. A client that offers ALPN without it gets no_application_protocol. */
+/*
+ * HTTP/1.1, else HTTP/1.0 (curl --http1.0 offers only that; the request line says 1.0 and
+ * http.c serves it so: no keep-alive unless asked). A client that offers ALPN with
+ * neither gets no_application_protocol.
+ */
 static int on_alpn(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 		   const unsigned char *in, unsigned int inlen, void *arg)
 {
-	static const unsigned char ours[] = "\x08http/1.1";
+	static const unsigned char ours[] = "\x08http/1.1\x08http/1.0";
 
 	(void)ssl, (void)arg;
 	if (SSL_select_next_proto((unsigned char **)out, outlen, ours, sizeof(ours) - 1, in,
