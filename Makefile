@@ -147,7 +147,7 @@ FUZZ_SAN      = -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 FUZZ_NAMES   := $(basename $(notdir $(wildcard fuzz/*.c)))
 FUZZ_BINS    := $(FUZZ_NAMES:%=$(O)/fuzz/bin/%)
 # What each target links besides itself.
-FUZZ_SRC_http          := userspace/ktlsod/http.c userspace/ktlsod/log.c
+FUZZ_SRC_http          := userspace/ktlsod/http.c userspace/ktlsod/serve.c userspace/ktlsod/log.c
 FUZZ_SRC_records       := userspace/ktlsod/records.c
 FUZZ_SRC_config        := userspace/ktlsod/config.c userspace/lib/addr.c userspace/lib/nl_names.c
 FUZZ_SRC_ktlsod_args   := userspace/ktlsod/config.c userspace/lib/addr.c userspace/lib/nl_names.c

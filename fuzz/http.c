@@ -7,8 +7,10 @@
  * and every pointer into the request stays inside it.
  *
  * The same bytes parsed in three pieces (split where the input's second and third bytes
- * say) through http_parse_resume() must give the one-shot verdict, with a search linear
- * in the input: resuming changes how much is scanned, never the answer.
+ * say) through http_parse_resume() must give the one-shot verdict: resuming changes how
+ * much is scanned, never the answer. An accepted request's Host (or absolute-form
+ * authority) is valid uri-host [":" port]; its conditional fields go through
+ * serve_preconditions() (serve.c, pure).
  *
  * log_escape() (userspace/ktlsod/log.c) gets the same bytes: what it makes of them must be
  * printable, on one line and within the buffer.
@@ -21,6 +23,7 @@
 
 #include "http.h"
 #include "ktlsod.h"	/* log_escape() */
+#include "serve.h"
 
 /* The log line for a refused request quotes the request: printable, one line, in bounds. */
 static void check_escape(const char *buf, size_t len)
@@ -114,6 +117,18 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		}
 		check_inside(req.host, req.host_len, buf, (size_t)n);
 		check_inside(req.if_none_match, req.if_none_match_len, buf, (size_t)n);
+		check_inside(req.if_match, req.if_match_len, buf, (size_t)n);
+		check_inside(req.if_range, req.if_range_len, buf, (size_t)n);
+		check_inside(req.target, req.target_len, buf, (size_t)n);
+		if (req.host && !http_authority_ok(req.host, req.host_len))
+			abort();
+
+		bool use_range;
+		const char *why;
+		int pre = serve_preconditions(&req, "\"1-2\"", 1000, 2000, &use_range, &why);
+
+		if (pre != 0 && pre != 304 && pre != 412)
+			abort();
 		if (req.range == HTTP_RANGE_FROM_TO && req.range_b < req.range_a)
 			abort();
 		if (req.minor < 0 || req.minor > 9)

@@ -90,14 +90,67 @@ check head/no_body "$(printf 'HEAD /f16385 HTTP/1.1\r\nHost: x\r\nConnection: cl
 check headers/nosniff_200 "$(curl -sk -I "$url/f1" | tr -d '\r' | grep -ci '^X-Content-Type-Options: nosniff$')" 1
 check headers/nosniff_404 "$(curl -sk -D - -o /dev/null "$url/nope" | tr -d '\r' | grep -ci '^X-Content-Type-Options: nosniff$')" 1
 check headers/no_hsts_by_default "$(curl -sk -I "$url/f1" | grep -ci '^Strict-Transport-Security')" 0
+raw() { printf "$1" | openssl s_client -quiet -connect 127.0.0.1:$port 2>/dev/null | head -n 1 | tr -d '\r'; }
 etag=$(curl -sk -I "$url/f1" | tr -d '\r' | sed -n 's/^ETag: //p')
 check if_none_match "$(code -H "If-None-Match: $etag" "$url/f1")" 304
 check if_none_match/other "$(code -H 'If-None-Match: "other"' "$url/f1")" 200
 check directory_index "$(curl -sk "$url/dir/")" "<h1>index</h1>"
+# a directory without its slash: 301 to it with the slash, the query kept (relative links
+# in its index resolve against the directory)
+check dir_redirect/status "$(code "$url/dir?x=1")" 301
+check dir_redirect/location "$(curl -sk -D - -o /dev/null "$url/dir?x=1" | tr -d '\r' | sed -n 's/^Location: //p')" "/dir/?x=1"
+check dir_redirect/followed "$(curl -sk -L "$url/dir")" "<h1>index</h1>"
 
 # ALPN http/1.0 (curl --http1.0 offers only that): served as HTTP/1.0, without keep-alive
 check alpn/http10 "$(code --http1.0 "$url/f1")" 200
 check alpn/http10_close "$(curl -sk --http1.0 -D - -o /dev/null "$url/f1" | tr -d '\r' | grep -ci '^Connection: close$')" 1
+
+# Conditional requests (RFC 9110 §13) against a file replaced between two requests: v1,
+# then v2 with another size and modification time
+head -c 3000 /dev/urandom >"$www/cond"
+touch -d '2020-01-01 00:00:00 UTC' "$www/cond"
+etag1=$(curl -sk -I "$url/cond" | tr -d '\r' | sed -n 's/^ETag: //p')
+lm1=$(curl -sk -I "$url/cond" | tr -d '\r' | sed -n 's/^Last-Modified: //p')
+head -c 4000 /dev/urandom >"$work/cond2"
+mv "$work/cond2" "$www/cond"
+touch -d '2021-01-01 00:00:00 UTC' "$www/cond"
+etag2=$(curl -sk -I "$url/cond" | tr -d '\r' | sed -n 's/^ETag: //p')
+lm2=$(curl -sk -I "$url/cond" | tr -d '\r' | sed -n 's/^Last-Modified: //p')
+whole=$(sum "$www/cond")
+part=$(dd if="$www/cond" bs=1 skip=100 count=100 2>/dev/null | sha256sum | cut -d' ' -f1)
+body() { curl -sk "$@" | sha256sum | cut -d' ' -f1; }
+[ "$etag1" != "$etag2" ] && [ "$lm1" != "$lm2" ] && pass cond/validators_changed ||
+	fail cond/validators_changed "ETag $etag1 -> $etag2, Last-Modified $lm1 -> $lm2"
+# If-Range: a resumed download of v1 gets the whole of v2, never v2's bytes as v1's
+check cond/if_range_old_tag "$(code -r 100-199 -H 'If-Range: "old"' "$url/cond")" 200
+check cond/if_range_old_tag_body "$(body -r 100-199 -H 'If-Range: "old"' "$url/cond")" "$whole"
+check cond/if_range_stale_etag "$(code -r 100-199 -H "If-Range: $etag1" "$url/cond")" 200
+check cond/if_range_stale_date "$(body -r 100-199 -H "If-Range: $lm1" "$url/cond")" "$whole"
+check cond/if_range_etag "$(code -r 100-199 -H "If-Range: $etag2" "$url/cond")" 206
+check cond/if_range_etag_body "$(body -r 100-199 -H "If-Range: $etag2" "$url/cond")" "$part"
+check cond/if_range_date "$(body -r 100-199 -H "If-Range: $lm2" "$url/cond")" "$part"
+check cond/if_range_weak "$(code -r 100-199 -H "If-Range: W/$etag2" "$url/cond")" 200
+# If-Match, If-Unmodified-Since: 412 when the client's version is not this one
+check cond/if_match_stale "$(code -H "If-Match: $etag1" "$url/cond")" 412
+check cond/if_match "$(code -H "If-Match: \"x\", $etag2" "$url/cond")" 200
+check cond/if_match_any "$(code -H 'If-Match: *' "$url/cond")" 200
+check cond/if_match_missing "$(code -H 'If-Match: *' "$url/nope")" 404
+check cond/if_unmodified_since_stale "$(code -H "If-Unmodified-Since: $lm1" "$url/cond")" 412
+check cond/if_unmodified_since "$(code -H "If-Unmodified-Since: $lm2" "$url/cond")" 200
+check cond/if_modified_since "$(code -H "If-Modified-Since: $lm2" "$url/cond")" 304
+check cond/if_modified_since_stale "$(code -H "If-Modified-Since: $lm1" "$url/cond")" 200
+# precedence (§13.2.2): If-Match before If-None-Match, If-None-Match over If-Modified-Since,
+# a failed precondition before the range
+check cond/order_match_first "$(code -H "If-Match: $etag1" -H "If-None-Match: $etag2" "$url/cond")" 412
+check cond/order_none_match "$(code -H 'If-None-Match: "x"' -H "If-Modified-Since: $lm2" "$url/cond")" 200
+check cond/order_412_before_range "$(code -r 1-2 -H "If-Unmodified-Since: $lm1" "$url/cond")" 412
+
+# Absolute-form targets (RFC 9112 §3.2.2), the authority checked like Host
+check absolute_form "$(raw 'GET https://localhost/f1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')" "HTTP/1.1 200 OK"
+check absolute_form/dir_redirect "$(raw 'GET https://localhost/dir?q HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')" "HTTP/1.1 301 Moved Permanently"
+check absolute_form/userinfo "$(raw 'GET https://u@localhost/f1 HTTP/1.1\r\nHost: x\r\n\r\n')" "HTTP/1.1 400 Bad Request"
+check status/400_bad_host "$(raw 'GET /f1 HTTP/1.1\r\nHost: a/b\r\n\r\n')" "HTTP/1.1 400 Bad Request"
+
 check status/404 "$(code "$url/nope")" 404
 check status/403_no_index "$(code "$url/sub/")" 403
 check status/403_traversal "$(code --path-as-is "$url/../etc/passwd")" 403
@@ -113,7 +166,6 @@ i=0
 while [ $i -lt 70 ]; do hdrs="$hdrs -H X-$i:1"; i=$((i + 1)); done
 # shellcheck disable=SC2086
 check status/431 "$(code $hdrs "$url/f1")" 431
-raw() { printf "$1" | openssl s_client -quiet -connect 127.0.0.1:$port 2>/dev/null | head -n 1 | tr -d '\r'; }
 check status/400_no_host "$(raw 'GET /f1 HTTP/1.1\r\n\r\n')" "HTTP/1.1 400 Bad Request"
 check status/505 "$(raw 'GET /f1 HTTP/2.0\r\nHost: x\r\n\r\n')" "HTTP/1.1 505 HTTP Version Not Supported"
 
@@ -133,6 +185,8 @@ logged 414 'refused 414 (request target too long): "GET /aaaa.*\.\.\."$'
 logged 431 'refused 431 (header fields too large or too many)'
 logged 413 'refused 413 (a request body): "GET /f1 '
 logged 405 'refused 405 (Method Not Allowed): "POST /f1 '
+logged 412 'refused 412 (If-Match: another version): "GET /cond '
+logged 412_unmodified 'refused 412 (If-Unmodified-Since: modified since): "GET /cond '
 # a request line cannot forge a log line: control bytes are escaped
 raw 'GET /\033[31mred\001 HTTP/1.1\r\nHost: x\r\n\r\n' >/dev/null
 sleep 0.2

@@ -89,7 +89,23 @@ static int test_refusals(const void *arg)
 		{ "GET / HTTP/1.1 x\r\nHost: a\r\n\r\n", 400 },
 		{ "GET  / HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
 		{ "G@T / HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
-		{ "GET http://a/ HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
+		/* absolute-form is served (test_absolute); these targets are not */
+		{ "GET a/ HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
+		{ "GET ftp://a/ HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
+		{ "GET https:///x HTTP/1.1\r\nHost: a\r\n\r\n", 400 },		/* empty host */
+		{ "GET https://u:p@a/ HTTP/1.1\r\nHost: a\r\n\r\n", 400 },	/* userinfo */
+		{ "GET https://a b/ HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
+		{ "GET https://a:x/ HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
+		{ "GET https://a/../etc HTTP/1.1\r\nHost: a\r\n\r\n", 403 },
+		{ "GET https://a HTTP/1.1\r\n\r\n", 400 },			/* still no Host */
+		{ "CONNECT a:443 HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
+		{ "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
+		/* Host must be uri-host [":" port] (RFC 9112 §3.2) */
+		{ "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", 400 },
+		{ "GET / HTTP/1.1\r\nHost: a@b\r\n\r\n", 400 },
+		{ "GET / HTTP/1.1\r\nHost: a:8x\r\n\r\n", 400 },
+		{ "GET / HTTP/1.1\r\nHost: [::1\r\n\r\n", 400 },
+		{ "GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400 },
 		{ "GET /../etc/passwd HTTP/1.1\r\nHost: a\r\n\r\n", 403 },
 		{ "GET /a/%2e%2e/%2e%2e/etc HTTP/1.1\r\nHost: a\r\n\r\n", 403 },
 		{ "GET /a/. HTTP/1.1\r\nHost: a\r\n\r\n", 403 },
@@ -156,6 +172,80 @@ static int test_prefixes(const void *arg)
 	return T_PASS;
 }
 
+/* RFC 9112 §3.2.2: absolute-form accepted, its authority in place of Host. */
+static int test_absolute(const void *arg)
+{
+	struct http_req r;
+	const char *s = "GET https://example.com:8443/a%20b/?q=1 HTTP/1.1\r\nHost: other\r\n\r\n";
+
+	(void)arg;
+	T_ASSERT(parse(s, &r) == (int)strlen(s), "absolute-form refused");
+	T_ASSERT(!strcmp(r.path, "/a b/"), "path '%s'", r.path);
+	T_ASSERT(r.host_len == 16 && !memcmp(r.host, "example.com:8443", 16),
+		 "host '%.*s': the target's authority wins over Host", (int)r.host_len, r.host);
+	T_ASSERT(r.target_len == 11 && !memcmp(r.target, "/a%20b/?q=1", 11),
+		 "target '%.*s'", (int)r.target_len, r.target);
+	T_ASSERT(parse("GET HTTP://h HTTP/1.1\r\nHost: h\r\n\r\n", &r) > 0 &&
+		 !strcmp(r.path, "/"), "empty path is /");
+	T_ASSERT(parse("HEAD http://[::1]:8443?x HTTP/1.1\r\nHost: h\r\n\r\n", &r) > 0 &&
+		 !strcmp(r.path, "/") && r.host_len == 10, "IP-literal, query without path");
+	T_ASSERT(parse("GET /o HTTP/1.1\r\nHost: h:1\r\n\r\n", &r) > 0 && r.host_len == 3 &&
+		 r.target_len == 2 && !memcmp(r.target, "/o", 2), "origin-form target and Host");
+	return T_PASS;
+}
+
+static int test_authority(const void *arg)
+{
+	static const char *const good[] = { "", "a", "a.b:80", "a:", "[::1]", "[::1]:8443",
+					    "1.2.3.4:1", "xn--d1a.example", "a_b~c" };
+	static const char *const bad[] = { "a/b", "a b", "a@b", "a:1:2", "[::1", "[]", "[::1]x",
+					   "a?b", "a\"b", ":" "x" };
+
+	(void)arg;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		T_ASSERT(http_authority_ok(good[i], strlen(good[i])), "'%s' refused", good[i]);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		T_ASSERT(!http_authority_ok(bad[i], strlen(bad[i])), "'%s' accepted", bad[i]);
+	return T_PASS;
+}
+
+/* RFC 9110 §5.6.7: the three forms of one instant, and what is not a date. */
+static int test_dates(const void *arg)
+{
+	static const char *const same[] = { "Sun, 06 Nov 1994 08:49:37 GMT",
+					    "Sunday, 06-Nov-94 08:49:37 GMT",
+					    "Sun Nov  6 08:49:37 1994" };
+	static const char *const bad[] = { "", "yesterday", "Sun, 06 Nov 1994 08:49:37 UTC",
+					   "Sun, 32 Nov 1994 08:49:37 GMT",
+					   "Sun, 06 Foo 1994 08:49:37 GMT",
+					   "Sun, 06 Nov 1994 24:49:37 GMT", "Sun, 06 Nov 1994 08:49:37",
+					   "Sun, 6 Nov 1994 08:49:37 GMT" };
+	struct http_req r;
+	int64_t t;
+
+	(void)arg;
+	for (size_t i = 0; i < 3; i++) {
+		T_ASSERT(http_date_parse(same[i], strlen(same[i]), &t), "'%s' refused", same[i]);
+		T_ASSERT(t == 784111777, "'%s': %lld", same[i], (long long)t);
+	}
+	T_ASSERT(http_date_parse("Thu, 01 Jan 1970 00:00:00 GMT", 29, &t) && t == 0, "epoch");
+	T_ASSERT(http_date_parse("Tue, 29 Feb 2028 23:59:60 GMT", 29, &t) && t == 1835481600,
+		 "leap day and second: %lld", (long long)t);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		T_ASSERT(!http_date_parse(bad[i], strlen(bad[i]), &t), "'%s' accepted", bad[i]);
+	/* the fields: a date that does not parse is ignored (-1), RFC 9110 §13.1.3-4 */
+	T_ASSERT(parse("GET / HTTP/1.1\r\nHost: a\r\nIf-Modified-Since: Sun, 06 Nov 1994 "
+		       "08:49:37 GMT\r\nIf-Unmodified-Since: soon\r\n\r\n", &r) > 0 &&
+		 r.if_modified_since == 784111777 && r.if_unmodified_since == -1, "fields");
+	T_ASSERT(parse("GET / HTTP/1.1\r\nHost: a\r\n\r\n", &r) > 0 &&
+		 r.if_modified_since == -1 && r.if_unmodified_since == -1 && !r.if_match &&
+		 !r.if_range, "absent");
+	T_ASSERT(parse("GET / HTTP/1.1\r\nHost: a\r\nIf-Match: \"x\", \"y\"\r\n"
+		       "If-Range: \"x\"\r\n\r\n", &r) > 0 && r.if_match_len == 8 &&
+		 !memcmp(r.if_range, "\"x\"", 3) && r.if_range_len == 3, "If-Match, If-Range");
+	return T_PASS;
+}
+
 /*
  * A header sent one byte at a time: each call resumes where the last stopped, so the
  * bytes searched stay linear in the header (before: every call scanned all of it again,
@@ -202,6 +292,9 @@ int main(int argc, char **argv)
 	t_run("refusals", test_refusals, NULL);
 	t_run("limits", test_limits, NULL);
 	t_run("prefixes", test_prefixes, NULL);
+	t_run("absolute", test_absolute, NULL);
+	t_run("authority", test_authority, NULL);
+	t_run("dates", test_dates, NULL);
 	t_run("resume", test_resume, NULL);
 	return t_done();
 }

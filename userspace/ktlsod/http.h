@@ -2,7 +2,8 @@
 /*
  * HTTP/1.1 request parsing for ktlsod: a pure function over a byte buffer, no I/O, no
  * allocation, so that it can be fuzzed on its own. Only what a static file server needs:
- * GET and HEAD, keep-alive, one byte range, If-None-Match.
+ * GET and HEAD, keep-alive, one byte range, the conditional header fields of RFC 9110 §13
+ * (evaluated in serve.c), origin-form and absolute-form targets.
  */
 #ifndef KTLSOD_HTTP_H
 #define KTLSOD_HTTP_H
@@ -38,8 +39,17 @@ struct http_req {
 	uint64_t range_a, range_b;
 	const char *if_none_match;	/* into the parsed buffer, not NUL-terminated */
 	size_t if_none_match_len;
-	const char *host;
+	const char *host;		/* the authority of an absolute-form target, else Host */
 	size_t host_len;
+	const char *target;		/* path and query as received (absolute form: after
+					 * the authority), for a redirect's Location */
+	size_t target_len;
+	const char *if_match;		/* RFC 9110 §13.1: raw field values, or NULL */
+	size_t if_match_len;
+	const char *if_range;
+	size_t if_range_len;
+	int64_t if_modified_since;	/* seconds since the epoch; -1: absent or not a date */
+	int64_t if_unmodified_since;
 };
 
 /*
@@ -65,6 +75,13 @@ int http_parse(const char *buf, size_t len, const struct http_limits *lim, struc
 /* The same, resuming where the last call on this buffer stopped (see struct http_scan). */
 int http_parse_resume(const char *buf, size_t len, const struct http_limits *lim,
 		      struct http_req *req, struct http_scan *scan);
+
+/* An HTTP-date (RFC 9110 §5.6.7: IMF-fixdate, and the obsolete RFC 850 and asctime forms)
+ * into seconds since the epoch; false if it is not one. */
+bool http_date_parse(const char *s, size_t n, int64_t *t);
+
+/* RFC 9112 §3.2: uri-host [ ":" port ] as Host carries it (empty allowed). */
+bool http_authority_ok(const char *s, size_t n);
 
 const char *http_reason(int status);
 

@@ -112,7 +112,7 @@ void serve_status(int status, bool head_only, bool keep_alive, struct serve_resp
 	int n;
 
 	/* A refused request may hide a body or an unparsable rest: do not read on. */
-	if (status >= 400 && status != 404 && status != 403 && status != 416)
+	if (status >= 400 && status != 404 && status != 403 && status != 412 && status != 416)
 		keep_alive = false;
 	n = snprintf(body, sizeof(body), "<html><body><h1>%d %s</h1></body></html>\n", status,
 		     http_reason(status));
@@ -128,7 +128,9 @@ void serve_status(int status, bool head_only, bool keep_alive, struct serve_resp
 	r->off = r->len = 0;
 }
 
-bool serve_etag_match(const char *inm, size_t len, const char *etag)
+/* An entity-tag list (or "*") against our ETag: weak comparison, or strong (a W/ tag never
+ * matches strongly; ours are all strong). */
+static bool etag_list_match(const char *inm, size_t len, const char *etag, bool strong)
 {
 	size_t elen = strlen(etag);
 
@@ -144,12 +146,107 @@ bool serve_etag_match(const char *inm, size_t len, const char *etag)
 		if (e - s == 1 && inm[s] == '*')
 			return true;
 		/* weak comparison: W/"x" matches "x" */
-		if (e - s > 2 && inm[s] == 'W' && inm[s + 1] == '/')
+		if (e - s > 2 && inm[s] == 'W' && inm[s + 1] == '/') {
+			if (strong)
+				continue;
 			s += 2;
+		}
 		if (e - s == elen && !memcmp(inm + s, etag, elen))
 			return true;
 	}
 	return false;
+}
+
+bool serve_etag_match(const char *inm, size_t len, const char *etag)
+{
+	return etag_list_match(inm, len, etag, false);
+}
+
+/*
+ * If-Range (RFC 9110 §13.1.5): one strong entity-tag, or an HTTP-date that is exactly the
+ * file's modification time and a strong validator (the file did not change within the
+ * second now ends: §8.8.2.2). Anything else (a weak tag, another date, garbage): false.
+ */
+static bool if_range_true(const struct http_req *req, const char *etag, int64_t mtime,
+			  int64_t now)
+{
+	const char *v = req->if_range;
+	size_t n = req->if_range_len;
+	int64_t t;
+
+	if (n && v[0] == '"')
+		return n == strlen(etag) && !memcmp(v, etag, n);
+	if (http_date_parse(v, n, &t))
+		return t == mtime && mtime < now;
+	return false;
+}
+
+int serve_preconditions(const struct http_req *req, const char *etag, int64_t mtime,
+			int64_t now, bool *use_range, const char **why)
+{
+	*use_range = true;
+	*why = NULL;
+	/* 1, 2: the client's copy must be this one */
+	if (req->if_match) {
+		if (!etag_list_match(req->if_match, req->if_match_len, etag, true)) {
+			*why = "If-Match: another version";
+			return 412;
+		}
+	} else if (req->if_unmodified_since >= 0 && mtime > req->if_unmodified_since) {
+		*why = "If-Unmodified-Since: modified since";
+		return 412;
+	}
+	/* 3, 4: the client's copy is current (GET and HEAD only reach here) */
+	if (req->if_none_match) {
+		if (etag_list_match(req->if_none_match, req->if_none_match_len, etag, false)) {
+			*why = "If-None-Match";
+			return 304;
+		}
+	} else if (req->if_modified_since >= 0 && mtime <= req->if_modified_since) {
+		*why = "If-Modified-Since";
+		return 304;
+	}
+	/* 5: a range of the client's version, or the whole of this one */
+	if (req->if_range && req->range != HTTP_RANGE_NONE && req->method == HTTP_GET &&
+	    !if_range_true(req, etag, mtime, now))
+		*use_range = false;
+	return 0;
+}
+
+/*
+ * The target's path with a "/" added, then its query: as received, but for bytes that
+ * cannot stand in a header (percent-encoded). 0, or -1 if it does not fit.
+ */
+static int location_with_slash(const struct http_req *req, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const char *t = req->target;
+	size_t n = req->target_len, o = 0;
+	bool slash_added = false;
+
+	for (size_t i = 0; i <= n; i++) {
+		if (!slash_added && (i == n || t[i] == '?' || t[i] == '#')) {
+			if (o + 1 >= cap)
+				return -1;
+			out[o++] = '/';
+			slash_added = true;
+		}
+		if (i == n || t[i] == '#')
+			break;
+		unsigned char c = (unsigned char)t[i];
+
+		if (o + 4 >= cap)
+			return -1;
+		if (c <= 0x20 || c >= 0x7f || c == '"') {
+			out[o++] = '%';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		} else {
+			out[o++] = (char)c;
+		}
+	}
+	out[o] = 0;
+	return 0;
 }
 
 static const char *errno_why(int err)
@@ -191,6 +288,31 @@ static int errno_status(int err)
 	}
 }
 
+/* A directory without its trailing slash: 301 to the path with it. */
+static int serve_redirect_slash(const struct http_req *req, int fd, bool head_only,
+				bool keep_alive, struct serve_resp *r)
+{
+	char loc[SERVE_HEAD_MAX / 2], body[160];
+	int n;
+
+	close(fd);
+	if (location_with_slash(req, loc, sizeof(loc))) {
+		serve_status(414, head_only, keep_alive, r);
+		r->why = "a directory's redirect would not fit";
+		return 0;
+	}
+	n = snprintf(body, sizeof(body), "<html><body><h1>301 %s</h1></body></html>\n",
+		     http_reason(301));
+	head_start(r, 301, keep_alive);
+	head_add(r, "Location: %s\r\nContent-Type: text/html; charset=utf-8\r\n"
+		 "Content-Length: %d\r\n\r\n", loc, n);
+	if (!head_only)
+		head_add(r, "%s", body);
+	r->fd = -1;
+	r->off = r->len = 0;
+	return 0;
+}
+
 int serve_respond(const struct http_req *req, int fd, bool keep_alive, struct serve_resp *r,
 		  int *dirfd)
 {
@@ -215,6 +337,10 @@ int serve_respond(const struct http_req *req, int fd, bool keep_alive, struct se
 		return 0;
 	}
 	if (S_ISDIR(st.st_mode) && dirfd) {
+		size_t plen = strlen(req->path);
+
+		if (plen && req->path[plen - 1] != '/')
+			return serve_redirect_slash(req, fd, head_only, keep_alive, r);
 		*dirfd = fd;
 		return 1;	/* the caller opens index.html beneath it */
 	}
@@ -231,8 +357,18 @@ int serve_respond(const struct http_req *req, int fd, bool keep_alive, struct se
 		 (unsigned long long)size);
 	http_date(lm, sizeof(lm), st.st_mtim.tv_sec);
 
-	if (req->if_none_match && serve_etag_match(req->if_none_match, req->if_none_match_len,
-						   etag)) {
+	bool use_range;
+	const char *pre_why;
+	int pre = serve_preconditions(req, etag, (int64_t)st.st_mtim.tv_sec, (int64_t)time(NULL),
+				      &use_range, &pre_why);
+
+	if (pre == 412) {
+		close(fd);
+		serve_status(412, head_only, keep_alive, r);
+		r->why = pre_why;
+		return 0;
+	}
+	if (pre == 304) {
 		close(fd);
 		head_start(r, 304, keep_alive);
 		head_add(r, "ETag: %s\r\nLast-Modified: %s\r\n\r\n", etag, lm);
@@ -244,7 +380,7 @@ int serve_respond(const struct http_req *req, int fd, bool keep_alive, struct se
 	a = 0, b = size ? size - 1 : 0;
 	int status = 200;
 
-	switch (req->range) {
+	switch (use_range ? req->range : HTTP_RANGE_NONE) {
 	case HTTP_RANGE_FROM_TO:
 		a = req->range_a;
 		b = req->range_b < size ? req->range_b : size - 1;

@@ -14,7 +14,7 @@
 
 #include "http.h"
 
-#define SERVE_HEAD_MAX 768
+#define SERVE_HEAD_MAX 2048	/* room for a redirect's Location */
 
 struct serve_resp {
 	int status;
@@ -35,8 +35,10 @@ void serve_open_how(struct open_how *how);
  * Build the response for req given the result of opening its path (fd >= 0 or -errno;
  * fd is owned by resp on return, or closed). A directory fd makes it ask for
  * "index.html" instead: it returns 1 and the caller opens that beneath the directory
- * fd (*dirfd), then calls again with dirfd NULL (a missing index is then a 403).
- * keep_alive says whether the connection may stay open.
+ * fd (*dirfd), then calls again with dirfd NULL (a missing index is then a 403). A
+ * directory asked for without its trailing slash is a 301 to the path with it (the query
+ * kept), so that relative links in its index resolve. keep_alive says whether the
+ * connection may stay open.
  */
 int serve_respond(const struct http_req *req, int fd, bool keep_alive, struct serve_resp *r,
 		  int *dirfd);
@@ -53,5 +55,15 @@ void serve_status(int status, bool head_only, bool keep_alive, struct serve_resp
 
 /* RFC 9110 §13.1.2: does an If-None-Match value match this ETag? */
 bool serve_etag_match(const char *inm, size_t len, const char *etag);
+
+/*
+ * RFC 9110 §13.2.2: the conditional header fields of req (If-Match, If-Unmodified-Since,
+ * If-None-Match, If-Modified-Since, If-Range, in that order) against a file's strong ETag
+ * and modification time (seconds; now: the clock, for If-Range's date). Returns 412 or 304
+ * (*why says which field), or 0 to serve; *use_range is false when If-Range says the
+ * client's copy is another version (the whole file goes, 200).
+ */
+int serve_preconditions(const struct http_req *req, const char *etag, int64_t mtime,
+			int64_t now, bool *use_range, const char **why);
 
 #endif
