@@ -10,7 +10,7 @@
  * say) through http_parse_resume() must give the one-shot verdict: resuming changes how
  * much is scanned, never the answer. An accepted request's Host (or absolute-form
  * authority) is valid uri-host [":" port]; its conditional fields go through
- * serve_preconditions() (serve.c, pure).
+ * serve_preconditions() and its path through serve_path_refused() (serve.c, pure).
  *
  * log_escape() (userspace/ktlsod/log.c) gets the same bytes: what it makes of them must be
  * printable, on one line and within the buffer.
@@ -129,6 +129,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 
 		if (pre != 0 && pre != 304 && pre != 412)
 			abort();
+		(void)serve_path_refused(req.path);
 		if (req.range == HTTP_RANGE_FROM_TO && req.range_b < req.range_a)
 			abort();
 		if (req.minor < 0 || req.minor > 9)

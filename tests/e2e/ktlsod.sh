@@ -108,12 +108,12 @@ check alpn/http10_close "$(curl -sk --http1.0 -D - -o /dev/null "$url/f1" | tr -
 # Conditional requests (RFC 9110 §13) against a file replaced between two requests: v1,
 # then v2 with another size and modification time
 head -c 3000 /dev/urandom >"$www/cond"
-touch -d '2020-01-01 00:00:00 UTC' "$www/cond"
+touch -t 202001010000 "$www/cond"	# -t: busybox's touch too
 etag1=$(curl -sk -I "$url/cond" | tr -d '\r' | sed -n 's/^ETag: //p')
 lm1=$(curl -sk -I "$url/cond" | tr -d '\r' | sed -n 's/^Last-Modified: //p')
 head -c 4000 /dev/urandom >"$work/cond2"
 mv "$work/cond2" "$www/cond"
-touch -d '2021-01-01 00:00:00 UTC' "$www/cond"
+touch -t 202101010000 "$www/cond"
 etag2=$(curl -sk -I "$url/cond" | tr -d '\r' | sed -n 's/^ETag: //p')
 lm2=$(curl -sk -I "$url/cond" | tr -d '\r' | sed -n 's/^Last-Modified: //p')
 whole=$(sum "$www/cond")
@@ -151,6 +151,29 @@ check absolute_form/dir_redirect "$(raw 'GET https://localhost/dir?q HTTP/1.1\r\
 check absolute_form/userinfo "$(raw 'GET https://u@localhost/f1 HTTP/1.1\r\nHost: x\r\n\r\n')" "HTTP/1.1 400 Bad Request"
 check status/400_bad_host "$(raw 'GET /f1 HTTP/1.1\r\nHost: a/b\r\n\r\n')" "HTTP/1.1 400 Bad Request"
 
+# Dotfiles: 403 (/.git, /.env, any segment starting with "."), but /.well-known/ (ACME)
+mkdir -p "$www/.git" "$www/.well-known/acme-challenge"
+echo secret >"$www/.env"
+echo secret >"$www/.git/config"
+echo secret >"$www/sub/.htpasswd"
+echo token >"$www/.well-known/acme-challenge/tok"
+check dotfiles/env "$(code "$url/.env")" 403
+check dotfiles/git "$(code "$url/.git/config")" 403
+check dotfiles/encoded "$(code "$url/%2egit/config")" 403
+check dotfiles/nested "$(code "$url/sub/.htpasswd")" 403
+check dotfiles/well_known "$(curl -sk "$url/.well-known/acme-challenge/tok")" token
+
+# Only regular files: a FIFO or a device node beneath the root is refused (403) without
+# being read, and the worker goes on (a FIFO opened for reading would wait for a writer)
+mkfifo "$www/fifo"
+check special/fifo "$(code --max-time 5 "$url/fifo")" 403
+check special/fifo_index "$(mkdir "$www/fdir" && mkfifo "$www/fdir/index.html" && code --max-time 5 "$url/fdir/")" 403
+if mknod "$www/null" c 1 3 2>/dev/null; then
+	check special/device "$(code --max-time 5 "$url/null")" 403
+else
+	skip special/device "mknod needs CAP_MKNOD"
+fi
+check special/serves_after "$(code --max-time 5 "$url/f1")" 200
 check status/404 "$(code "$url/nope")" 404
 check status/403_no_index "$(code "$url/sub/")" 403
 check status/403_traversal "$(code --path-as-is "$url/../etc/passwd")" 403
@@ -187,6 +210,8 @@ logged 413 'refused 413 (a request body): "GET /f1 '
 logged 405 'refused 405 (Method Not Allowed): "POST /f1 '
 logged 412 'refused 412 (If-Match: another version): "GET /cond '
 logged 412_unmodified 'refused 412 (If-Unmodified-Since: modified since): "GET /cond '
+logged 403_dotfile 'refused 403 (a dotfile: a path segment starts with a dot): "GET /\.env '
+logged 403_fifo 'refused 403 (not a regular file): "GET /fifo '
 # a request line cannot forge a log line: control bytes are escaped
 raw 'GET /\033[31mred\001 HTTP/1.1\r\nHost: x\r\n\r\n' >/dev/null
 sleep 0.2
@@ -315,9 +340,10 @@ grep -q "stopped:" "$work/log" && pass sigterm/summary_logged || fail sigterm/su
 p3=$((port + 2))
 start_ktlsod --root "$www" --cert "$work/cert.pem" --key "$work/key.pem" --listen 127.0.0.1:$p3 \
 	--workers 1 --max-conns 1 --handshake-timeout 1 --header-timeout 1 --idle-timeout 2 --send-timeout 2 \
-	--hsts 31536000 \
+	--hsts 31536000 --dotfiles allow \
 	--log "$work/log2"
 wait_https "https://127.0.0.1:$p3/f1"
+check dotfiles/allowed "$(curl -sk "https://127.0.0.1:$p3/.env")" secret
 check headers/hsts "$(curl -sk -I "https://127.0.0.1:$p3/f1" | tr -d '\r' | grep -c '^Strict-Transport-Security: max-age=31536000$')" 1
 for w in "silent 4 handshake timeout" "tls 4 no request after the handshake" "partial 4 request header timeout" \
 	"idle 5 idle timeout" "noread 5 send timeout (client not reading)"; do

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * ktlsod's response logic (userspace/ktlsod/serve.c): the conditional requests of RFC 9110
- * §13 in their order of precedence, and serve_respond() on real files in a
+ * §13 in their order of precedence, dotfiles, and serve_respond() on real files in a
  * temporary directory (a directory without its slash, a stale If-Range, a 412).
  */
 #include <errno.h>
@@ -105,6 +105,28 @@ static int test_preconditions(const void *arg)
 		T_ASSERT(serve_preconditions(&r, etag, MTIME, MTIME, &use_range, &why) == 0 &&
 			 !use_range, "If-Range date in the file's own second");
 	}
+	return T_PASS;
+}
+
+static int test_dotfiles(const void *arg)
+{
+	static const char *const refused[] = { "/.git", "/.git/config", "/.env", "/a/.htpasswd",
+					       "/a/.b/c", "/.well-known/.x", "/.well-knownx" };
+	static const char *const served[] = { "/", "/a", "/a.b", "/a/b.c/", "/.well-known",
+					      "/.well-known/", "/.well-known/acme-challenge/t",
+					      "/a..b" };
+
+	(void)arg;
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		T_ASSERT(serve_path_refused(refused[i]), "%s served", refused[i]);
+	for (size_t i = 0; i < sizeof(served) / sizeof(served[0]); i++)
+		T_ASSERT(!serve_path_refused(served[i]), "%s refused", served[i]);
+	serve_set_dotfiles(true);
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		T_ASSERT(!serve_path_refused(refused[i]), "%s refused with dotfiles allowed",
+			 refused[i]);
+	serve_set_dotfiles(false);
+	T_ASSERT(serve_path_refused("/.env"), "deny again");
 	return T_PASS;
 }
 
@@ -218,6 +240,7 @@ int main(int argc, char **argv)
 {
 	t_init("unit/serve", argc, argv);
 	t_run("preconditions", test_preconditions, NULL);
+	t_run("dotfiles", test_dotfiles, NULL);
 	t_run("respond", test_respond, NULL);
 	return t_done();
 }

@@ -22,6 +22,8 @@
  *   incomplete-chain = error    # error | warn: a chain that does not reach the trust store
  *   expiry-warn-days = 30       # log a warning (daily) from this many days before expiry
  *   hsts = 31536000             # Strict-Transport-Security max-age, seconds (0: none)
+ *   dotfiles = deny             # deny | allow: paths with a segment starting with "."
+ *                               # (/.git, /.env) get 403; /.well-known/ is always served
  *   state-dir = /run/ktlsod     # certs.tsv for ktlsoctl show / stats --prometheus
  *
  *   [listen 0.0.0.0:443]        # one section per listener: ADDR:PORT as in lib/addr.h
@@ -117,6 +119,10 @@ static int apply(struct config *cfg, const char *k, const char *v, char *err, si
 	} else if (!strcmp(k, "hsts")) {
 		if (parse_uint(v, 0, 1000000000, &cfg->hsts_max_age))
 			goto bad;
+	} else if (!strcmp(k, "dotfiles")) {
+		if (strcmp(v, "allow") && strcmp(v, "deny"))
+			goto bad;
+		cfg->allow_dotfiles = !strcmp(v, "allow");
 	} else if (!strcmp(k, "offload")) {
 		if ((m = kso_mode_parse(v)) < 0)
 			goto bad;
@@ -354,6 +360,9 @@ static void usage(FILE *f)
 "                          daily (default: 30; 0: never)\n"
 "  --hsts SECONDS          send Strict-Transport-Security: max-age=SECONDS with every\n"
 "                          response (default: 0, none: a policy for the operator)\n"
+"  --dotfiles deny|allow   a path with a segment starting with \".\" (/.git, /.env,\n"
+"                          /a/.htpasswd) gets 403 (deny, the default) or is served;\n"
+"                          /.well-known/ (ACME) is served either way\n"
 "  --state-dir DIR         publish the certificates served to DIR/certs.tsv for\n"
 "                          ktlsoctl show and stats (default: /run/ktlsod)\n"
 "  --listen ADDR:PORT      address to listen on; repeatable. ADDR: an IPv4 address,\n"
@@ -419,6 +428,7 @@ int config_parse_args(struct config *cfg, int argc, char **argv)
 		{ "incomplete-chain", required_argument, NULL, 0 },
 		{ "expiry-warn-days", required_argument, NULL, 0 },
 		{ "hsts", required_argument, NULL, 0 },
+		{ "dotfiles", required_argument, NULL, 0 },
 		{ "state-dir", required_argument, NULL, 0 },
 		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },

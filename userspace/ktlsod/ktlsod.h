@@ -39,6 +39,7 @@ struct config {
 	bool incomplete_warn;		/* --incomplete-chain warn */
 	unsigned expiry_warn_days;
 	unsigned hsts_max_age;		/* seconds; 0: no Strict-Transport-Security */
+	bool allow_dotfiles;		/* dotfiles = allow */
 	struct cert_set_cfg sets[MAX_CERT_SETS];
 	int nsets;
 	struct listener_cfg listeners[MAX_LISTENERS];

@@ -294,6 +294,7 @@ int main(int argc, char **argv)
 	log_open(cfg->log_path);
 	raise_fd_limit(cfg);
 	serve_set_hsts(cfg->hsts_max_age);
+	serve_set_dotfiles(cfg->allow_dotfiles);
 
 	if (prepare(cfg))
 		return 1;

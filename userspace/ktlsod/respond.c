@@ -125,6 +125,14 @@ void resp_open_file(struct conn *c, int n)
 		resp_start(c);
 		return;
 	}
+	const char *why = serve_path_refused(q->req.path);
+
+	if (why) {
+		serve_status(403, q->req.method == HTTP_HEAD, q->req.keep_alive, &q->resp);
+		q->resp.why = why;
+		resp_start(c);
+		return;
+	}
 	serve_open_how(&q->how);
 	sqe = conn_sqe(c, OP_OPEN);
 	io_uring_prep_openat2(sqe, ktlsod.root_fd, serve_relpath(&q->req), &q->how);

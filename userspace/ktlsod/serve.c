@@ -213,6 +213,25 @@ int serve_preconditions(const struct http_req *req, const char *etag, int64_t mt
 	return 0;
 }
 
+static bool allow_dotfiles;
+
+void serve_set_dotfiles(bool allow)
+{
+	allow_dotfiles = allow;
+}
+
+const char *serve_path_refused(const char *path)
+{
+	if (allow_dotfiles)
+		return NULL;
+	if (!strncmp(path, "/.well-known", 12) && (path[12] == '/' || !path[12]))
+		path += 12;	/* RFC 8615; what is below it follows the rule */
+	for (const char *s = path; (s = strchr(s, '/')); )
+		if (*++s == '.')
+			return "a dotfile: a path segment starts with a dot";
+	return NULL;
+}
+
 /*
  * The target's path with a "/" added, then its query: as received, but for bytes that
  * cannot stand in a header (percent-encoded). 0, or -1 if it does not fit.

@@ -66,4 +66,12 @@ bool serve_etag_match(const char *inm, size_t len, const char *etag);
 int serve_preconditions(const struct http_req *req, const char *etag, int64_t mtime,
 			int64_t now, bool *use_range, const char **why);
 
+/*
+ * Dotfiles: a path with a segment starting with "." (/.git, /.env, /a/.htpasswd) is
+ * refused with 403 unless allowed; /.well-known/ (RFC 8615, ACME) is served. Set once,
+ * before the workers start. serve_path_refused() says why a path is refused, or NULL.
+ */
+void serve_set_dotfiles(bool allow);
+const char *serve_path_refused(const char *path);
+
 #endif
