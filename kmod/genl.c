@@ -5,13 +5,16 @@
  */
 
 #include <linux/build_bug.h>
+#include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/ktlso.h>
+#include <linux/moduleparam.h>
 #include <linux/net.h>
 #include <linux/pid_namespace.h>
 #include <linux/tls.h>
 #include <linux/timekeeping.h>
+#include <linux/user_namespace.h>
 #include <net/genetlink.h>
 #include <net/sock.h>
 
@@ -176,21 +179,64 @@ static void ktlso_reader_of_request(const struct sk_buff *skb,
 }
 
 /*
- * Who sees a socket: whoever has CAP_NET_ADMIN over the namespace, or its
- * owner. As netlink_ns_capable() does for the capability, both the
- * credentials the netlink socket was opened with (f_cred) and the caller's
- * (current_fsuid()) must own the socket: a netlink socket that root opened
- * and handed to an unprivileged process, or the other way round, sees no
- * more than both of them may. The owner is known from registration on
- * (sk_uid does not change), so an unprivileged dump does not lock sockets
- * it may not see.
+ * Who is an admin of the module: CAP_NET_ADMIN in the initial user namespace
+ * (a user namespace of one's own gives no power over the module), or with
+ * userns_admin=1 in the user namespace owning the network namespace. As
+ * netlink_ns_capable() does, both the credentials the netlink socket was
+ * opened with (f_cred) and the caller's must have it: a netlink socket that
+ * root opened and handed to an unprivileged process, or the other way round,
+ * may do no more than both of them.
  */
-static bool ktlso_admin(const struct sk_buff *skb, struct ktlso_net *kn)
+static bool userns_admin;
+module_param(userns_admin, bool, 0644);
+MODULE_PARM_DESC(userns_admin,
+		 "Also accept CAP_NET_ADMIN in the user namespace owning a network namespace for changes there, not only in the initial one (default off)");
+
+static struct user_namespace *ktlso_admin_ns(const struct ktlso_net *kn)
 {
-	return netlink_ns_capable(skb, kn->net->user_ns, CAP_NET_ADMIN);
+	return READ_ONCE(userns_admin) ? kn->net->user_ns : &init_user_ns;
 }
 
-/* admin: ktlso_admin(), asked once per request (each denial is audited) */
+/*
+ * audit: false where the capability only widens what a request sees (its
+ * own sockets or all of them), so that every unprivileged dump does not
+ * leave an audited denial behind; true where it decides whether the request
+ * is allowed at all.
+ */
+static bool ktlso_admin(const struct sk_buff *skb, const struct ktlso_net *kn,
+			bool audit)
+{
+	const struct socket *sock = NETLINK_CB(skb).sk->sk_socket;
+	struct user_namespace *ns = ktlso_admin_ns(kn);
+
+	if (audit ? !ns_capable(ns, CAP_NET_ADMIN) :
+		    !ns_capable_noaudit(ns, CAP_NET_ADMIN))
+		return false;
+	return sock && sock->file &&
+	       file_ns_capable(sock->file, ns, CAP_NET_ADMIN);
+}
+
+/* -EPERM, with a message saying what is missing, unless the caller is admin. */
+static int ktlso_need_admin(const struct sk_buff *skb,
+			    const struct ktlso_net *kn,
+			    struct netlink_ext_ack *extack)
+{
+	if (ktlso_admin(skb, kn, true))
+		return 0;
+	if (ktlso_admin_ns(kn) == &init_user_ns)
+		NL_SET_ERR_MSG(extack,
+			       "needs CAP_NET_ADMIN in the initial user namespace (module parameter userns_admin=1 also accepts the network namespace's owner)");
+	else
+		NL_SET_ERR_MSG(extack,
+			       "needs CAP_NET_ADMIN in the user namespace owning the network namespace");
+	return -EPERM;
+}
+
+/*
+ * Who sees a socket: an admin, or its owner, as the fsuid of both the
+ * netlink socket's opener and the caller. The owner is known from
+ * registration on (sk_uid does not change).
+ */
 static bool ktlso_may_see(const struct sk_buff *skb, bool admin,
 			  const struct ktlso_sock *ks)
 {
@@ -450,6 +496,9 @@ static int ktlso_genl_sock_register(struct sk_buff *skb,
 	struct socket *sock;
 	int err;
 
+	err = ktlso_need_admin(skb, ktlso_net(net), info->extack);
+	if (err)
+		return err;
 	if (GENL_REQ_ATTR_CHECK(info, KTLSO_A_SOCK_FD))
 		return -EINVAL;
 
@@ -522,6 +571,9 @@ static int ktlso_genl_sock_unregister(struct sk_buff *skb,
 	u64 id;
 	int err;
 
+	err = ktlso_need_admin(skb, kn, info->extack);
+	if (err)
+		return err;
 	err = ktlso_genl_sock_id(info, &id);
 	if (err)
 		return err;
@@ -563,7 +615,7 @@ static int ktlso_genl_sock_get(struct sk_buff *skb, struct genl_info *info)
 	err = -ENOENT;
 	ks = ktlso_sock_find(kn, nla_get_u64(info->attrs[KTLSO_A_SOCK_ID]));
 	/* a socket the caller may not see is not there */
-	if (!ks || !ktlso_may_see(skb, ktlso_admin(skb, kn), ks))
+	if (!ks || !ktlso_may_see(skb, ktlso_admin(skb, kn, false), ks))
 		goto out_unlock;
 
 	ktlso_sock_read(kn, ks);
@@ -588,11 +640,21 @@ out_unlock:
 	return err;
 }
 
-/* cb->args[0]: the cookie to resume at; cb->args[1]: set when done */
+/*
+ * cb->args[0]: the cookie to resume at; cb->args[1]: set when done;
+ * cb->args[2]: whether the requester sees every socket, asked once.
+ */
+static int ktlso_genl_sock_dump_start(struct netlink_callback *cb)
+{
+	cb->args[2] = ktlso_admin(cb->skb, ktlso_net(sock_net(cb->skb->sk)),
+				  false);
+	return 0;
+}
+
 static int ktlso_genl_sock_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct ktlso_net *kn = ktlso_net(sock_net(skb->sk));
-	bool admin = ktlso_admin(cb->skb, kn);
+	bool admin = cb->args[2];
 	struct ktlso_reader rd;
 	struct ktlso_sock *ks;
 	unsigned long id;
@@ -632,6 +694,11 @@ out_unlock:
 
 static int ktlso_genl_sock_offload(struct sk_buff *skb, struct genl_info *info)
 {
+	int err;
+
+	err = ktlso_need_admin(skb, ktlso_info_net(info), info->extack);
+	if (err)
+		return err;
 	if (GENL_REQ_ATTR_CHECK(info, KTLSO_A_SOCK_ID))
 		return -EINVAL;
 
@@ -659,6 +726,9 @@ static int ktlso_genl_policy_add(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr **attrs = info->attrs;
 	int err;
 
+	err = ktlso_need_admin(skb, ktlso_info_net(info), info->extack);
+	if (err)
+		return err;
 	err = ktlso_genl_policy_addr(info, &tmpl.addr);
 	if (err)
 		return err;
@@ -692,6 +762,9 @@ static int ktlso_genl_policy_del(struct sk_buff *skb, struct genl_info *info)
 	union ktlso_sockaddr addr;
 	int err;
 
+	err = ktlso_need_admin(skb, ktlso_info_net(info), info->extack);
+	if (err)
+		return err;
 	err = ktlso_genl_policy_addr(info, &addr);
 	if (err)
 		return err;
@@ -707,6 +780,9 @@ static int ktlso_genl_policy_get(struct sk_buff *skb, struct genl_info *info)
 	void *hdr;
 	int err;
 
+	err = ktlso_need_admin(skb, kn, info->extack);
+	if (err)
+		return err;
 	err = ktlso_genl_policy_addr(info, &addr);
 	if (err)
 		return err;
@@ -738,8 +814,11 @@ out_unlock:
 }
 
 /*
- * cb->args[0]: how many policies were sent. A change between two parts of
- * the dump sets NLM_F_DUMP_INTR, through cb->seq.
+ * cb->args[0]: how many policies were sent; cb->args[1]: set once the
+ * requester was found to be an admin (policies name every listener). A
+ * change between two parts of the dump sets NLM_F_DUMP_INTR, through
+ * cb->seq. The check is not made in a .start callback: on 6.1 its extended
+ * ACK does not reach the requester, a dump's first part's does.
  */
 static int ktlso_genl_policy_dump(struct sk_buff *skb,
 				  struct netlink_callback *cb)
@@ -748,6 +827,14 @@ static int ktlso_genl_policy_dump(struct sk_buff *skb,
 	struct ktlso_policy *pol;
 	long idx = 0;
 	void *hdr;
+	int err;
+
+	if (!cb->args[1]) {
+		err = ktlso_need_admin(cb->skb, kn, cb->extack);
+		if (err)
+			return err;
+		cb->args[1] = 1;
+	}
 
 	mutex_lock(&kn->lock);
 	cb->seq = kn->policy_gen + 1;
@@ -780,6 +867,10 @@ static int ktlso_genl_stats(struct sk_buff *skb, struct genl_info *info)
 	void *hdr;
 	int err;
 
+	/* the counters describe every user's connections and listeners */
+	err = ktlso_need_admin(skb, kn, info->extack);
+	if (err)
+		return err;
 	msg = genlmsg_new(nla_total_size_64bit(sizeof(u64)) * 8, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
@@ -821,9 +912,10 @@ out_free:
 }
 
 /*
- * Mutating commands need CAP_NET_ADMIN in the user namespace that owns the
- * network namespace (GENL_UNS_ADMIN_PERM), of both the netlink socket's
- * opener and the caller. The rest answer anyone.
+ * Mutating commands, POLICY_GET and STATS are for admins (ktlso_admin()),
+ * checked in the handlers rather than by GENL_ADMIN_PERM: userns_admin can
+ * widen it, and the extended ACK says what is missing. GET_VERSION answers
+ * anyone, SOCK_GET an unprivileged caller's own sockets.
  */
 static const struct genl_ops ktlso_genl_ops[] = {
 	{
@@ -835,20 +927,19 @@ static const struct genl_ops ktlso_genl_ops[] = {
 	{
 		.cmd	= KTLSO_CMD_SOCK_REGISTER,
 		.doit	= ktlso_genl_sock_register,
-		.flags	= GENL_UNS_ADMIN_PERM,
 		.policy	= ktlso_sock_register_policy,
 		.maxattr = KTLSO_A_MAX,
 	},
 	{
 		.cmd	= KTLSO_CMD_SOCK_UNREGISTER,
 		.doit	= ktlso_genl_sock_unregister,
-		.flags	= GENL_UNS_ADMIN_PERM,
 		.policy	= ktlso_sock_unregister_policy,
 		.maxattr = KTLSO_A_MAX,
 	},
 	{
 		.cmd	= KTLSO_CMD_SOCK_GET,
 		.doit	= ktlso_genl_sock_get,
+		.start	= ktlso_genl_sock_dump_start,
 		.dumpit	= ktlso_genl_sock_dump,
 		.policy	= ktlso_sock_get_policy,
 		.maxattr = KTLSO_A_MAX,
@@ -856,21 +947,18 @@ static const struct genl_ops ktlso_genl_ops[] = {
 	{
 		.cmd	= KTLSO_CMD_SOCK_OFFLOAD,
 		.doit	= ktlso_genl_sock_offload,
-		.flags	= GENL_UNS_ADMIN_PERM,
 		.policy	= ktlso_sock_offload_policy,
 		.maxattr = KTLSO_A_MAX,
 	},
 	{
 		.cmd	= KTLSO_CMD_POLICY_ADD,
 		.doit	= ktlso_genl_policy_add,
-		.flags	= GENL_UNS_ADMIN_PERM,
 		.policy	= ktlso_policy_add_policy,
 		.maxattr = KTLSO_A_MAX,
 	},
 	{
 		.cmd	= KTLSO_CMD_POLICY_DEL,
 		.doit	= ktlso_genl_policy_del,
-		.flags	= GENL_UNS_ADMIN_PERM,
 		.policy	= ktlso_policy_del_policy,
 		.maxattr = KTLSO_A_MAX,
 	},

@@ -129,13 +129,11 @@ static void parse_attrs(const struct nlmsghdr *nh, struct attrs *a, int max,
 	}
 }
 
-static void parse_err(const struct nlmsghdr *nh, struct result *r)
+/* The extended ACK's TLVs of nh, from off on (NLMSG_ERROR or a failed dump's NLMSG_DONE). */
+static void parse_tlvs(const struct nlmsghdr *nh, size_t off, struct result *r)
 {
-	const struct nlmsgerr *e = NLMSG_DATA(nh);
-	size_t off = NLMSG_HDRLEN + sizeof(*e);
 	const struct nlattr *at;
 
-	r->err = e->error;
 	if (!(nh->nlmsg_flags & NLM_F_ACK_TLVS))
 		return;
 	while (off + NLA_HDRLEN <= nh->nlmsg_len) {
@@ -151,6 +149,14 @@ static void parse_err(const struct nlmsghdr *nh, struct result *r)
 			r->miss_type = (int)*(const uint32_t *)(at + 1);
 		off += NLA_ALIGN(at->nla_len);
 	}
+}
+
+static void parse_err(const struct nlmsghdr *nh, struct result *r)
+{
+	const struct nlmsgerr *e = NLMSG_DATA(nh);
+
+	r->err = e->error;
+	parse_tlvs(nh, NLMSG_HDRLEN + sizeof(*e), r);
 }
 
 /*
@@ -193,6 +199,7 @@ int nl_xfer(struct nl *nl, struct msg *m, reply_fn fn, void *arg, struct result 
 			if (nh->nlmsg_type == NLMSG_DONE) {
 				r->err = nh->nlmsg_len >= NLMSG_HDRLEN + sizeof(int) ?
 						 *(int *)NLMSG_DATA(nh) : 0;
+				parse_tlvs(nh, NLMSG_HDRLEN + NLA_ALIGN(sizeof(int)), r);
 				if (nh->nlmsg_flags & NLM_F_DUMP_INTR)
 					r->dump_intr = true;
 				free(a);

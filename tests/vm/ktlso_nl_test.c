@@ -19,6 +19,7 @@
 #include <grp.h>
 #include <sys/fsuid.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -1156,6 +1157,60 @@ static int test_netns_isolation(const void *arg)
 	return T_PASS;
 }
 
+/*
+ * Every admin command (include/uapi/linux/ktlso.h) sent on nl, about socket fd: -EPERM,
+ * with an extended ACK that names the capability missing.
+ */
+static int admin_denied(struct nl *nl, int fd)
+{
+	static const struct {
+		uint8_t cmd;
+		uint16_t flags;
+		const char *name;
+	} cmds[] = {
+		{ KTLSO_CMD_SOCK_REGISTER, 0, "SOCK_REGISTER" },
+		{ KTLSO_CMD_SOCK_UNREGISTER, 0, "SOCK_UNREGISTER" },
+		{ KTLSO_CMD_SOCK_OFFLOAD, 0, "SOCK_OFFLOAD" },
+		{ KTLSO_CMD_POLICY_ADD, 0, "POLICY_ADD" },
+		{ KTLSO_CMD_POLICY_DEL, 0, "POLICY_DEL" },
+		{ KTLSO_CMD_POLICY_GET, 0, "POLICY_GET" },
+		{ KTLSO_CMD_POLICY_GET, NLM_F_DUMP, "POLICY_GET dump" },
+		{ KTLSO_CMD_STATS, 0, "STATS" },
+	};
+	struct sockaddr_in a4 = sin4("127.0.0.1", 5555);
+
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		struct result r;
+		struct msg m;
+		int err;
+
+		ktlso_start(nl, &m, cmds[i].cmd, cmds[i].flags);
+		switch (cmds[i].cmd) {
+		case KTLSO_CMD_SOCK_REGISTER:
+			put_s32(&m, KTLSO_A_SOCK_FD, fd);
+			break;
+		case KTLSO_CMD_SOCK_UNREGISTER:
+		case KTLSO_CMD_SOCK_OFFLOAD:
+			put_u64(&m, KTLSO_A_SOCK_ID, cookie(fd));
+			break;
+		case KTLSO_CMD_POLICY_ADD:
+			put_u8(&m, KTLSO_A_POLICY_MODE, KTLSO_MODE_OFF);
+			/* fall through */
+		case KTLSO_CMD_POLICY_DEL:
+		case KTLSO_CMD_POLICY_GET:
+			if (!(cmds[i].flags & NLM_F_DUMP))
+				msg_put(&m, KTLSO_A_POLICY_ADDR, &a4, sizeof(a4));
+			break;
+		}
+		err = nl_xfer(nl, &m, NULL, NULL, &r);
+		T_ASSERT(err == -EPERM, "%s without the capability: %s", cmds[i].name,
+			 t_strerror(err));
+		T_ASSERT(strstr(r.ext_msg, "needs CAP_NET_ADMIN in the initial user namespace"),
+			 "%s: extended ACK '%s'", cmds[i].name, r.ext_msg);
+	}
+	return T_PASS;
+}
+
 struct perm_ctx {
 	int root_fd, nobody_fd, pipe_fd;
 	uint64_t root_id, nobody_id;
@@ -1175,19 +1230,11 @@ static int nobody_checks(void *arg)
 
 	OPEN(&nl);
 	T_OK(get_version(&nl, ver, sizeof(ver), &proto));
-	{
-		struct stats s;
-
-		T_OK(get_stats(&nl, &s));
-	}
-	T_ASSERT(sock_register(&nl, c->nobody_fd, NULL) == -EPERM, "REGISTER as nobody");
-	T_ASSERT(sock_unregister(&nl, c->nobody_id, -1, NULL) == -EPERM, "UNREGISTER");
-	T_ASSERT(sock_offload(&nl, c->nobody_id) == -EPERM, "OFFLOAD");
+	/* changes, policies (every listener) and counters (every user's): admins only */
+	if (admin_denied(&nl, c->nobody_fd) != T_PASS)
+		return T_FAIL;
 	T_ASSERT(policy_add(&nl, &(struct pol){ &a4, sizeof(a4), 1, 0, 0, -1 }, NULL) == -EPERM,
 		 "POLICY_ADD");
-	T_ASSERT(policy_addr_cmd(&nl, KTLSO_CMD_POLICY_DEL, &a4, sizeof(a4), NULL) == -EPERM,
-		 "POLICY_DEL");
-	T_ASSERT(policy_dump_count(&nl) >= 0, "POLICY_GET dump");
 
 	/* only its own sockets */
 	T_OK(sock_dump(&nl, &ids, NULL));
@@ -1239,6 +1286,96 @@ static int test_permissions(const void *arg)
 	close(rp[0]), close(rp[1]), close(np[0]), close(np[1]);
 	nl_close(&c.root_opened);
 	nl_close(&nl);
+	return rc;
+}
+
+/*
+ * A user namespace of one's own (unshare -Urn, here as nobody) gives no power over the
+ * module: every admin command fails in the new network namespace, whose owner the caller
+ * now is, until the module parameter userns_admin opens them to that owner.
+ */
+#define USERNS_ADMIN_PATH "/sys/module/ktlso/parameters/userns_admin"
+
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) != (ssize_t)strlen(s))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* As nobody: a user namespace mapping nobody to root, and a network namespace it owns. */
+static int enter_userns(void)
+{
+	/* setuid() made the process undumpable: /proc/self would be root's */
+	T_ASSERT(prctl(PR_SET_DUMPABLE, 1) == 0, "PR_SET_DUMPABLE: %s", strerror(errno));
+	T_ASSERT(unshare(CLONE_NEWUSER | CLONE_NEWNET) == 0, "unshare(NEWUSER|NEWNET): %s",
+		 strerror(errno));
+	T_OK(write_file("/proc/self/setgroups", "deny"));
+	T_OK(write_file("/proc/self/uid_map", "0 65534 1"));
+	T_OK(write_file("/proc/self/gid_map", "0 65534 1"));
+	T_OK(lo_up());
+	return T_PASS;
+}
+
+static int userns_denied(void *arg)
+{
+	struct nl nl;
+	int fds[2];
+
+	(void)arg;
+	if (enter_userns() != T_PASS)
+		return T_FAIL;
+	OPEN(&nl);
+	T_OK(pair(fds));
+	if (admin_denied(&nl, fds[0]) != T_PASS)
+		return T_FAIL;
+	nl_close(&nl);
+	return T_PASS;
+}
+
+static int userns_allowed(void *arg)
+{
+	struct sockaddr_in a4 = sin4("127.0.0.1", 5555);
+	struct stats s;
+	struct nl nl;
+	int fds[2];
+
+	(void)arg;
+	if (enter_userns() != T_PASS)
+		return T_FAIL;
+	OPEN(&nl);
+	T_OK(pair(fds));
+	T_OK(sock_register(&nl, fds[0], NULL));
+	T_OK(sock_offload(&nl, cookie(fds[0])));
+	T_OK(policy_add(&nl, &(struct pol){ &a4, sizeof(a4), KTLSO_MODE_TX, 0, 0, -1 }, NULL));
+	T_ASSERT(policy_dump_count(&nl) == 1, "POLICY_GET dump in the new namespace");
+	T_OK(get_stats(&nl, &s));
+	T_ASSERT(s.v[KTLSO_A_STATS_REGISTERED] == 1 && s.v[KTLSO_A_STATS_POLICIES] == 1,
+		 "STATS of the new namespace");
+	T_OK(policy_addr_cmd(&nl, KTLSO_CMD_POLICY_DEL, &a4, sizeof(a4), NULL));
+	T_OK(sock_unregister(&nl, cookie(fds[0]), -1, NULL));
+	nl_close(&nl);
+	return T_PASS;
+}
+
+static int test_userns(const void *arg)
+{
+	int rc;
+
+	(void)arg;
+	T_ASSERT(access(USERNS_ADMIN_PATH, W_OK) == 0, USERNS_ADMIN_PATH ": %s",
+		 strerror(errno));
+	rc = as_nobody(userns_denied, NULL);
+	if (rc != T_PASS)
+		return rc;
+	T_OK(write_file(USERNS_ADMIN_PATH, "1"));
+	rc = as_nobody(userns_allowed, NULL);
+	T_OK(write_file(USERNS_ADMIN_PATH, "0"));
 	return rc;
 }
 
@@ -1339,6 +1476,7 @@ int main(int argc, char **argv)
 	t_run("errors", test_errors, NULL);
 	t_run("reject_untaken", test_reject_untaken, NULL);
 	t_run("permissions", test_permissions, NULL);
+	t_run("userns", test_userns, NULL);
 	t_run("netns_isolation", test_netns_isolation, NULL);
 	t_run("rmmod_live", test_rmmod_live, NULL);	/* last: it reloads the module */
 	free(rest);

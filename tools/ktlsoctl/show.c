@@ -80,6 +80,7 @@ int ctl_show(int argc, char **argv)
 	struct kso_stats st;
 	struct kso_nl *nl;
 	uint32_t proto;
+	bool have_st;
 	int err;
 
 	if (argc > 1)
@@ -99,8 +100,10 @@ int ctl_show(int argc, char **argv)
 	}
 	printf("module: %s\n", line);
 
+	/* Counters and policies are for CAP_NET_ADMIN: others see their own sockets. */
 	err = kso_nl_stats(nl, &st);
-	if (err) {
+	have_st = !err;
+	if (err && err != -EPERM) {
 		ctl_nl_err("stats", nl, err);
 		goto out_err;
 	}
@@ -111,6 +114,12 @@ int ctl_show(int argc, char **argv)
 	}
 	kso_nl_close(nl);
 
+	if (!have_st) {
+		printf("  sockets: %zu of yours, %zu in kTLS, %zu in userspace TLS (the "
+		       "module's counters need CAP_NET_ADMIN)\n", w->n, w->ktls, w->n - w->ktls);
+		show_kernel_tls();
+		goto socks;
+	}
 	printf("  sockets: %" PRIu64 " registered", st.socks);
 	if (w->n == st.socks)
 		printf(", %zu in kTLS, %zu in userspace TLS\n", w->ktls, w->n - w->ktls);
@@ -125,6 +134,7 @@ int ctl_show(int argc, char **argv)
 	printf("  key-limit events: %" PRIu64 "\n", st.key_limit_events);
 	show_kernel_tls();
 
+socks:
 	if (w->kept)
 		putchar('\n');
 	for (size_t i = 0; i < w->kept; i++)

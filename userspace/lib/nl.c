@@ -131,6 +131,17 @@ static int kso_nl_on_finish(struct nl_msg *msg, void *arg)
 
 		if (err < 0 && !req->err)
 			req->err = err;
+		/* a dump that failed carries its extended ACK after the errno */
+		if (err < 0 && (nlh->nlmsg_flags & NLM_F_ACK_TLVS)) {
+			struct nlattr *m = nla_find((struct nlattr *)((char *)nlmsg_data(nlh) +
+								      NLA_ALIGN(sizeof(int))),
+						    (int)(nlh->nlmsg_len -
+							  NLMSG_LENGTH(NLA_ALIGN(sizeof(int)))),
+						    NLMSGERR_ATTR_MSG);
+
+			if (m && nla_len(m) > 0)
+				nla_strlcpy(req->nl->errmsg, m, sizeof(req->nl->errmsg));
+		}
 	}
 	req->done = 1;
 	return NL_STOP;

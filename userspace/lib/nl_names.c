@@ -130,7 +130,8 @@ const char *kso_nl_strerror(int err)
 		       "(load it with 'modprobe ktlso' or 'insmod ktlso.ko')";
 	case EPERM:
 	case EACCES:
-		return "permission denied: this needs CAP_NET_ADMIN (run it as root)";
+		return "permission denied: this needs CAP_NET_ADMIN in the initial user namespace "
+		       "(run it as root, outside any user namespace)";
 	case EOPNOTSUPP:
 		return "the loaded ktlso module is too old for this command "
 		       "(load the ktlso.ko that came with this tool)";

@@ -24,12 +24,19 @@
  * commands that take each are written as a table in include/ktlso_attrs.h,
  * from which the module's policies are built.
  *
- * Permissions: commands marked "admin" need CAP_NET_ADMIN in the user
- * namespace owning the network namespace, and fail with -EPERM without it.
- * Subscribing to either multicast group needs CAP_NET_ADMIN as well
- * (events name every socket; enforced through GENL_MCAST_CAP_NET_ADMIN,
- * which 6.1.y stable and 6.7+ kernels have). Everything else may be called
- * by anyone, and an unprivileged caller sees only sockets whose owner uid
+ * Permissions: commands marked "admin" need CAP_NET_ADMIN in the initial
+ * user namespace, and fail with -EPERM and an extended ACK saying so
+ * without it: a user namespace of one's own (unshare -Urn) gives no power
+ * over the module. The module parameter userns_admin (default 0; set it
+ * with insmod or in /sys/module/ktlso/parameters/userns_admin) also accepts
+ * CAP_NET_ADMIN in the user namespace owning the request's network
+ * namespace, for containers that run their own server. Both the process
+ * that opened the netlink socket and the caller must have it. Subscribing
+ * to either multicast group needs CAP_NET_ADMIN in the user namespace owning
+ * the network namespace (events name every socket; enforced through
+ * GENL_MCAST_CAP_NET_ADMIN, which 6.1.y stable and 6.7+ kernels have).
+ * KTLSO_CMD_GET_VERSION may be called by anyone, and KTLSO_CMD_SOCK_GET
+ * too: an unprivileged caller sees only sockets whose owner uid
  * (KTLSO_A_SOCK_UID) is its own: the fsuid of the process that opened the
  * netlink socket and that of the caller must both be the owner's.
  *
@@ -158,7 +165,7 @@
  * KTLSO_CMD_POLICY_DEL (admin)
  *    Deletes the policy of KTLSO_A_POLICY_ADDR; -ENOENT if there is none.
  *    Multicast: KTLSO_CMD_EV_POLICY_DEL with the policy as it was.
- * KTLSO_CMD_POLICY_GET
+ * KTLSO_CMD_POLICY_GET (admin)
  *    With KTLSO_A_POLICY_ADDR, one policy (or -ENOENT); with NLM_F_DUMP, all
  *    (KTLSO_A_POLICY_ADDR, if given, is ignored).
  *
@@ -176,7 +183,7 @@
  * kernel can rekey) and re-register with KTLSO_A_SOCK_KEY_GEN one higher,
  * or to close the connection gracefully.
  *
- * KTLSO_CMD_STATS
+ * KTLSO_CMD_STATS (admin)
  *    Takes no attributes. The namespace's counters, one NLA_U64 each: KTLSO_A_STATS_SOCKS (now
  *    registered), _REGISTERED, _UNREGISTERED, _REAPED (closed without being
  *    unregistered), _OFFLOADED (registered with a direction in kTLS, or moved
