@@ -643,7 +643,12 @@ out_unlock:
 /*
  * cb->args[0]: the cookie to resume at; cb->args[1]: set when done;
  * cb->args[2]: whether the requester sees every socket, asked once.
+ * However many sockets the walk passes over (an unprivileged caller's own
+ * may be few of a million), kn->lock is let go every KTLSO_DUMP_BATCH of
+ * them, and a killed requester stops it.
  */
+#define KTLSO_DUMP_BATCH	256
+
 static int ktlso_genl_sock_dump_start(struct netlink_callback *cb)
 {
 	cb->args[2] = ktlso_admin(cb->skb, ktlso_net(sock_net(cb->skb->sk)),
@@ -657,6 +662,7 @@ static int ktlso_genl_sock_dump(struct sk_buff *skb, struct netlink_callback *cb
 	bool admin = cb->args[2];
 	struct ktlso_reader rd;
 	struct ktlso_sock *ks;
+	unsigned int n = 0;
 	unsigned long id;
 	void *hdr;
 
@@ -666,7 +672,17 @@ static int ktlso_genl_sock_dump(struct sk_buff *skb, struct netlink_callback *cb
 	ktlso_reader_of_request(cb->skb, &rd);
 	mutex_lock(&kn->lock);
 	xa_for_each_start(&kn->socks, id, ks, cb->args[0]) {
-		cond_resched();
+		/* the walk goes on from id; ks is not used past the unlock */
+		if (++n % KTLSO_DUMP_BATCH == 0) {
+			mutex_unlock(&kn->lock);
+			if (fatal_signal_pending(current))
+				return -EINTR;
+			cond_resched();
+			mutex_lock(&kn->lock);
+			ks = xa_load(&kn->socks, id);
+			if (!ks)
+				continue;
+		}
 		if (!ktlso_may_see(cb->skb, admin, ks))
 			continue;
 		ktlso_sock_read(kn, ks);
@@ -871,7 +887,7 @@ static int ktlso_genl_stats(struct sk_buff *skb, struct genl_info *info)
 	err = ktlso_need_admin(skb, kn, info->extack);
 	if (err)
 		return err;
-	msg = genlmsg_new(nla_total_size_64bit(sizeof(u64)) * 8, GFP_KERNEL);
+	msg = genlmsg_new(nla_total_size_64bit(sizeof(u64)) * 9, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
 
@@ -897,6 +913,8 @@ static int ktlso_genl_stats(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u64_64bit(msg, KTLSO_A_STATS_KEY_LIMIT_EVENTS,
 			      s->key_limit_events, KTLSO_A_PAD) ||
 	    nla_put_u64_64bit(msg, KTLSO_A_STATS_POLICIES, kn->nr_policies,
+			      KTLSO_A_PAD) ||
+	    nla_put_u64_64bit(msg, KTLSO_A_STATS_BUSY_READS, s->busy_reads,
 			      KTLSO_A_PAD)) {
 		mutex_unlock(&kn->lock);
 		goto out_free;

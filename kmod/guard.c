@@ -12,6 +12,7 @@
 #include <linux/moduleparam.h>
 #include <linux/rtnetlink.h>
 #include <linux/sched.h>
+#include <linux/workqueue.h>
 #include <net/net_namespace.h>
 
 #include "genl.h"
@@ -28,6 +29,9 @@ static unsigned int scan_ms = 1000;
 
 /* Module unload: no namespace, even one created meanwhile, arms a scan. */
 static bool ktlso_scans_stopped;
+
+/* The scans' own queue: unload waits for the running ones without net_rwsem. */
+static struct workqueue_struct *ktlso_scan_wq;
 
 static int ktlso_set_scan_ms(const char *val, const struct kernel_param *kp)
 {
@@ -57,7 +61,7 @@ void ktlso_guard_kick(struct ktlso_net *kn)
 	/* pairs with the release in ktlso_guard_stop_all() */
 	stopped = smp_load_acquire(&ktlso_scans_stopped);
 	if (kn->nr_socks && !kn->scan_stopped && !stopped)
-		queue_delayed_work(system_unbound_wq, &kn->scan_work,
+		queue_delayed_work(ktlso_scan_wq, &kn->scan_work,
 				   msecs_to_jiffies(READ_ONCE(scan_ms)));
 }
 
@@ -102,8 +106,10 @@ void ktlso_guard_scan(struct work_struct *work)
 
 	mutex_lock(&kn->lock);
 	xa_for_each(&kn->socks, id, ks) {
-		ktlso_sock_read(kn, ks);
-		if (ks->closed) {
+		/* a socket a process owns is looked at again next time */
+		if (!ktlso_sock_read(kn, ks)) {
+			/* counted in stats.busy_reads */
+		} else if (ks->closed) {
 			kn->stats.reaped++;
 			ktlso_sock_unregister(kn, ks, "closed");
 		} else {
@@ -129,6 +135,8 @@ void ktlso_guard_scan(struct work_struct *work)
  * Module unload, before the family goes: no scan may run or be queued
  * again, since a scan multicasts on the family's group. Requests still
  * arriving see scan_stopped under kn->lock and leave the work alone.
+ * net_rwsem is not held while waiting for a running scan: every namespace
+ * creation and teardown on the host waits for it.
  */
 void ktlso_guard_stop_all(void)
 {
@@ -143,7 +151,21 @@ void ktlso_guard_stop_all(void)
 		mutex_lock(&kn->lock);
 		kn->scan_stopped = true;
 		mutex_unlock(&kn->lock);
-		cancel_delayed_work_sync(&kn->scan_work);
+		/* a pending scan goes; one running now is waited for below */
+		cancel_delayed_work(&kn->scan_work);
 	}
 	up_read(&net_rwsem);
+	flush_workqueue(ktlso_scan_wq);
+}
+
+int __init ktlso_guard_init(void)
+{
+	ktlso_scan_wq = alloc_workqueue("ktlso_scan", WQ_UNBOUND, 0);
+	return ktlso_scan_wq ? 0 : -ENOMEM;
+}
+
+/* After the namespaces' state is gone: no scan is queued any more. */
+void ktlso_guard_uninit(void)
+{
+	destroy_workqueue(ktlso_scan_wq);
 }

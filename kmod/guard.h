@@ -8,5 +8,7 @@ struct work_struct;
 void ktlso_guard_scan(struct work_struct *work);
 void ktlso_guard_kick(struct ktlso_net *kn);
 void ktlso_guard_stop_all(void);
+int ktlso_guard_init(void);
+void ktlso_guard_uninit(void);
 
 #endif /* _KTLSO_GUARD_H */

@@ -18,6 +18,10 @@ static int __init ktlso_init(void)
 {
 	int err;
 
+	err = ktlso_guard_init();
+	if (err)
+		goto err_guard;
+
 	err = ktlso_netns_init();
 	if (err)
 		goto err_netns;
@@ -34,6 +38,8 @@ static int __init ktlso_init(void)
 err_genl:
 	ktlso_netns_uninit();
 err_netns:
+	ktlso_guard_uninit();
+err_guard:
 	return err;
 }
 
@@ -42,13 +48,15 @@ err_netns:
  * events on the family's group, whose id is free for another family once
  * the family is gone. Then no request arrives any more, and the namespaces'
  * state goes, dropping the references on registered sockets. Those keep
- * working: kTLS belongs to tls.ko.
+ * working: kTLS belongs to tls.ko. The scans' queue goes last: a
+ * namespace's exit cancels its scan.
  */
 static void __exit ktlso_exit(void)
 {
 	ktlso_guard_stop_all();
 	ktlso_genl_uninit();
 	ktlso_netns_uninit();
+	ktlso_guard_uninit();
 }
 
 module_init(ktlso_init);

@@ -16,14 +16,16 @@ struct ktlso_stats {
 	u64 offloaded;
 	u64 offload_requests;
 	u64 key_limit_events;
+	/* reads of a socket a process owned: not read, its last state kept */
+	u64 busy_reads;
 };
 
 /*
  * The state of one network namespace. One mutex covers all of it: every
  * path that takes it runs in process context (netlink requests and dumps,
- * the scan work), and it is held across lock_sock() of the registered
- * sockets, which nothing else in the module takes, so the order is always
- * kn->lock, then a socket lock.
+ * the scan work). It is held across bh_lock_sock() of a registered socket,
+ * never across lock_sock(): a process can own its socket for as long as it
+ * likes, and must not hold up everyone else (kmod/sock.c).
  */
 struct ktlso_net {
 	struct net *net;

@@ -4,18 +4,28 @@
  * its addresses, owner, TCP byte counters and kTLS state.
  *
  * Reading the kTLS context (struct tls_context, icsk_ulp_data) safely:
- * tls.ko changes it only under lock_sock() - installing the ULP and keys
- * (setsockopt), advancing the record sequence numbers (sendmsg, recvmsg,
- * the TX work) - and on close, tls_sk_proto_close() frees what it points to
- * (6.1: the kmalloc'ed tx/rx.rec_seq; both kernels: the TLS_SW contexts) and
- * clears icsk_ulp_data later, then frees the context itself with
- * kfree_rcu() (6.1 and 6.12 alike). In between, on 6.1, the rec_seq arrays
- * are already freed and the socket lock may be dropped (tls_tx_records()
- * waiting for memory), so a context is read only while the socket's file is
- * still referenced (ktlso_sock_closing()) and its sk_prot is still kTLS's.
- * For TLS_HW the context is kept until the socket is destructed, which the
- * reference held here prevents. A socket the process closed (SOCK_DEAD) is
- * not read at all: its last state is its final one.
+ * tls.ko changes it only while a process owns the socket (lock_sock()) -
+ * installing the ULP and keys (setsockopt), advancing the record sequence
+ * numbers (sendmsg, recvmsg, the TX work) - and on close,
+ * tls_sk_proto_close() frees what it points to (6.1: the kmalloc'ed
+ * tx/rx.rec_seq; both kernels: the TLS_SW contexts) and clears
+ * icsk_ulp_data later, then frees the context itself with kfree_rcu() (6.1
+ * and 6.12 alike). In between, on 6.1, the rec_seq arrays are already freed
+ * and the socket lock may be dropped (tls_tx_records() waiting for memory),
+ * so a context is read only while the socket's file is still referenced
+ * (ktlso_sock_closing()) and its sk_prot is still kTLS's. For TLS_HW the
+ * context is kept until the socket is destructed, which the reference held
+ * here prevents. A socket the process closed (SOCK_DEAD) is not read at
+ * all: its last state is its final one.
+ *
+ * The module never sleeps on a socket's lock while it holds kn->lock: a
+ * process may keep its socket owned for as long as it likes (a recv() into
+ * a page that faults slowly: userfaultfd, FUSE), and everyone needs
+ * kn->lock. A socket is read under its spinlock (bh_lock_sock()) when no
+ * process owns it - which excludes every owner as lock_sock() does - and
+ * otherwise keeps its last state until the next read (stats.busy_reads).
+ * Only registration, on the caller's own socket and before kn->lock is
+ * taken, waits for the socket lock.
  */
 
 #include <linux/fs.h>
@@ -111,12 +121,13 @@ static bool ktlso_rec_seq(const struct tls_context *ctx,
 }
 
 /*
- * Under lock_sock(): the socket's file is being released (its last
- * reference is gone), so tls_sk_proto_close() may have started. On 6.1 it
- * frees tx/rx.rec_seq and may then drop the socket lock (waiting for memory
- * to push the last records) before clearing icsk_ulp_data: from here on the
- * context must not be read. sock_close() cannot get past tcp_close()'s
- * lock_sock() while we hold it, so sk_socket and its file are valid here.
+ * Under the socket lock (see ktlso_sock_sample()): the socket's file is
+ * being released (its last reference is gone), so tls_sk_proto_close() may
+ * have started. On 6.1 it frees tx/rx.rec_seq and may then drop the socket
+ * lock (waiting for memory to push the last records) before clearing
+ * icsk_ulp_data: from here on the context must not be read. sock_close()
+ * cannot get past tcp_close()'s lock_sock() while we hold the lock, so
+ * sk_socket and its file are valid here.
  */
 static bool ktlso_sock_closing(const struct sock *sk)
 {
@@ -125,75 +136,127 @@ static bool ktlso_sock_closing(const struct sock *sk)
 	return !sock || !sock->file || !file_count(sock->file);
 }
 
-/* Called under lock_sock(); see the top of this file. */
-static void ktlso_read_tls(struct sock *sk, const struct ktlso_sock_state *old,
-			   struct ktlso_sock_state *st)
+/*
+ * The kTLS part of a socket's state, from the last read: what a read that
+ * could not look at the context keeps.
+ */
+static void ktlso_keep_tls(struct ktlso_sock_state *st,
+			   const struct ktlso_sock_state *old)
+{
+	st->version = old->version;
+	st->cipher = old->cipher;
+	st->tx_conf = old->tx_conf;
+	st->rx_conf = old->rx_conf;
+	st->seq_valid = old->seq_valid;
+	st->tx_seq = old->tx_seq;
+	st->rx_seq = old->rx_seq;
+}
+
+/*
+ * Called under the socket lock; see the top of this file. Returns false
+ * when the context may not be read: the last kTLS state stands.
+ */
+static bool ktlso_read_tls(struct sock *sk, struct ktlso_sock_state *st)
 {
 	const struct inet_connection_sock *icsk = inet_csk(sk);
 	const struct tls_context *ctx;
 
 	if (!icsk->icsk_ulp_ops || strcmp(icsk->icsk_ulp_ops->name, "tls"))
-		return;
+		return true;
 	ctx = rcu_dereference_protected(icsk->icsk_ulp_data,
 					lockdep_sock_is_held(sk));
+	/*
+	 * tls_sk_proto_close() has run, or may be running, and tcp_close()
+	 * has not marked the socket dead yet: the last kTLS state is the
+	 * final one.
+	 */
 	if (!ctx || ktlso_sock_closing(sk) ||
-	    READ_ONCE(sk->sk_prot) == ctx->sk_proto) {
-		/*
-		 * tls_sk_proto_close() has run, or may be running, and
-		 * tcp_close() has not marked the socket dead yet: the last
-		 * kTLS state is the final one.
-		 */
-		st->version = old->version;
-		st->cipher = old->cipher;
-		st->tx_conf = old->tx_conf;
-		st->rx_conf = old->rx_conf;
-		st->seq_valid = old->seq_valid;
-		st->tx_seq = old->tx_seq;
-		st->rx_seq = old->rx_seq;
-		return;
-	}
+	    READ_ONCE(sk->sk_prot) == ctx->sk_proto)
+		return false;
 
 	st->tx_conf = ktlso_conf(ctx->tx_conf);
 	st->rx_conf = ktlso_conf(ctx->rx_conf);
 	if (st->tx_conf == KTLSO_CONF_NONE && st->rx_conf == KTLSO_CONF_NONE)
-		return;
+		return true;
 	st->version = ctx->prot_info.version;
 	st->cipher = ctx->prot_info.cipher_type;
 	if (ktlso_rec_seq(ctx, &ctx->tx, ctx->tx_conf, &st->tx_seq))
 		st->seq_valid |= BIT(KTLSO_DIR_TX);
 	if (ktlso_rec_seq(ctx, &ctx->rx, ctx->rx_conf, &st->rx_seq))
 		st->seq_valid |= BIT(KTLSO_DIR_RX);
+	return true;
+}
+
+/* What one look at a socket found. */
+struct ktlso_sample {
+	enum {
+		KTLSO_SAMPLE_READ,
+		KTLSO_SAMPLE_DEAD,	/* closed: the last state is the final one */
+		KTLSO_SAMPLE_BUSY,	/* a process owns it: not read */
+	} result;
+	bool tls_kept;		/* the kTLS part could not be read */
+	struct ktlso_sock_state st;
+};
+
+/*
+ * Under the socket lock, whether owned by this thread (lock_sock()) or by
+ * no process (bh_lock_sock()).
+ */
+static void ktlso_sample_locked(struct sock *sk, struct ktlso_sample *smp)
+{
+	struct ktlso_sock_state st = {};
+
+	if (sock_flag(sk, SOCK_DEAD)) {
+		smp->result = KTLSO_SAMPLE_DEAD;
+		return;
+	}
+	ktlso_read_addrs(sk, &st);
+	st.uid = sock_i_uid(sk);
+	st.bytes_sent = tcp_sk(sk)->bytes_sent;
+	st.bytes_received = tcp_sk(sk)->bytes_received;
+	smp->tls_kept = !ktlso_read_tls(sk, &st);
+	smp->st = st;
+	smp->result = KTLSO_SAMPLE_READ;
+}
+
+/* Without sleeping: see the top of this file. */
+static void ktlso_sock_sample(struct sock *sk, struct ktlso_sample *smp)
+{
+	local_bh_disable();
+	bh_lock_sock(sk);
+	if (sock_owned_by_user(sk))
+		smp->result = KTLSO_SAMPLE_BUSY;
+	else
+		ktlso_sample_locked(sk, smp);
+	bh_unlock_sock(sk);
+	local_bh_enable();
 }
 
 /*
- * Refresh ks->st from the socket, or mark it closed, and re-match its
- * policy if the policies changed since.
+ * Take what a sample found into ks (or mark it closed), and re-match its
+ * policy if the policies changed since. Returns false when the socket was
+ * busy and keeps its last state.
  */
-void ktlso_sock_read(struct ktlso_net *kn, struct ktlso_sock *ks)
+static bool ktlso_sock_apply(struct ktlso_net *kn, struct ktlso_sock *ks,
+			     struct ktlso_sample *smp)
 {
-	struct ktlso_sock_state st = {};
-	struct sock *sk = ks->sk;
-
 	lockdep_assert_held(&kn->lock);
 
-	if (!ks->closed) {
-		lock_sock(sk);
-		if (sock_flag(sk, SOCK_DEAD)) {
-			ks->closed = true;
-		} else {
-			ktlso_read_addrs(sk, &st);
-			st.uid = sock_i_uid(sk);
-			st.bytes_sent = tcp_sk(sk)->bytes_sent;
-			st.bytes_received = tcp_sk(sk)->bytes_received;
-			ktlso_read_tls(sk, &ks->st, &st);
-		}
-		release_sock(sk);
-		if (!ks->closed) {
-			/* bound or connected since: match the policies again */
-			if (memcmp(&st.local, &ks->st.local, sizeof(st.local)))
-				ks->policy_gen = kn->policy_gen - 1;
-			ks->st = st;
-		}
+	switch (smp->result) {
+	case KTLSO_SAMPLE_BUSY:
+		kn->stats.busy_reads++;
+		break;
+	case KTLSO_SAMPLE_DEAD:
+		ks->closed = true;
+		break;
+	case KTLSO_SAMPLE_READ:
+		if (smp->tls_kept)
+			ktlso_keep_tls(&smp->st, &ks->st);
+		/* bound or connected since: match the policies again */
+		if (memcmp(&smp->st.local, &ks->st.local, sizeof(ks->st.local)))
+			ks->policy_gen = kn->policy_gen - 1;
+		ks->st = smp->st;
+		break;
 	}
 
 	if (ks->policy_gen != kn->policy_gen) {
@@ -201,6 +264,22 @@ void ktlso_sock_read(struct ktlso_net *kn, struct ktlso_sock *ks)
 				   &ks->warn_pct);
 		ks->policy_gen = kn->policy_gen;
 	}
+	return smp->result != KTLSO_SAMPLE_BUSY;
+}
+
+/*
+ * Refresh ks->st from the socket, or mark it closed, without sleeping.
+ * Returns false when a process owned the socket: ks keeps its last state.
+ */
+bool ktlso_sock_read(struct ktlso_net *kn, struct ktlso_sock *ks)
+{
+	struct ktlso_sample smp = { .result = KTLSO_SAMPLE_DEAD };
+
+	lockdep_assert_held(&kn->lock);
+
+	if (!ks->closed)
+		ktlso_sock_sample(ks->sk, &smp);
+	return ktlso_sock_apply(kn, ks, &smp);
 }
 
 static bool ktlso_sock_in_ktls(const struct ktlso_sock *ks)
@@ -294,6 +373,7 @@ out:
 int ktlso_sock_register(struct ktlso_net *kn, struct sock *sk,
 			const struct ktlso_sock_params *params)
 {
+	struct ktlso_sample smp = {};
 	unsigned int old_dirs = 0;
 	char *fallback = NULL;
 	struct ktlso_sock *ks;
@@ -305,6 +385,15 @@ int ktlso_sock_register(struct ktlso_net *kn, struct sock *sk,
 		if (!fallback)
 			return -ENOMEM;
 	}
+
+	/*
+	 * The caller's own socket, read before kn->lock is taken: if one of
+	 * the caller's threads keeps its lock, only the caller waits. The
+	 * read must not miss a direction just moved into kTLS.
+	 */
+	lock_sock(sk);
+	ktlso_sample_locked(sk, &smp);
+	release_sock(sk);
 
 	id = ktlso_sock_cookie(sk);
 	mutex_lock(&kn->lock);
@@ -329,7 +418,7 @@ int ktlso_sock_register(struct ktlso_net *kn, struct sock *sk,
 	ks->key_gen = params->key_gen;
 	kfree(ks->fallback);
 	ks->fallback = fallback;
-	ktlso_sock_read(kn, ks);
+	ktlso_sock_apply(kn, ks, &smp);
 
 	/* either answer to a SOCK_OFFLOAD request ends it */
 	fell_back = ks->offload_pending && ks->fallback;

@@ -73,7 +73,7 @@ struct ktlso_sock_params {
 };
 
 u64 ktlso_sock_cookie(struct sock *sk);
-void ktlso_sock_read(struct ktlso_net *kn, struct ktlso_sock *ks);
+bool ktlso_sock_read(struct ktlso_net *kn, struct ktlso_sock *ks);
 u16 ktlso_sock_version(const struct ktlso_sock *ks);
 u16 ktlso_sock_cipher(const struct ktlso_sock *ks);
 u64 ktlso_sock_rec_limit(const struct ktlso_sock *ks);

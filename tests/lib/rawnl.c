@@ -525,7 +525,7 @@ void stats_reply(const struct attrs *a, void *arg)
 {
 	struct stats *s = arg;
 
-	for (int t = KTLSO_A_STATS_SOCKS; t <= KTLSO_A_STATS_POLICIES; t++)
+	for (int t = KTLSO_A_STATS_SOCKS; t <= KTLSO_A_MAX; t++)
 		s->v[t] = a->tb[t] ? a_u64(a, t) : ~0ULL;
 }
 

@@ -33,6 +33,10 @@ prog vm/ktlso_nl ktlso_nl_test
 { sh tests/vm/ktlsoctl.sh 2>&1; } | tee /tmp/.ctl-out; failures=$((failures + $(grep -c '^FAIL ' /tmp/.ctl-out)))
 grep -q '^PASS ' /tmp/.ctl-out || fail vm/ktlsoctl "no result"
 
+# A socket whose lock a process keeps: no hung scan, stats, rmmod, netns creation.
+{ sh tests/vm/sock_lock.sh 2>&1; } | tee /tmp/.lock-out; failures=$((failures + $(grep -c '^FAIL ' /tmp/.lock-out)))
+grep -q '^PASS \|^SKIP ' /tmp/.lock-out || fail vm/sock_lock "no result"
+
 # The daemon with real clients, through kTLS.
 if [ "${KTLSO_EXPECT_KTLS:-0}" = 1 ] || [ "${KTLSO_VM:-}" = native ]; then
 	{ sh tests/e2e/ktlsod.sh ktls-txrx 2>&1; } | tee /tmp/.e2e-out

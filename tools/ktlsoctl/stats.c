@@ -55,6 +55,9 @@ static const struct {
 	  offsetof(struct kso_stats, key_limit_events), true },
 	{ "policies", "Offload policies held now.", offsetof(struct kso_stats, policies),
 	  false },
+	{ "busy_reads_total",
+	  "Times the module did not read a socket because a process held its lock.",
+	  offsetof(struct kso_stats, busy_reads), true },
 };
 
 #define STATS_N_FIELDS (sizeof(stats_fields) / sizeof(stats_fields[0]))
@@ -150,6 +153,7 @@ static void stats_human(const char *line, const struct kso_stats *st,
 	printf("offloaded: %" PRIu64 "\n", st->offloaded);
 	printf("offload requests: %" PRIu64 "\n", st->offload_requests);
 	printf("key-limit events: %" PRIu64 "\n", st->key_limit_events);
+	printf("busy reads: %" PRIu64 "\n", st->busy_reads);
 	if (!have_ts) {
 		printf("tls_stat: absent (tls.ko is not loaded)\n");
 		return;
@@ -178,6 +182,7 @@ static void stats_json(const char *ver, uint32_t proto, const struct kso_stats *
 	json_u64(&j, "offload_requests", st->offload_requests);
 	json_u64(&j, "key_limit_events", st->key_limit_events);
 	json_u64(&j, "policies", st->policies);
+	json_u64(&j, "busy_reads", st->busy_reads);
 	json_obj(&j, "directions");
 	for (int dir = 0; dir < 2; dir++) {
 		json_obj(&j, dirs[dir]);

@@ -442,6 +442,9 @@ static int kso_nl_parse_stats(struct nlmsghdr *nlh, void *arg)
 		*(uint64_t *)(void *)((char *)st + fields[i].off) =
 			nla_get_u64(tb[fields[i].attr]);
 	}
+	/* counters added later: absent from an older module */
+	if (tb[KTLSO_A_STATS_BUSY_READS])
+		st->busy_reads = nla_get_u64(tb[KTLSO_A_STATS_BUSY_READS]);
 	return 0;
 }
 

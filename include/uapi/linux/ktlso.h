@@ -187,7 +187,10 @@
  *    Takes no attributes. The namespace's counters, one NLA_U64 each: KTLSO_A_STATS_SOCKS (now
  *    registered), _REGISTERED, _UNREGISTERED, _REAPED (closed without being
  *    unregistered), _OFFLOADED (registered with a direction in kTLS, or moved
- *    there live), _OFFLOAD_REQUESTS, _KEY_LIMIT_EVENTS, _POLICIES (now).
+ *    there live), _OFFLOAD_REQUESTS, _KEY_LIMIT_EVENTS, _POLICIES (now),
+ *    _BUSY_READS (times a socket was not read because a process held its
+ *    lock: the module never waits for it; the scan looks again at its next
+ *    run, and a request answers with the last state read).
  *
  * KTLSO_CMD_GET_VERSION
  *    May be called by anyone, without NLM_F_DUMP. It takes no attributes. The
@@ -337,6 +340,7 @@ enum ktlso_attr {
 	KTLSO_A_STATS_OFFLOAD_REQUESTS,
 	KTLSO_A_STATS_KEY_LIMIT_EVENTS,
 	KTLSO_A_STATS_POLICIES,
+	KTLSO_A_STATS_BUSY_READS,
 	__KTLSO_A_MAX
 };
 
