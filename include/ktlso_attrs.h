@@ -104,5 +104,6 @@ KTLSO_ATTR(STATS_OFFLOAD_REQUESTS, U64,      0,                        0, 0, 0, 
 KTLSO_ATTR(STATS_KEY_LIMIT_EVENTS, U64,      0,                        0, 0, 0, 0, 0, 0, 0, 0, 0)
 KTLSO_ATTR(STATS_POLICIES,         U64,      0,                        0, 0, 0, 0, 0, 0, 0, 0, 0)
 KTLSO_ATTR(STATS_BUSY_READS,       U64,      0,                        0, 0, 0, 0, 0, 0, 0, 0, 0)
+KTLSO_ATTR(STATS_KEY_LIMIT_RETRIES, U64,     0,                        0, 0, 0, 0, 0, 0, 0, 0, 0)
 #undef KTLSO_ATTR
 #endif

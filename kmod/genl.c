@@ -340,27 +340,31 @@ static bool ktlso_event_for_daemon(u8 cmd)
 	       cmd == KTLSO_CMD_EV_POLICY_DEL;
 }
 
+/*
+ * An event's message, or ERR_PTR(-ESRCH) when nobody listens (the work is
+ * saved), or ERR_PTR(-ENOMEM): then the event is lost unless the caller
+ * sends it again.
+ */
 static struct sk_buff *ktlso_event_new(struct ktlso_net *kn, size_t size,
 				       u8 cmd, void **hdr)
 {
 	struct sk_buff *msg;
 
-	/* nobody listens: save the work */
 	if (!genl_has_listeners(&ktlso_genl_family, kn->net,
 				KTLSO_GENL_MCGRP_EVENTS) &&
 	    !(ktlso_event_for_daemon(cmd) &&
 	      genl_has_listeners(&ktlso_genl_family, kn->net,
 				 KTLSO_GENL_MCGRP_DAEMON)))
-		return NULL;
+		return ERR_PTR(-ESRCH);
 
 	msg = genlmsg_new(size, GFP_KERNEL);
 	if (!msg)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 
 	*hdr = genlmsg_put(msg, 0, 0, &ktlso_genl_family, 0, cmd);
 	if (!*hdr) {
 		nlmsg_free(msg);
-		return NULL;
+		return ERR_PTR(-EMSGSIZE);
 	}
 	return msg;
 }
@@ -407,8 +411,8 @@ int ktlso_genl_notify_sock(struct ktlso_net *kn, u8 cmd,
 	void *hdr;
 
 	msg = ktlso_event_new(kn, ktlso_sock_msg_size(), cmd, &hdr);
-	if (!msg)
-		return -ESRCH;
+	if (IS_ERR(msg))
+		return PTR_ERR(msg);
 	return ktlso_event_send(kn, cmd, msg, hdr,
 				ktlso_put_sock(msg, ks, &rd, reason, dir));
 }
@@ -420,7 +424,7 @@ void ktlso_genl_notify_id(struct ktlso_net *kn, u8 cmd, u64 id)
 
 	msg = ktlso_event_new(kn, nla_total_size_64bit(sizeof(u64)), cmd,
 			      &hdr);
-	if (msg)
+	if (!IS_ERR(msg))
 		ktlso_event_send(kn, cmd, msg, hdr,
 				 nla_put_u64_64bit(msg, KTLSO_A_SOCK_ID, id,
 						   KTLSO_A_PAD));
@@ -433,7 +437,7 @@ void ktlso_genl_notify_policy(struct ktlso_net *kn, u8 cmd,
 	void *hdr;
 
 	msg = ktlso_event_new(kn, ktlso_policy_msg_size(), cmd, &hdr);
-	if (msg)
+	if (!IS_ERR(msg))
 		ktlso_event_send(kn, cmd, msg, hdr,
 				 ktlso_put_policy(msg, pol));
 }
@@ -887,7 +891,7 @@ static int ktlso_genl_stats(struct sk_buff *skb, struct genl_info *info)
 	err = ktlso_need_admin(skb, kn, info->extack);
 	if (err)
 		return err;
-	msg = genlmsg_new(nla_total_size_64bit(sizeof(u64)) * 9, GFP_KERNEL);
+	msg = genlmsg_new(nla_total_size_64bit(sizeof(u64)) * 10, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
 
@@ -915,7 +919,9 @@ static int ktlso_genl_stats(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u64_64bit(msg, KTLSO_A_STATS_POLICIES, kn->nr_policies,
 			      KTLSO_A_PAD) ||
 	    nla_put_u64_64bit(msg, KTLSO_A_STATS_BUSY_READS, s->busy_reads,
-			      KTLSO_A_PAD)) {
+			      KTLSO_A_PAD) ||
+	    nla_put_u64_64bit(msg, KTLSO_A_STATS_KEY_LIMIT_RETRIES,
+			      s->key_limit_retries, KTLSO_A_PAD)) {
 		mutex_unlock(&kn->lock);
 		goto out_free;
 	}

@@ -14,7 +14,8 @@ struct ktlso_sock;
 /*
  * Events on the "events" group (and those a server acts on also on the
  * "daemon" group), in kn's namespace; under kn->lock. notify_sock returns 0
- * when every listener of the group that matters got it.
+ * when every listener of the group that matters got it, -ESRCH when nobody
+ * listens, else why it was lost (-ENOMEM, -ENOBUFS: a full socket buffer).
  */
 int ktlso_genl_notify_sock(struct ktlso_net *kn, u8 cmd,
 			   const struct ktlso_sock *ks, const char *reason,

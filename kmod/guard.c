@@ -70,7 +70,7 @@ static void ktlso_guard_check(struct ktlso_net *kn, struct ktlso_sock *ks)
 {
 	u64 limit = ktlso_sock_rec_limit(ks);
 	u64 mark, seq;
-	int dir;
+	int dir, err;
 
 	if (!limit)
 		return;
@@ -84,13 +84,17 @@ static void ktlso_guard_check(struct ktlso_net *kn, struct ktlso_sock *ks)
 		if (seq < mark)
 			continue;
 		/*
-		 * A server whose socket buffer was full did not get it
-		 * (-ENOBUFS): it is told again at the next scan. Delivered,
-		 * or nobody listening to act on it, is final.
+		 * Delivered, or nobody listening to act on it, is final.
+		 * Otherwise (no memory for the message, a server whose
+		 * socket buffer was full) the direction stays due and the
+		 * event goes out again at the next scan.
 		 */
-		if (ktlso_genl_notify_sock(kn, KTLSO_CMD_EV_KEY_LIMIT, ks,
-					   NULL, dir) == -ENOBUFS)
+		err = ktlso_genl_notify_sock(kn, KTLSO_CMD_EV_KEY_LIMIT, ks,
+					     NULL, dir);
+		if (err && err != -ESRCH) {
+			kn->stats.key_limit_retries++;
 			continue;
+		}
 		ks->key_warned |= BIT(dir);
 		kn->stats.key_limit_events++;
 	}

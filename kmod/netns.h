@@ -18,6 +18,8 @@ struct ktlso_stats {
 	u64 key_limit_events;
 	/* reads of a socket a process owned: not read, its last state kept */
 	u64 busy_reads;
+	/* key-limit events not delivered, due again at the next scan */
+	u64 key_limit_retries;
 };
 
 /*

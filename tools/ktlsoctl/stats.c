@@ -58,6 +58,9 @@ static const struct {
 	{ "busy_reads_total",
 	  "Times the module did not read a socket because a process held its lock.",
 	  offsetof(struct kso_stats, busy_reads), true },
+	{ "key_limit_retries_total",
+	  "Key-limit events not delivered (no memory, a full listener), sent again.",
+	  offsetof(struct kso_stats, key_limit_retries), true },
 };
 
 #define STATS_N_FIELDS (sizeof(stats_fields) / sizeof(stats_fields[0]))
@@ -154,6 +157,7 @@ static void stats_human(const char *line, const struct kso_stats *st,
 	printf("offload requests: %" PRIu64 "\n", st->offload_requests);
 	printf("key-limit events: %" PRIu64 "\n", st->key_limit_events);
 	printf("busy reads: %" PRIu64 "\n", st->busy_reads);
+	printf("key-limit retries: %" PRIu64 "\n", st->key_limit_retries);
 	if (!have_ts) {
 		printf("tls_stat: absent (tls.ko is not loaded)\n");
 		return;
@@ -183,6 +187,7 @@ static void stats_json(const char *ver, uint32_t proto, const struct kso_stats *
 	json_u64(&j, "key_limit_events", st->key_limit_events);
 	json_u64(&j, "policies", st->policies);
 	json_u64(&j, "busy_reads", st->busy_reads);
+	json_u64(&j, "key_limit_retries", st->key_limit_retries);
 	json_obj(&j, "directions");
 	for (int dir = 0; dir < 2; dir++) {
 		json_obj(&j, dirs[dir]);

@@ -108,7 +108,8 @@ const struct kso_policy *kso_policy_match(const struct kso_policy *p, size_t n,
 struct kso_stats {
 	uint64_t socks, registered, unregistered, reaped, offloaded, offload_requests,
 		key_limit_events, policies;
-	uint64_t busy_reads;	/* 0 from a module older than the counter */
+	/* 0 from a module older than the counters */
+	uint64_t busy_reads, key_limit_retries;
 };
 
 int kso_nl_stats(struct kso_nl *nl, struct kso_stats *out);

@@ -445,6 +445,8 @@ static int kso_nl_parse_stats(struct nlmsghdr *nlh, void *arg)
 	/* counters added later: absent from an older module */
 	if (tb[KTLSO_A_STATS_BUSY_READS])
 		st->busy_reads = nla_get_u64(tb[KTLSO_A_STATS_BUSY_READS]);
+	if (tb[KTLSO_A_STATS_KEY_LIMIT_RETRIES])
+		st->key_limit_retries = nla_get_u64(tb[KTLSO_A_STATS_KEY_LIMIT_RETRIES]);
 	return 0;
 }
 

@@ -190,7 +190,10 @@
  *    there live), _OFFLOAD_REQUESTS, _KEY_LIMIT_EVENTS, _POLICIES (now),
  *    _BUSY_READS (times a socket was not read because a process held its
  *    lock: the module never waits for it; the scan looks again at its next
- *    run, and a request answers with the last state read).
+ *    run, and a request answers with the last state read),
+ *    _KEY_LIMIT_RETRIES (KTLSO_CMD_EV_KEY_LIMIT messages that could not be
+ *    delivered: no memory for the message, or a full socket buffer of a
+ *    listener; each is sent again at the next scan).
  *
  * KTLSO_CMD_GET_VERSION
  *    May be called by anyone, without NLM_F_DUMP. It takes no attributes. The
@@ -227,7 +230,8 @@
  * rather than to KTLSO_MCGRP_EVENTS, whose per-connection events (two per
  * connection of every server) would fill its socket buffer on a busy host.
  * A KTLSO_CMD_EV_KEY_LIMIT that a subscriber of this group could not take
- * (its socket buffer was full) is sent again at the next scan.
+ * (its socket buffer was full), or that the module had no memory for, is
+ * sent again at the next scan, until it is delivered or nobody listens.
  *
  * Growth
  * ------
@@ -341,6 +345,7 @@ enum ktlso_attr {
 	KTLSO_A_STATS_KEY_LIMIT_EVENTS,
 	KTLSO_A_STATS_POLICIES,
 	KTLSO_A_STATS_BUSY_READS,
+	KTLSO_A_STATS_KEY_LIMIT_RETRIES,
 	__KTLSO_A_MAX
 };
 
