@@ -94,11 +94,15 @@ static u8 ktlso_conf(u8 tls_conf)
 	switch (tls_conf) {
 	case TLS_SW:
 		return KTLSO_CONF_SW;
-	case TLS_HW:
-	case TLS_HW_RECORD:
+	case TLS_BASE:
+		return KTLSO_CONF_NONE;
+	default:
+		/*
+		 * TLS_HW, and before 7.2 TLS_HW_RECORD (the TOE mode, removed
+		 * then): named it would not compile on 7.2 and later.
+		 */
 		return KTLSO_CONF_HW;
 	}
-	return KTLSO_CONF_NONE;
 }
 
 /*
@@ -211,7 +215,8 @@ static void ktlso_sample_locked(struct sock *sk, struct ktlso_sample *smp)
 		return;
 	}
 	ktlso_read_addrs(sk, &st);
-	st.uid = sock_i_uid(sk);
+	/* sock_i_uid() is gone since 6.17; sk_uid, which 6.1 has too, is what it became. */
+	st.uid = READ_ONCE(sk->sk_uid);
 	st.bytes_sent = tcp_sk(sk)->bytes_sent;
 	st.bytes_received = tcp_sk(sk)->bytes_received;
 	smp->tls_kept = !ktlso_read_tls(sk, &st);
