@@ -143,6 +143,7 @@ check monitor_bad_arg 2 "unexpected argument 'now'"
 run ktlsoctl probe
 check probe 0 '^tls ulp: available$'
 check probe_chacha 0 '^  TLSv1.3 CHACHA20-POLY1305  yes$'
+check probe_zerocopy_ro 0 '^tx zerocopy sendfile: accepted \(TLS_TX_ZEROCOPY_RO\), has an effect only with NIC offload$'
 run ktlsoctl probe -j
 json probe_json
 

@@ -34,8 +34,11 @@ static void print_human(const struct kso_ktls_caps *c, const char *kernel, const
 		       c->rekey ? kso_ktls_strerror(KSO_STEP_TX, c->rekey) : "yes");
 		printf("rx expect no pad: %s\n",
 		       c->rx_no_pad ? kso_ktls_strerror(KSO_STEP_NO_PAD, c->rx_no_pad) : "yes");
+		/* software kTLS accepts the option and copies anyway */
 		printf("tx zerocopy sendfile: %s\n",
-		       c->tx_zc_ro ? kso_ktls_strerror(KSO_STEP_ZC_RO, c->tx_zc_ro) : "yes");
+		       c->tx_zc_ro
+			   ? kso_ktls_strerror(KSO_STEP_ZC_RO, c->tx_zc_ro)
+			   : "accepted (TLS_TX_ZEROCOPY_RO), has an effect only with NIC offload");
 	}
 	printf("tls_stat: %s\n", c->tls_stat ? "/proc/net/tls_stat" : "absent");
 	printf("module: %s\n", module_err ? kso_nl_strerror(module_err) : module);
