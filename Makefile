@@ -2,8 +2,10 @@
 #
 #   make              userspace library, ktlsoctl, test programs     -> build/
 #   make kmod         ktlso.ko for KERNELDIR (default: the 6.1 VM kernel's headers)
+#   make kmod-vm      ktlso.ko for each VM kernel (6.1, 6.12, latest), each built with its
+#                     Debian release's compiler (scripts/kmod-build)
 #   make test         host tests (also under ASan+UBSan, and ktlsod under valgrind), a fuzz
-#                     smoke, then VM tests on 6.1 and 6.12; ends "N passed, N failed"
+#                     smoke, then VM tests on 6.1, 6.12 and latest; ends "N passed, N failed"
 #   make fuzz         every libFuzzer target for FUZZ_SECONDS (60) on its corpus (fuzz/)
 #   make test-asan    the host tests with an ASan+UBSan build (build/asan); no report allowed
 #   make valgrind     ktlsod under valgrind serving 1000 requests (tests/e2e/valgrind.sh)
@@ -13,8 +15,10 @@
 #   make demo         boots the VM and prints the kernel's kTLS capabilities
 #   make bench        ktlsod vs nginx vs plaintext under qemu -icount and a normal boot ->
 #                     bench/results/ (json, md, png); BENCH_QUICK=1 a smaller matrix
-#   make deps         installs the Debian packages and kernels (scripts/deps); every target
-#                     that needs them runs it first. NODEPS=1 skips that (non-Debian hosts).
+#   make deps         installs the Debian packages (scripts/deps) and fetches the VM kernels
+#                     into build/kernels/ (scripts/vmkernels: downloaded and unpacked, not
+#                     installed); every target that needs them runs it first. NODEPS=1 skips
+#                     that (hosts other than Debian 12 and 13). KTLSO_LATEST=<abi> pins latest.
 #   make clean
 
 .DEFAULT_GOAL := all
@@ -113,15 +117,15 @@ $(O)/tests/%: $(O)/obj/tests/%.o $(TLIB_OBJ) $(D_LIB) $(LIB)
 # kmod/, so that the sources stay clean and several kernels can be built side by side.
 # Kbuild, include/, kmod/ and VERSION are the module's sources (what DKMS gets too):
 # kmod/Kbuild reads the version from VERSION unless KTLSO_VERSION is given.
-KVER      ?= $(shell scripts/kver 6.1 2>/dev/null)
-KERNELDIR ?= /usr/src/linux-headers-$(KVER)
+KVER      ?= 6.1
+KERNELDIR ?= $(shell scripts/kver --headers $(KVER) 2>/dev/null)
 # Named after the headers directory (linux-headers-<abi>), the name the VM harness looks up.
 KREL       = $(patsubst linux-headers-%,%,$(notdir $(realpath $(KERNELDIR))))
 KMOD_DIR   = $(O)/kmod/$(KREL)
 
 .PHONY: kmod kmod-vm
 kmod: | deps
-	@test -d "$(KERNELDIR)" || { echo "kmod: no kernel headers at KERNELDIR=$(KERNELDIR)" >&2; exit 1; }
+	@test -d "$(KERNELDIR)" || { echo "kmod: no kernel headers at KERNELDIR=$(KERNELDIR)$(if $(KERNELDIR),, (run 'make deps'))" >&2; exit 1; }
 	@mkdir -p $(KMOD_DIR)/kmod
 	$(Q)ln -sfn $(abspath Kbuild) $(KMOD_DIR)/Kbuild
 	$(Q)ln -sfn $(abspath include) $(KMOD_DIR)/include
@@ -131,10 +135,11 @@ kmod: | deps
 		$(if $(Q),-s) modules
 	@echo "  KMOD    $(KMOD_DIR)/kmod/ktlso.ko"
 
-# Both VM kernels.
+# Every VM kernel, each the way its Debian release builds modules: trixie's kernels with
+# its gcc-14, in build/roots/trixie on a Debian 12 host (scripts/kmod-build).
+VM_KERNELS ?= 6.1 6.12 latest
 kmod-vm: | deps
-	$(Q)$(MAKE) --no-print-directory kmod KVER=$$(scripts/kver 6.1) NODEPS=1
-	$(Q)$(MAKE) --no-print-directory kmod KVER=$$(scripts/kver 6.12) NODEPS=1
+	$(Q)for k in $(VM_KERNELS); do scripts/kmod-build $$k $(if $(W),W=$(W)) || exit 1; done
 
 # ---------------------------------------------------------------------------- fuzzing
 # libFuzzer targets (fuzz/*.c), one per parser of peer- or operator-controlled bytes, built
