@@ -217,12 +217,9 @@ static bool ktlso_admin(const struct sk_buff *skb, const struct ktlso_net *kn,
 }
 
 /* -EPERM, with a message saying what is missing, unless the caller is admin. */
-static int ktlso_need_admin(const struct sk_buff *skb,
-			    const struct ktlso_net *kn,
-			    struct netlink_ext_ack *extack)
+/* Why an admin command was refused, for the requester's extended ACK. */
+static int ktlso_deny(const struct ktlso_net *kn, struct netlink_ext_ack *extack)
 {
-	if (ktlso_admin(skb, kn, true))
-		return 0;
 	if (ktlso_admin_ns(kn) == &init_user_ns)
 		NL_SET_ERR_MSG(extack,
 			       "needs CAP_NET_ADMIN in the initial user namespace (module parameter userns_admin=1 also accepts the network namespace's owner)");
@@ -230,6 +227,15 @@ static int ktlso_need_admin(const struct sk_buff *skb,
 		NL_SET_ERR_MSG(extack,
 			       "needs CAP_NET_ADMIN in the user namespace owning the network namespace");
 	return -EPERM;
+}
+
+static int ktlso_need_admin(const struct sk_buff *skb,
+			    const struct ktlso_net *kn,
+			    struct netlink_ext_ack *extack)
+{
+	if (ktlso_admin(skb, kn, true))
+		return 0;
+	return ktlso_deny(kn, extack);
 }
 
 /*
@@ -834,11 +840,22 @@ out_unlock:
 }
 
 /*
- * cb->args[0]: how many policies were sent; cb->args[1]: set once the
- * requester was found to be an admin (policies name every listener). A
- * change between two parts of the dump sets NLM_F_DUMP_INTR, through
- * cb->seq. The check is not made in a .start callback: on 6.1 its extended
- * ACK does not reach the requester, a dump's first part's does.
+ * Whether the requester is an admin (policies name every listener), decided
+ * here, in the requester's own sendmsg(): a dump's parts may run in whichever
+ * task reads the socket next. cb->args[1]: 1 an admin, 2 not.
+ */
+static int ktlso_genl_policy_dump_start(struct netlink_callback *cb)
+{
+	cb->args[1] = ktlso_admin(cb->skb, ktlso_net(sock_net(cb->skb->sk)),
+				  true) ? 1 : 2;
+	return 0;
+}
+
+/*
+ * cb->args[0]: how many policies were sent. A refusal is returned by the
+ * first part, not by .start: on 6.1 the extended ACK of .start does not reach
+ * the requester, a dump's first part's does. A change between two parts of
+ * the dump sets NLM_F_DUMP_INTR, through cb->seq.
  */
 static int ktlso_genl_policy_dump(struct sk_buff *skb,
 				  struct netlink_callback *cb)
@@ -847,14 +864,9 @@ static int ktlso_genl_policy_dump(struct sk_buff *skb,
 	struct ktlso_policy *pol;
 	long idx = 0;
 	void *hdr;
-	int err;
 
-	if (!cb->args[1]) {
-		err = ktlso_need_admin(cb->skb, kn, cb->extack);
-		if (err)
-			return err;
-		cb->args[1] = 1;
-	}
+	if (cb->args[1] != 1)
+		return ktlso_deny(kn, cb->extack);
 
 	mutex_lock(&kn->lock);
 	cb->seq = kn->policy_gen + 1;
@@ -989,6 +1001,7 @@ static const struct genl_ops ktlso_genl_ops[] = {
 	{
 		.cmd	= KTLSO_CMD_POLICY_GET,
 		.doit	= ktlso_genl_policy_get,
+		.start	= ktlso_genl_policy_dump_start,
 		.dumpit	= ktlso_genl_policy_dump,
 		.policy	= ktlso_policy_get_policy,
 		.maxattr = KTLSO_A_MAX,
