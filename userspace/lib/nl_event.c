@@ -74,9 +74,19 @@ int kso_nl_events_open(struct kso_nl **out)
 	return kso_nl_group_open(out, KTLSO_MCGRP_EVENTS);
 }
 
+/*
+ * The daemon's events: with NETLINK_BROADCAST_ERROR, a socket whose buffer is full makes the
+ * module's broadcast fail with ENOBUFS instead of counting as delivered (without it the
+ * kernel only drops the message), so that the module sends a key-limit event again at its
+ * next scan. A worker that got it twice acts on it once.
+ */
 int kso_nl_daemon_events_open(struct kso_nl **out)
 {
-	return kso_nl_group_open(out, KTLSO_MCGRP_DAEMON);
+	int err = kso_nl_group_open(out, KTLSO_MCGRP_DAEMON);
+
+	if (!err)
+		kso_nl_setsockopt((*out)->sk, SOL_NETLINK, NETLINK_BROADCAST_ERROR, 1);
+	return err;
 }
 
 int kso_nl_fd(const struct kso_nl *nl)
