@@ -176,6 +176,17 @@ static int req_take_rbuf(struct conn *c, int res, unsigned cflags)
 	return 0;
 }
 
+/* A read of 0 (a FIN: what was asked before is answered, then the close) or an error. 1: closed. */
+static int req_read_ended(struct conn *c, int res)
+{
+	if (res == 0) {
+		c->eof = "client closed without close_notify";
+		return 0;
+	}
+	conn_close(c, "recv failed");
+	return 1;
+}
+
 /* kTLS RX: res bytes of plaintext at c->in + c->in_len, or an error. 1: closed. */
 static int req_got_plaintext(struct conn *c, int res)
 {
@@ -193,14 +204,8 @@ static int req_got_plaintext(struct conn *c, int res)
 		conn_close(c, "corrupted record from client (bad_record_mac)");
 		return 1;
 	}
-	if (res == 0) {
-		c->eof = "client closed without close_notify";	/* a FIN: answer, then close */
-		return 0;
-	}
-	if (res < 0) {
-		conn_close(c, "recv failed");
-		return 1;
-	}
+	if (res <= 0)
+		return req_read_ended(c, res);
 	if (cm && cm->cmsg_level == SOL_TLS && cm->cmsg_type == TLS_GET_RECORD_TYPE &&
 	    *CMSG_DATA(cm) != 23) {
 		req_on_control_record(c, *CMSG_DATA(cm), (unsigned char *)c->in + c->in_len, res);
@@ -214,14 +219,8 @@ static int req_got_plaintext(struct conn *c, int res)
 /* Userspace TLS: res bytes of ciphertext (in tu->raw unless in_rbuf), or an error. 1: closed. */
 static int req_got_ciphertext(struct conn *c, int res, bool in_rbuf)
 {
-	if (res == 0) {
-		c->eof = "client closed without close_notify";	/* a FIN: answer, then close */
-		return 0;
-	}
-	if (res < 0) {
-		conn_close(c, "recv failed");
-		return 1;
-	}
+	if (res <= 0)
+		return req_read_ended(c, res);
 	c->bytes_in += (uint64_t)res;
 	c->tu->cancel_sent = false;
 	if (!in_rbuf) {
