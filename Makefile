@@ -17,25 +17,46 @@
 #                     bench/results/ (json, md, png); BENCH_QUICK=1 a smaller matrix
 #   make deps         installs the Debian packages (scripts/deps) and fetches the VM kernels
 #                     into build/kernels/ (scripts/vmkernels: downloaded and unpacked, not
-#                     installed); every target that needs them runs it first. NODEPS=1 skips
-#                     that (hosts other than Debian 12 and 13). KTLSO_LATEST=<abi> pins latest.
+#                     installed); demo, test, bench and the other test targets run it first.
+#                     NODEPS=1 skips that (hosts other than Debian 12 and 13).
+#                     KTLSO_LATEST=<abi> pins latest.
+#   make install      ktlsod, ktlsoctl, ktlsobench into DESTDIR/PREFIX (see "install" below)
+#   make uninstall    removes what make install put there
 #   make clean
+#
+# 'make', 'make kmod', 'make install' only build: they never install a package or fetch
+# anything, so a packager's or a distribution's build leaves the machine as it was (a
+# missing library is an error naming its package). CFLAGS, CPPFLAGS and LDFLAGS are
+# honoured (dpkg-buildflags' hardening); WERROR=0 turns warnings back into warnings.
 
 .DEFAULT_GOAL := all
 O        := build
 V        ?= 0
 Q        := $(if $(filter 1,$(V)),,@)
 
+# Goals that only build (or install what was built) never run scripts/deps.
+BUILD_ONLY_GOALS := all kmod install uninstall clean
+ifeq ($(filter-out $(BUILD_ONLY_GOALS),$(or $(MAKECMDGOALS),all)),)
+NODEPS   := 1
+endif
+
 CC       ?= cc
 CFLAGS   ?= -O2 -g
+WERROR   ?= 1
 # The version of every part, daemon, tool and module, is the VERSION file's one line.
 KTLSO_VERSION := $(shell cat VERSION 2>/dev/null)
 $(if $(KTLSO_VERSION),,$(error no version: the file VERSION is missing or empty))
 PKGS     := openssl liburing libnl-genl-3.0
 # Deferred (=) so that pkg-config runs after 'deps' has installed the packages.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+# Once, before the first compile: a missing library is named with its Debian package.
+PKG_DEBS   := libssl-dev liburing-dev libnl-genl-3-dev pkg-config
+pkgcheck    = $(if $(PKG_CHECKED),,$(eval PKG_CHECKED := 1)$(if $(shell pkg-config \
+	      --exists $(PKGS) 2>/dev/null && echo ok),,$(error the development files of \
+	      $(PKGS) are missing (pkg-config); on Debian: apt-get install $(PKG_DEBS), or \
+	      'make deps' for everything the tests need too)))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
-KT_CFLAGS  = -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+KT_CFLAGS  = -std=gnu11 -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror) -Wshadow -Wstrict-prototypes \
 	     -Wmissing-prototypes -D_GNU_SOURCE -fno-strict-aliasing \
 	     -Iinclude/uapi -Iinclude -Iuserspace/lib -Iuserspace/ktlsod -Itests/lib $(PKG_CFLAGS) \
 	     -MMD -MP -DKTLSO_VERSION=\"$(KTLSO_VERSION)\"
@@ -80,7 +101,8 @@ all: $(LIB) $(D_LIB) $(DAEMON) $(TOOL_BINS) $(UNIT_BINS) $(VMT_BINS) $(TTOOL_BIN
 $(O)/obj/%.o: %.c VERSION | deps
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CC      $<")
-	$(Q)$(CC) $(KT_CFLAGS) $(CFLAGS) -c -o $@ $<
+	$(pkgcheck)
+	$(Q)$(CC) $(KT_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -93,19 +115,19 @@ $(D_LIB): $(D_OBJ)
 $(O)/bin/ktlsod: $(O)/obj/userspace/ktlsod/main.o $(D_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
 
 # One directory per tool; all of its .c files make the binary.
 .SECONDEXPANSION:
 $(O)/bin/%: $$(addsuffix .o,$$(addprefix $(O)/obj/,$$(basename $$(wildcard tools/$$*/*.c)))) $(LIB)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(O)/tests/%: $(O)/obj/tests/%.o $(TLIB_OBJ) $(D_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
 
 # Keep objects: they are the incremental build, not intermediates.
 .SECONDARY:
@@ -253,6 +275,40 @@ endif
 
 bench: all kmod-vm deps-bench
 	$(Q)bench/bench $(if $(BENCH_QUICK),--quick) --kernel $(KERNEL)
+
+# ---------------------------------------------------------------------------- install
+# The usual directory variables (GNU, as wireguard-tools has them); DESTDIR for staging.
+# ktlsod is a system daemon (sbin); ktlsoctl's read-only commands serve any user (bin).
+# Man pages (man/), systemd units (systemd/) and completions (completion/) are installed
+# when the tree has them.
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+SBINDIR    ?= $(PREFIX)/sbin
+SYSCONFDIR ?= /etc
+MANDIR     ?= $(PREFIX)/share/man
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+INSTALL    ?= install
+MAN_PAGES  := $(wildcard man/*.[1-8])
+UNITS      := $(wildcard systemd/*.service systemd/*.timer)
+COMPLETIONS := $(wildcard completion/*)
+INSTALLED  := $(SBINDIR)/ktlsod $(BINDIR)/ktlsoctl $(BINDIR)/ktlsobench \
+	      $(foreach m,$(MAN_PAGES),$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
+	      $(UNITS:systemd/%=$(UNITDIR)/%) $(COMPLETIONS:completion/%=$(BASHCOMPDIR)/%)
+
+.PHONY: install uninstall
+install: $(DAEMON) $(O)/bin/ktlsoctl $(O)/bin/ktlsobench
+	$(Q)$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)
+	$(Q)$(INSTALL) -m 0755 $(O)/bin/ktlsod $(DESTDIR)$(SBINDIR)/
+	$(Q)$(INSTALL) -m 0755 $(O)/bin/ktlsoctl $(O)/bin/ktlsobench $(DESTDIR)$(BINDIR)/
+	$(Q)$(foreach m,$(MAN_PAGES),$(INSTALL) -D -m 0644 $(m) \
+		$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m)) &&) true
+	$(Q)$(foreach u,$(UNITS),$(INSTALL) -D -m 0644 $(u) $(DESTDIR)$(UNITDIR)/$(notdir $(u)) &&) true
+	$(Q)$(foreach c,$(COMPLETIONS),$(INSTALL) -D -m 0644 $(c) \
+		$(DESTDIR)$(BASHCOMPDIR)/$(notdir $(c)) &&) true
+
+uninstall:
+	$(Q)rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 
 .PHONY: clean
 clean:

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# tests/build.sh: what 'make' and 'make install' do to a machine, as a packager sees them.
+# Prints PASS/FAIL lines for tests/run-all. Needs a built tree (make).
+set -u
+cd "$(dirname "$0")/.."
+tmp=$(mktemp -d /tmp/ktlso-build.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+pass() { echo "PASS build/$1"; }
+fail() { echo "FAIL build/$1: $2"; }
+check() { if eval "$2"; then pass "$1"; else fail "$1" "$3"; fi; }
+
+# Build-only goals never run scripts/deps (apt-get); the README's test goals do.
+plain=$(env -u NODEPS make -n -B O="$tmp/o" all 2>&1)
+check make_installs_nothing '! grep -q scripts/deps <<<"$plain" && grep -q "ktlsod/main.c" <<<"$plain"' \
+	"make all would run scripts/deps or builds nothing: $(grep -m1 scripts/deps <<<"$plain")"
+inst=$(env -u NODEPS make -n install DESTDIR="$tmp/d" 2>&1)
+check install_installs_no_packages '! grep -q scripts/deps <<<"$inst"' "make install would run scripts/deps"
+t=$(env -u NODEPS make -n test 2>&1)
+check test_sets_up '[[ $(grep -c scripts/deps <<<"$t") -ge 1 ]]' "make test would not run scripts/deps"
+nd=$(make -n NODEPS=1 test 2>&1)
+check nodeps_honoured '! grep -q scripts/deps <<<"$nd"' "NODEPS=1 make test would still run scripts/deps"
+
+# Distribution flags reach every compile and link; -Werror only when WERROR is not 0.
+f=$(make -n -B O="$tmp/o" CPPFLAGS=-DKTLSO_PKG_CPP LDFLAGS=-Wl,-z,ktlso-ld all 2>&1)
+cc=$(grep -c -- ' -c -o ' <<<"$f") cpp=$(grep -- ' -c -o ' <<<"$f" | grep -c -- -DKTLSO_PKG_CPP)
+ld=$(grep -- '-o [^ ]*/bin/' <<<"$f" | grep -vc -- -Wl,-z,ktlso-ld)
+check cppflags_honoured '((cc > 10 && cpp == cc))' "CPPFLAGS in $cpp of $cc compiles"
+check ldflags_honoured '((ld == 0))' "LDFLAGS missing from $ld links"
+check werror_default '[[ $(grep -- " -c -o " <<<"$f" | grep -c -- -Werror) == "$cc" ]]' \
+	"-Werror missing from some compiles"
+w=$(make -n -B O="$tmp/o" WERROR=0 all 2>&1)
+check werror_off '! grep -q -- -Werror <<<"$w"' "WERROR=0 still compiles with -Werror"
+
+# A missing library is an error that names the Debian packages, before any compile.
+m=$(make -B O="$tmp/o" PKGS="openssl ktlso-no-such-lib" all 2>&1); st=$?
+check missing_library_named '((st != 0)) && grep -q "apt-get install libssl-dev" <<<"$m" &&
+	[[ -z $(find "$tmp/o" -name "*.o" 2>/dev/null) ]]' "status $st: $(tail -n 2 <<<"$m" | tr '\n' ' ')"
+
+# make install / uninstall with DESTDIR and the directory variables.
+d=$tmp/stage
+if make -s install DESTDIR="$d" PREFIX=/usr SYSCONFDIR=/etc >"$tmp/install.log" 2>&1; then
+	check install_files '[[ -x $d/usr/sbin/ktlsod && -x $d/usr/bin/ktlsoctl && -x $d/usr/bin/ktlsobench ]]' \
+		"missing: $(cd "$d" && find . -type f | tr '\n' ' ')"
+	make -s uninstall DESTDIR="$d" PREFIX=/usr >/dev/null 2>&1
+	left=$(find "$d" -type f)
+	check uninstall_removes '[[ -z $left ]]' "left behind: $left"
+else
+	fail install "$(tail -n 3 "$tmp/install.log" | tr '\n' ' ')"
+fi
