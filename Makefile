@@ -35,7 +35,7 @@ V        ?= 0
 Q        := $(if $(filter 1,$(V)),,@)
 
 # Goals that only build (or install what was built) never run scripts/deps.
-BUILD_ONLY_GOALS := all kmod install uninstall clean
+BUILD_ONLY_GOALS := all kmod install uninstall install-dkms uninstall-dkms clean
 ifeq ($(filter-out $(BUILD_ONLY_GOALS),$(or $(MAKECMDGOALS),all)),)
 NODEPS   := 1
 endif
@@ -241,8 +241,13 @@ testssl: all deps-testssl
 		awk '{ print } /^FAIL / { f = 1 } /^(PASS|SKIP) / { r = 1 } END { exit f || !r }'
 
 # ---------------------------------------------------------------------------- test, demo
-.PHONY: test test-unit test-vm demo
-test: all kmod-vm fuzz-build asan deps-valgrind deps-testssl
+.PHONY: test test-unit test-vm demo deps-deb
+deps-deb:
+ifneq ($(NODEPS),1)
+	$(Q)scripts/deps deb
+endif
+
+test: all kmod-vm fuzz-build asan deps-valgrind deps-testssl deps-deb
 	$(Q)tests/run-all
 
 test-unit: all fuzz-build asan deps-valgrind deps-testssl
@@ -279,8 +284,9 @@ bench: all kmod-vm deps-bench
 # ---------------------------------------------------------------------------- install
 # The usual directory variables (GNU, as wireguard-tools has them); DESTDIR for staging.
 # ktlsod is a system daemon (sbin); ktlsoctl's read-only commands serve any user (bin).
-# Man pages (man/), systemd units (systemd/) and completions (completion/) are installed
-# when the tree has them.
+# Man pages (man/), systemd units and completions (dist/) are installed when the tree has
+# them. install-dkms: the module's sources and dkms.conf in DKMSDIR/ktlso-VERSION, and
+# dist/modules-load.d/ktlso.conf (tls and ktlso loaded at boot).
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
 SBINDIR    ?= $(PREFIX)/sbin
@@ -288,15 +294,19 @@ SYSCONFDIR ?= /etc
 MANDIR     ?= $(PREFIX)/share/man
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+MODLOADDIR ?= $(PREFIX)/lib/modules-load.d
+DKMSDIR    ?= /usr/src
 INSTALL    ?= install
 MAN_PAGES  := $(wildcard man/*.[1-8])
-UNITS      := $(wildcard systemd/*.service systemd/*.timer)
-COMPLETIONS := $(wildcard completion/*)
+UNITS      := $(wildcard dist/systemd/*.service dist/systemd/*.timer)
+COMPLETIONS := $(wildcard dist/completion/*)
+DKMS_TREE  := $(DKMSDIR)/ktlso-$(KTLSO_VERSION)
+DKMS_SRC   := Kbuild VERSION $(wildcard include/*.h include/uapi/linux/*.h kmod/*.[ch]) kmod/Kbuild
 INSTALLED  := $(SBINDIR)/ktlsod $(BINDIR)/ktlsoctl $(BINDIR)/ktlsobench \
 	      $(foreach m,$(MAN_PAGES),$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
-	      $(UNITS:systemd/%=$(UNITDIR)/%) $(COMPLETIONS:completion/%=$(BASHCOMPDIR)/%)
+	      $(UNITS:dist/systemd/%=$(UNITDIR)/%) $(COMPLETIONS:dist/completion/%=$(BASHCOMPDIR)/%)
 
-.PHONY: install uninstall
+.PHONY: install uninstall install-dkms uninstall-dkms
 install: $(DAEMON) $(O)/bin/ktlsoctl $(O)/bin/ktlsobench
 	$(Q)$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)
 	$(Q)$(INSTALL) -m 0755 $(O)/bin/ktlsod $(DESTDIR)$(SBINDIR)/
@@ -309,6 +319,15 @@ install: $(DAEMON) $(O)/bin/ktlsoctl $(O)/bin/ktlsobench
 
 uninstall:
 	$(Q)rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+
+# Then, as root: dkms install ktlso/$(KTLSO_VERSION) (the ktlso-dkms package does that).
+install-dkms:
+	$(Q)$(foreach f,$(DKMS_SRC),$(INSTALL) -D -m 0644 $(f) $(DESTDIR)$(DKMS_TREE)/$(f) &&) true
+	$(Q)sed 's/#MODULE_VERSION#/$(KTLSO_VERSION)/' dkms.conf >$(DESTDIR)$(DKMS_TREE)/dkms.conf
+	$(Q)$(INSTALL) -D -m 0644 dist/modules-load.d/ktlso.conf $(DESTDIR)$(MODLOADDIR)/ktlso.conf
+
+uninstall-dkms:
+	$(Q)rm -rf $(DESTDIR)$(DKMS_TREE) $(DESTDIR)$(MODLOADDIR)/ktlso.conf
 
 .PHONY: clean
 clean:
