@@ -329,6 +329,23 @@ install-dkms:
 uninstall-dkms:
 	$(Q)rm -rf $(DESTDIR)$(DKMS_TREE) $(DESTDIR)$(MODLOADDIR)/ktlso.conf
 
+# ---------------------------------------------------------------------------- packages
+# Debian packages (debian/) from an export of the tracked files (uncommitted edits
+# included) in build/deb/src/, so that the build sees a clean tree and dpkg-buildpackage's
+# outputs, which go to the parent directory, land in build/deb/. Then lintian on them.
+DEB_DIR := $(O)/deb
+.PHONY: deb
+deb: deps-deb
+	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/src/ktlso-$(KTLSO_VERSION)
+	$(Q)git ls-files -z | tar --null -T - -cf - | tar -xf - -C $(DEB_DIR)/src/ktlso-$(KTLSO_VERSION)
+	$(Q)cd $(DEB_DIR)/src/ktlso-$(KTLSO_VERSION) && dpkg-buildpackage -b -us -uc \
+		>../../build.log 2>&1 || { tail -n 30 ../../build.log >&2; \
+		echo "make deb: dpkg-buildpackage failed; the whole log is $(DEB_DIR)/build.log" >&2; exit 1; }
+	$(Q)mv $(DEB_DIR)/src/*.deb $(DEB_DIR)/src/*.changes $(DEB_DIR)/src/*.buildinfo $(DEB_DIR)/
+	$(Q)rm -rf $(DEB_DIR)/src
+	$(Q)lintian --allow-root --fail-on error $(DEB_DIR)/*.changes
+	$(Q)ls -1 $(DEB_DIR)/*.deb
+
 .PHONY: clean
 clean:
 	rm -rf $(O)
