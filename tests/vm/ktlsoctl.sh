@@ -178,6 +178,10 @@ case $ver in
 esac
 run ktlsoctl version
 check version 0 "module: $ver_re \\(netlink protocol 1\\)"
+run ktlsoctl -j version
+check json_first_without_json 2 "-j: 'version' has no JSON output"
+run ktlsoctl --json stats
+json json_first_stats
 as_nobody 'ktlsoctl version'
 check version_unprivileged 0 'netlink protocol 1'
 run ktlsoctl
@@ -288,6 +292,9 @@ if regsock_start sock_register -n 2 -m txrx -r 5; then
 	check sock_list_header 0 '^ID +LOCAL +PEER +VERSION +CIPHER +TX +RX +TX-REC +RX-REC +SENT +RECV +KEYGEN +AGE +FALLBACK$'
 	check sock_list 0 "^$id +127\\.0\\.0\\.1:[0-9]+ +127\\.0\\.0\\.1:[0-9]+ +TLSv1\\.3 +AES_128_GCM +sw +sw +5 +5 +[0-9]+ +[0-9]+ +0 +[0-9]+s +-$"
 	check sock_list_second 0 "^$id2 "
+	run ktlsoctl -j sock list
+	json sock_list_json_first
+	check sock_list_json_first_fields 0 "\"id\":$id,\"local\""
 	run ktlsoctl sock list -j
 	json sock_list_json
 	check sock_list_json_fields 0 "\"id\":$id,\"local\":\"127\\.0\\.0\\.1:[0-9]+\",\"peer\":\"127\\.0\\.0\\.1:[0-9]+\",\"uid\":0,\"pid\":$rpid,\"version\":\"TLSv1\\.3\",\"cipher\":\"AES_128_GCM\",\"tx\":\"sw\",\"rx\":\"sw\",\"tx_seq\":5,\"rx_seq\":5,"

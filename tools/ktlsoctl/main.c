@@ -4,8 +4,10 @@
  * runs "show".
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <linux/ktlso.h>
@@ -18,22 +20,23 @@ static const struct {
 	int (*fn)(int argc, char **argv);
 	const char *args;
 	const char *help;
+	bool json;	/* takes -j: so does "ktlsoctl -j <command>" */
 } ctl_subcommands[] = {
-	{ "show", ctl_show, "", "the module, a summary and the sockets (the default)" },
+	{ "show", ctl_show, "", "the module, a summary and the sockets (the default)", false },
 	{ "sock", ctl_sock, "list [-j] | show ID [-j] | offload ID [--timeout SEC]",
-	  "registered TLS sockets; move one into kTLS, live" },
+	  "registered TLS sockets; move one into kTLS, live", true },
 	{ "policy", ctl_policy,
 	  "add ADDR:PORT mode off|tx|rx|txrx [ciphers LIST] [limit N] [warn PCT]\n"
 	  "                   | del ADDR:PORT | list [-j]",
-	  "offload policy per listener" },
-	{ "monitor", ctl_monitor, "[-j]", "print the module's events as they happen" },
-	{ "stats", ctl_stats, "[-j | --prometheus]", "counters of the module and of kTLS" },
+	  "offload policy per listener", true },
+	{ "monitor", ctl_monitor, "[-j]", "print the module's events as they happen", true },
+	{ "stats", ctl_stats, "[-j | --prometheus]", "counters of the module and of kTLS", true },
 	{ "cert", ctl_cert,
 	  "check FILE [--key KEY] [--name HOST]... [--trust CAFILE]\n"
 	  "                   [--incomplete-chain warn|error] [--expiry-warn-days N] [-j]",
-	  "what ktlsod would conclude about a certificate file" },
-	{ "version", ctl_version, "", "the versions of ktlsoctl and of the loaded module" },
-	{ "probe", ctl_probe, "[-j]", "what the running kernel's kTLS can take" },
+	  "what ktlsod would conclude about a certificate file", true },
+	{ "version", ctl_version, "", "the versions of ktlsoctl and of the loaded module", false },
+	{ "probe", ctl_probe, "[-j]", "what the running kernel's kTLS can take", true },
 };
 
 #define CTL_N_SUBCOMMANDS (sizeof(ctl_subcommands) / sizeof(ctl_subcommands[0]))
@@ -42,7 +45,7 @@ static void ctl_usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "Usage: %s [<command> [<args>]]\n\n", CTL_PROG);
+	fprintf(f, "Usage: %s [-j] [<command> [<args>]]\n\n", CTL_PROG);
 	fprintf(f, "Commands:\n");
 	for (i = 0; i < CTL_N_SUBCOMMANDS; i++)
 		fprintf(f, "  %-9s %s\n", ctl_subcommands[i].name, ctl_subcommands[i].help);
@@ -53,7 +56,7 @@ static void ctl_usage(FILE *f)
 			fprintf(f, "  %-9s %s\n", ctl_subcommands[i].name, ctl_subcommands[i].args);
 	fprintf(f,
 		"\n"
-		"-j prints JSON for scripts. Changes (policy add/del, sock offload) and monitor\n"
+		"-j (--json) prints JSON for scripts, before or after the command. Changes (policy add/del, sock offload) and monitor\n"
 		"need CAP_NET_ADMIN; anyone may read, and sees only the sockets of their own uid.\n"
 		"A socket cannot be moved back out of kTLS: upstream kTLS cannot remove itself\n"
 		"from a socket, so there is no 'sock unoffload'; close the connection instead.\n"
@@ -93,14 +96,45 @@ int ctl_version(int argc, char **argv)
 	return CTL_EXIT_OK;
 }
 
+/*
+ * "ktlsoctl -j sock list", as iproute2 and bpftool users type it: the command gets the
+ * flag after its own arguments, where each command already takes it.
+ */
+static int ctl_run_json(size_t i, int argc, char **argv)
+{
+	char **args = calloc((size_t)argc + 1, sizeof(*args));
+	int rc;
+
+	if (!ctl_subcommands[i].json)
+		return ctl_usage_err("-j <command> [<args>]", "-j: '%s' has no JSON output", ctl_subcommands[i].name);
+	if (!args) {
+		ctl_err("%s", strerror(ENOMEM));
+		return CTL_EXIT_ERROR;
+	}
+	memcpy(args, argv, (size_t)argc * sizeof(*args));
+	args[argc] = "-j";
+	rc = ctl_subcommands[i].fn(argc + 1, args);
+	free(args);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static char *show_argv[] = { "show", NULL };
+	bool json = false;
 	const char *cmd;
 	size_t i;
 
-	if (argc < 2)
+	while (argc >= 2 && (!strcmp(argv[1], "-j") || !strcmp(argv[1], "--json"))) {
+		json = true;
+		argv++;
+		argc--;
+	}
+	if (argc < 2) {
+		if (json)
+			return ctl_usage_err("-j <command> [<args>]", "-j: 'show' has no JSON output; try 'sock list -j'");
 		return ctl_show(1, show_argv);
+	}
 
 	cmd = argv[1];
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
@@ -112,7 +146,8 @@ int main(int argc, char **argv)
 
 	for (i = 0; i < CTL_N_SUBCOMMANDS; i++) {
 		if (!strcmp(cmd, ctl_subcommands[i].name))
-			return ctl_subcommands[i].fn(argc - 1, argv + 1);
+			return json ? ctl_run_json(i, argc - 1, argv + 1) :
+				      ctl_subcommands[i].fn(argc - 1, argv + 1);
 	}
 
 	fprintf(stderr, "%s: %s: unknown command\n\n", CTL_PROG, cmd);
