@@ -330,14 +330,15 @@ uninstall-dkms:
 	$(Q)rm -rf $(DESTDIR)$(DKMS_TREE) $(DESTDIR)$(MODLOADDIR)/ktlso.conf
 
 # ---------------------------------------------------------------------------- packages
-# Debian packages (debian/) from an export of the tracked files (uncommitted edits
-# included) in build/deb/src/, so that the build sees a clean tree and dpkg-buildpackage's
-# outputs, which go to the parent directory, land in build/deb/. Then lintian on them.
+# Debian packages (debian/) built in build/deb/src/, from a copy of the tree's files (git's,
+# with uncommitted edits, and new files not ignored): the build sees a clean tree, and
+# dpkg-buildpackage's outputs, which go to the parent directory, land in build/deb/.
+# Then lintian on them.
 DEB_DIR := $(O)/deb
 .PHONY: deb
 deb: deps-deb
 	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/src/ktlso-$(KTLSO_VERSION)
-	$(Q)git ls-files -z | tar --null -T - -cf - | tar -xf - -C $(DEB_DIR)/src/ktlso-$(KTLSO_VERSION)
+	$(Q)git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - | tar -xf - -C $(DEB_DIR)/src/ktlso-$(KTLSO_VERSION)
 	$(Q)cd $(DEB_DIR)/src/ktlso-$(KTLSO_VERSION) && dpkg-buildpackage -b -us -uc \
 		>../../build.log 2>&1 || { tail -n 30 ../../build.log >&2; \
 		echo "make deb: dpkg-buildpackage failed; the whole log is $(DEB_DIR)/build.log" >&2; exit 1; }

@@ -39,11 +39,37 @@ check missing_library_named '((st != 0)) && grep -q "apt-get install libssl-dev"
 # make install / uninstall with DESTDIR and the directory variables.
 d=$tmp/stage
 if make -s install DESTDIR="$d" PREFIX=/usr SYSCONFDIR=/etc >"$tmp/install.log" 2>&1; then
-	check install_files '[[ -x $d/usr/sbin/ktlsod && -x $d/usr/bin/ktlsoctl && -x $d/usr/bin/ktlsobench ]]' \
+	check install_files '[[ -x $d/usr/sbin/ktlsod && -x $d/usr/bin/ktlsoctl && -x $d/usr/bin/ktlsobench &&
+		-f $d/usr/share/bash-completion/completions/ktlsoctl ]]' \
 		"missing: $(cd "$d" && find . -type f | tr '\n' ' ')"
 	make -s uninstall DESTDIR="$d" PREFIX=/usr >/dev/null 2>&1
 	left=$(find "$d" -type f)
 	check uninstall_removes '[[ -z $left ]]' "left behind: $left"
 else
 	fail install "$(tail -n 3 "$tmp/install.log" | tr '\n' ' ')"
+fi
+
+# ktlsoctl's bash completion offers every command and every option its help lists.
+bc=/usr/share/bash-completion/bash_completion
+if [[ -f $bc && -x build/bin/ktlsoctl ]]; then
+	comp() {	# comp WORDS...: what completing the last word offers
+		bash -c 'source "$1"; source dist/completion/ktlsoctl; shift
+			COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+			_ktlsoctl; printf "%s\n" "${COMPREPLY[@]}"' comp "$bc" "$@"
+	}
+	miss=
+	top_words=$(comp ktlsoctl '')
+	for w in $(build/bin/ktlsoctl help | sed -n '/^Commands:/,/^$/s/^  \([a-z]*\) .*/\1/p'); do
+		grep -qx "$w" <<<"$top_words" || miss+=" $w"
+	done
+	for c in sock policy monitor stats cert probe; do
+		for o in $(build/bin/ktlsoctl help | sed -n "s/^  $c  *//p" | grep -oE -- '--?[a-z][a-z-]*' | sort -u); do
+			words=$(if [[ $c == cert ]]; then comp ktlsoctl cert check x.pem -; else comp ktlsoctl "$c" -; fi)
+			[[ $c == sock || $c == policy ]] && words=$(comp ktlsoctl "$c" list -; comp ktlsoctl "$c" offload 1 -)
+			grep -qx -- "$o" <<<"$words" || miss+=" $c:$o"
+		done
+	done
+	check completion_covers_help '[[ -z $miss ]]' "not offered:$miss"
+else
+	echo "SKIP build/completion_covers_help: bash-completion is not installed (scripts/deps deb) or ktlsoctl not built"
 fi
