@@ -284,8 +284,8 @@ bench: all kmod-vm deps-bench
 # ---------------------------------------------------------------------------- install
 # The usual directory variables (GNU, as wireguard-tools has them); DESTDIR for staging.
 # ktlsod is a system daemon (sbin); ktlsoctl's read-only commands serve any user (bin).
-# Man pages (man/), systemd units and completions (dist/) are installed when the tree has
-# them. install-dkms: the module's sources and dkms.conf in DKMSDIR/ktlso-VERSION, and
+# Man pages (man/), systemd units, completions, Prometheus rules and a Grafana dashboard
+# (dist/) are installed when the tree has them. install-dkms: the module's sources and dkms.conf in DKMSDIR/ktlso-VERSION, and
 # dist/modules-load.d/ktlso.conf (tls and ktlso loaded at boot).
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
@@ -300,11 +300,14 @@ INSTALL    ?= install
 MAN_PAGES  := $(wildcard man/*.[1-8])
 UNITS      := $(wildcard dist/systemd/*.service dist/systemd/*.timer)
 COMPLETIONS := $(wildcard dist/completion/*)
+DATADIR    ?= $(PREFIX)/share/ktlso
+MONITORING := dist/prometheus/ktlso.rules.yml dist/grafana/ktlso.json
 DKMS_TREE  := $(DKMSDIR)/ktlso-$(KTLSO_VERSION)
 DKMS_SRC   := Kbuild VERSION $(wildcard include/*.h include/uapi/linux/*.h kmod/*.[ch]) kmod/Kbuild
 INSTALLED  := $(SBINDIR)/ktlsod $(BINDIR)/ktlsoctl $(BINDIR)/ktlsobench \
 	      $(foreach m,$(MAN_PAGES),$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
-	      $(UNITS:dist/systemd/%=$(UNITDIR)/%) $(COMPLETIONS:dist/completion/%=$(BASHCOMPDIR)/%)
+	      $(UNITS:dist/systemd/%=$(UNITDIR)/%) $(COMPLETIONS:dist/completion/%=$(BASHCOMPDIR)/%) \
+	      $(MONITORING:dist/%=$(DATADIR)/%)
 
 .PHONY: install uninstall install-dkms uninstall-dkms
 install: $(DAEMON) $(O)/bin/ktlsoctl $(O)/bin/ktlsobench
@@ -316,6 +319,7 @@ install: $(DAEMON) $(O)/bin/ktlsoctl $(O)/bin/ktlsobench
 	$(Q)$(foreach u,$(UNITS),$(INSTALL) -D -m 0644 $(u) $(DESTDIR)$(UNITDIR)/$(notdir $(u)) &&) true
 	$(Q)$(foreach c,$(COMPLETIONS),$(INSTALL) -D -m 0644 $(c) \
 		$(DESTDIR)$(BASHCOMPDIR)/$(notdir $(c)) &&) true
+	$(Q)$(foreach f,$(MONITORING),$(INSTALL) -D -m 0644 $(f) $(DESTDIR)$(DATADIR)/$(f:dist/%=%) &&) true
 
 uninstall:
 	$(Q)rm -f $(addprefix $(DESTDIR),$(INSTALLED))

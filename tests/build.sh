@@ -73,3 +73,14 @@ if [[ -f $bc && -x build/bin/ktlsoctl ]]; then
 else
 	echo "SKIP build/completion_covers_help: bash-completion is not installed (scripts/deps deb) or ktlsoctl not built"
 fi
+
+# The units in dist/systemd are valid (systemd-analyze verify, without man pages).
+if command -v systemd-analyze >/dev/null; then
+	u=$(mktemp -d /tmp/ktlso-units.XXXXXX)
+	cp dist/systemd/* "$u/"
+	out=$(systemd-analyze verify --man=no "$u"/* 2>&1)
+	check units_verify '[[ -z $out ]]' "$out"
+	rm -rf "$u"
+else
+	echo "SKIP build/units_verify: systemd-analyze is not installed"
+fi

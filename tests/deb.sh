@@ -23,7 +23,7 @@ done
 [[ -f $d/ktlso-dkms_${ver}_all.deb ]] || fail package_ktlso-dkms "no $d/ktlso-dkms_${ver}_all.deb"
 
 x=$(mktemp -d /tmp/ktlso-deb.XXXXXX)
-trap 'rm -rf "$x"' EXIT
+trap 'rm -rf "$x" "$x.list"' EXIT
 for f in "$d"/*.deb; do dpkg-deb -x "$f" "$x"; done
 
 # dpkg-buildflags' hardening reached the binaries: PIE, full RELRO, fortified calls.
@@ -51,3 +51,17 @@ else
 fi
 dpkg-deb -I "$d/ktlso-dkms_${ver}_all.deb" postinst 2>/dev/null | grep -q 'dkms' &&
 	pass dkms_postinst || fail dkms_postinst "ktlso-dkms's postinst does not run dkms"
+
+# DKMS is the ktlso-dkms package's alone; the metrics timer is shipped, not enabled.
+other=$(for p in ktlsod ktlsoctl ktlsobench; do dpkg-deb -c "$d/${p}_${ver}_amd64.deb" | grep usr/src/ >/dev/null &&
+	echo "$p"; dpkg-deb -I "$d/${p}_${ver}_amd64.deb" postinst 2>/dev/null | grep -q DKMS && echo "$p"; done)
+[[ -z $other ]] && pass dkms_only_in_dkms_package || fail dkms_only_in_dkms_package "DKMS files or scripts in: $other"
+pi=$(dpkg-deb -I "$d/ktlsoctl_${ver}_amd64.deb" postinst 2>/dev/null)
+# (dh_installsystemd --no-enable: enabled again on upgrade only if the admin had enabled it)
+if dpkg-deb -c "$d/ktlsoctl_${ver}_amd64.deb" >"$x.list" && grep -q 'systemd/system/ktlso-textfile.timer$' "$x.list" &&
+	grep -q "deb-systemd-helper debian-installed 'ktlso-textfile.timer'" <<<"$pi" &&
+	! grep -q 'deb-systemd-invoke start' <<<"$pi"; then
+	pass textfile_timer_disabled
+else
+	fail textfile_timer_disabled "ktlso-textfile.timer missing from ktlsoctl, or enabled/started by its postinst"
+fi
