@@ -100,19 +100,21 @@ void ctl_policy_words(const struct kso_policy *p, char *buf, size_t len)
 	policy_line(p, buf, len);
 }
 
-static int policy_add(int argc, char **argv)
+/*
+ * "ADDR:PORT mode M [ciphers L] [limit N] [warn P]" (argv[1..]) into *p and the one or
+ * two addresses ADDR stands for: 0 or a CTL_EXIT_ status, the error said.
+ */
+static int policy_parse(int argc, char **argv, struct kso_policy *p,
+			struct sockaddr_storage addr[2], int *n)
 {
-	struct kso_policy p = { 0 };
-	struct sockaddr_storage addr[2];
 	bool have_mode = false, have_ciphers = false, have_limit = false, have_warn = false;
-	struct kso_nl *nl;
-	char what[96], a[KSO_ADDR_STRLEN];
-	int n, err, ret = CTL_EXIT_OK;
+	int err;
 
+	memset(p, 0, sizeof(*p));
 	if (argc < 2)
 		return ctl_usage_err(POLICY_ADD_USAGE, "policy add: which listener? "
 				     "(ADDR:PORT, e.g. 0.0.0.0:443)");
-	if (policy_addr(POLICY_ADD_USAGE, "policy add", argv[1], addr, &n))
+	if (policy_addr(POLICY_ADD_USAGE, "policy add", argv[1], addr, n))
 		return CTL_EXIT_USAGE;
 	for (int i = 2; i < argc; i += 2) {
 		const char *key = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -134,13 +136,13 @@ static int policy_add(int argc, char **argv)
 			if (m < 0)
 				return ctl_usage_err(POLICY_ADD_USAGE, "policy add: mode: '%s' is "
 						     "not off, tx, rx or txrx", val);
-			p.mode = (uint8_t)m;
+			p->mode = (uint8_t)m;
 			have_mode = true;
 		} else if (!strcmp(key, "ciphers")) {
 			if (have_ciphers)
 				return ctl_usage_err(POLICY_ADD_USAGE, "policy add: ciphers given "
 						     "twice");
-			err = policy_ciphers(val, &p.ciphers);
+			err = policy_ciphers(val, &p->ciphers);
 			if (err == -ENOMEM) {
 				ctl_err("policy add: %s", strerror(ENOMEM));
 				return CTL_EXIT_ERROR;
@@ -158,7 +160,7 @@ static int policy_add(int argc, char **argv)
 				return ctl_usage_err(POLICY_ADD_USAGE, "policy add: limit: '%s' is "
 						     "not a positive number of records (or "
 						     "'default')", val);
-			p.rec_limit = v;
+			p->rec_limit = v;
 			have_limit = true;
 		} else {
 			char pct[8];
@@ -177,14 +179,27 @@ static int policy_add(int argc, char **argv)
 			if (ctl_parse_u64(pct, &v) || v < 1 || v > 100)
 				return ctl_usage_err(POLICY_ADD_USAGE, "policy add: warn: '%s' is "
 						     "not a percentage from 1 to 100", val);
-			p.warn_pct = (uint8_t)v;
+			p->warn_pct = (uint8_t)v;
 			have_warn = true;
 		}
 	}
 	if (!have_mode)
 		return ctl_usage_err(POLICY_ADD_USAGE, "policy add: mode is required "
 				     "(off, tx, rx or txrx)");
+	return 0;
+}
 
+static int policy_add(int argc, char **argv)
+{
+	struct kso_policy p;
+	struct sockaddr_storage addr[2];
+	struct kso_nl *nl;
+	char what[96], a[KSO_ADDR_STRLEN];
+	int n, err, ret = CTL_EXIT_OK;
+
+	err = policy_parse(argc, argv, &p, addr, &n);
+	if (err)
+		return err;
 	if (ctl_open(&nl, "policy add"))
 		return CTL_EXIT_ERROR;
 	for (int i = 0; i < n; i++) {
