@@ -65,7 +65,8 @@ if [[ -f $bc && -x build/bin/ktlsoctl ]]; then
 	for c in sock policy monitor stats cert probe; do
 		for o in $(build/bin/ktlsoctl help | sed -n "s/^  $c  *//p" | grep -oE -- '--?[a-z][a-z-]*' | sort -u); do
 			words=$(if [[ $c == cert ]]; then comp ktlsoctl cert check x.pem -; else comp ktlsoctl "$c" -; fi)
-			[[ $c == sock || $c == policy ]] && words=$(comp ktlsoctl "$c" list -; comp ktlsoctl "$c" offload 1 -)
+			[[ $c == sock || $c == policy ]] && words=$(comp ktlsoctl "$c" list -
+				comp ktlsoctl "$c" offload 1 -; comp ktlsoctl "$c" load -)
 			grep -qx -- "$o" <<<"$words" || miss+=" $c:$o"
 		done
 	done
@@ -77,7 +78,11 @@ fi
 # The units in dist/systemd are valid (systemd-analyze verify, without man pages).
 if command -v systemd-analyze >/dev/null; then
 	u=$(mktemp -d /tmp/ktlso-units.XXXXXX)
-	cp dist/systemd/* "$u/"
+	# (the units name ktlsoctl without a path, for whichever prefix installed it: systemd
+	# looks in its own search path, which here has no ktlsoctl; this build's stands in)
+	for f in dist/systemd/*; do
+		sed "s#^\(Exec[A-Za-z]*=\)ktlsoctl #\1$PWD/build/bin/ktlsoctl #" "$f" >"$u/${f##*/}"
+	done
 	out=$(systemd-analyze verify --man=no "$u"/* 2>&1)
 	check units_verify '[[ -z $out ]]' "$out"
 	rm -rf "$u"

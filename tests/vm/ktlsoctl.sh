@@ -233,6 +233,41 @@ case $out in
 *'"policies":4'*) pass policy_count ;;
 *) fail policy_count "stats should count 4 policies: $out" ;;
 esac
+# save and load: the whole set to a file and back, all or none, --replace for the whole truth.
+run ktlsoctl policy save "$work/pol"
+check policy_save 0 '^$'
+out=$(grep -v '^#' "$work/pol"); st=0
+check policy_save_file 0 '^127\.0\.0\.1:8443 mode rx ciphers all limit default warn 90$'
+[ "$(grep -vc '^#' "$work/pol")" = 4 ] && pass policy_save_count || fail policy_save_count "$(cat "$work/pol")"
+run ktlsoctl policy save
+[ "$out" = "$(cat "$work/pol")" ] && pass policy_save_stdout || fail policy_save_stdout "$out"
+run ktlsoctl policy del 127.0.0.1:8443
+run ktlsoctl policy load "$work/pol"
+check policy_load 0 "policy load: $work/pol: 4 added or replaced, 0 deleted"
+run ktlsoctl policy list
+check policy_load_restored 0 '^127\.0\.0\.1:8443 +rx +all +default +90%$'
+run ktlsoctl policy add 127.0.0.1:7443 mode tx
+run ktlsoctl policy load --replace "$work/pol"
+check policy_load_replace 0 "4 added or replaced, 1 deleted"
+run ktlsoctl policy list
+case $out in
+*7443*) fail policy_load_replace_deleted "127.0.0.1:7443 is still there: $out" ;;
+*) pass policy_load_replace_deleted ;;
+esac
+printf '# two policies, the second one wrong\n127.0.0.1:6443 mode tx   # fine\n\n127.0.0.1:6444 mode sideways\n' >"$work/bad"
+run ktlsoctl policy load "$work/bad"
+check policy_load_bad_line 2 "mode: 'sideways' is not off"
+check policy_load_bad_line_where 2 "policy load: $work/bad:4: not loaded"
+run ktlsoctl policy list
+case $out in
+*6443*) fail policy_load_all_or_none "a line of a refused file was loaded: $out" ;;
+*) pass policy_load_all_or_none ;;
+esac
+run ktlsoctl policy load "$work/none"
+check policy_load_missing 1 "policy load: $work/none: No such file or directory"
+chmod 644 "$work/pol"; chmod 755 "$work"
+as_nobody "ktlsoctl policy load $work/pol"
+check policy_load_unprivileged 1 'permission denied: this needs CAP_NET_ADMIN'
 run ktlsoctl policy del 127.0.0.1:8443
 check policy_del 0 '^$'
 run ktlsoctl policy del 127.0.0.1:8443

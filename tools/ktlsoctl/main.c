@@ -27,7 +27,8 @@ static const struct {
 	  "registered TLS sockets; move one into kTLS, live", true },
 	{ "policy", ctl_policy,
 	  "add ADDR:PORT mode off|tx|rx|txrx [ciphers LIST] [limit N] [warn PCT]\n"
-	  "                   | del ADDR:PORT | list [-j]",
+	  "                   | del ADDR:PORT | list [-j] | save [FILE]\n"
+	  "                   | load [--replace] FILE",
 	  "offload policy per listener", true },
 	{ "monitor", ctl_monitor, "[-j]", "print the module's events as they happen", true },
 	{ "stats", ctl_stats, "[-j | --prometheus]", "counters of the module and of kTLS", true },

@@ -8,6 +8,8 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ctl.h"
 
@@ -15,6 +17,8 @@
 	"policy add ADDR:PORT mode off|tx|rx|txrx [ciphers LIST] [limit N] [warn PCT]"
 #define POLICY_DEL_USAGE "policy del ADDR:PORT"
 #define POLICY_LIST_USAGE "policy list [-j]"
+#define POLICY_SAVE_USAGE "policy save [FILE]"
+#define POLICY_LOAD_USAGE "policy load [--replace] FILE"
 
 static void policy_help(FILE *f)
 {
@@ -22,6 +26,8 @@ static void policy_help(FILE *f)
 		"Usage: %s " POLICY_ADD_USAGE "\n"
 		"       %s " POLICY_DEL_USAGE "\n"
 		"       %s " POLICY_LIST_USAGE "\n"
+		"       %s " POLICY_SAVE_USAGE "\n"
+		"       %s " POLICY_LOAD_USAGE "\n"
 		"\n"
 		"A policy applies to the connections a listener accepts: an exact ADDR:PORT\n"
 		"first, else the wildcard of the family (0.0.0.0:PORT or [::]:PORT). ADDR is an\n"
@@ -38,8 +44,15 @@ static void policy_help(FILE *f)
 		"         (default %d)\n"
 		"\n"
 		"Adding a policy for an ADDR:PORT that has one replaces it. Connections already\n"
-		"in kTLS stay there. add and del need CAP_NET_ADMIN.\n",
-		CTL_PROG, CTL_PROG, CTL_PROG, KTLSO_WARN_PCT_DEFAULT);
+		"in kTLS stay there.\n"
+		"\n"
+		"save writes every policy, one 'policy add' line each (ADDR:PORT and its\n"
+		"words), to FILE (replaced whole, never half-written) or standard output. load\n"
+		"adds the policies of such a file ('#' begins a comment), all or none: every line\n"
+		"is checked before the first is sent; --replace also deletes the policies the\n"
+		"file does not name, so that the file is the whole set (ktlso-policy.service\n"
+		"loads /etc/ktlso/policies at boot). Every policy command needs CAP_NET_ADMIN.\n",
+		CTL_PROG, CTL_PROG, CTL_PROG, CTL_PROG, CTL_PROG, KTLSO_WARN_PCT_DEFAULT);
 }
 
 static int policy_addr(const char *usage, const char *cmd, const char *s,
@@ -297,6 +310,19 @@ static int policy_cmp(const void *x, const void *y)
 	return c ? c : ntohs(a6->sin6_port) - ntohs(b6->sin6_port);
 }
 
+static int policy_dump(struct kso_nl *nl, const char *what, struct policy_vec *pv)
+{
+	int err = kso_nl_policy_dump(nl, policy_keep, pv);
+
+	if (err) {
+		ctl_nl_err(what, nl, err);
+		return CTL_EXIT_ERROR;
+	}
+	if (pv->n)
+		qsort(pv->v, pv->n, sizeof(*pv->v), policy_cmp);
+	return 0;
+}
+
 static int policy_list(int argc, char **argv)
 {
 	bool json = ctl_take_flag(&argc, argv, "-j", "--json");
@@ -309,16 +335,12 @@ static int policy_list(int argc, char **argv)
 				     argv[1]);
 	if (ctl_open(&nl, "policy list"))
 		return CTL_EXIT_ERROR;
-	err = kso_nl_policy_dump(nl, policy_keep, &pv);
-	if (err) {
-		ctl_nl_err("policy list", nl, err);
-		kso_nl_close(nl);
-		free(pv.v);
-		return CTL_EXIT_ERROR;
-	}
+	err = policy_dump(nl, "policy list", &pv);
 	kso_nl_close(nl);
-	if (pv.n)
-		qsort(pv.v, pv.n, sizeof(*pv.v), policy_cmp);
+	if (err) {
+		free(pv.v);
+		return err;
+	}
 
 	if (json) {
 		struct ctl_json j = { 0 };
@@ -358,6 +380,222 @@ static int policy_list(int argc, char **argv)
 	return CTL_EXIT_OK;
 }
 
+static int policy_save(int argc, char **argv)
+{
+	struct policy_vec pv = { 0 };
+	char tmp[4096], line[256];
+	const char *file = argc > 1 ? argv[1] : NULL;
+	struct kso_nl *nl;
+	FILE *f = stdout;
+	int fd, ret = CTL_EXIT_ERROR;
+
+	if (argc > 2)
+		return ctl_usage_err(POLICY_SAVE_USAGE, "policy save: unexpected argument '%s'",
+				     argv[2]);
+	if (ctl_open(&nl, "policy save"))
+		return CTL_EXIT_ERROR;
+	if (policy_dump(nl, "policy save", &pv))
+		goto out;
+	if (file) {
+		/* beside FILE, then renamed over it: a reader sees the old set or the new */
+		if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", file) >= (int)sizeof(tmp)) {
+			ctl_err("policy save: %s: %s", file, strerror(ENAMETOOLONG));
+			goto out;
+		}
+		fd = mkstemp(tmp);
+		if (fd < 0 || fchmod(fd, 0644) || !(f = fdopen(fd, "w"))) {
+			ctl_err("policy save: cannot write beside %s: %s", file, strerror(errno));
+			if (fd >= 0) {
+				close(fd);
+				unlink(tmp);
+			}
+			goto out;
+		}
+	}
+	fprintf(f, "# ktlso policies: 'ktlsoctl policy load FILE' adds them (see ktlsoctl policy help)\n");
+	for (size_t i = 0; i < pv.n; i++) {
+		policy_line(&pv.v[i], line, sizeof(line));
+		fprintf(f, "%s\n", line);
+	}
+	if (!file) {
+		ret = fflush(f) ? CTL_EXIT_ERROR : CTL_EXIT_OK;
+		goto out;
+	}
+	if (fflush(f) || fsync(fileno(f)) || ferror(f)) {
+		ctl_err("policy save: %s: %s", tmp, strerror(errno));
+		fclose(f);
+		unlink(tmp);
+		goto out;
+	}
+	fclose(f);
+	if (rename(tmp, file)) {
+		ctl_err("policy save: %s: %s", file, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	ret = CTL_EXIT_OK;
+out:
+	kso_nl_close(nl);
+	free(pv.v);
+	return ret;
+}
+
+#define POLICY_LOAD_MAX 4096	/* lines of a policy file */
+#define POLICY_LOAD_WORDS 12	/* "policy add" and its words, with room for an excess */
+
+struct policy_entry {
+	struct kso_policy p;
+	struct sockaddr_storage addr[2];
+	int n, line;
+};
+
+/* Every line of FILE into *out (*count entries): 0, or a CTL_EXIT_ status, said. */
+static int policy_read(const char *file, struct policy_entry **out, size_t *count)
+{
+	struct policy_entry *v = NULL;
+	size_t n = 0, cap = 0;
+	char buf[1024];
+	int lineno = 0, ret = CTL_EXIT_OK;
+	FILE *f = fopen(file, "re");
+
+	if (!f) {
+		ctl_err("policy load: %s: %s", file, strerror(errno));
+		return CTL_EXIT_ERROR;
+	}
+	while (fgets(buf, sizeof(buf), f)) {
+		char *words[POLICY_LOAD_WORDS + 1] = { "add" }, *save, *w, *hash;
+		int nw = 1;
+
+		lineno++;
+		if (!strchr(buf, '\n') && !feof(f)) {
+			ctl_err("policy load: %s:%d: line longer than %zu bytes", file, lineno,
+				sizeof(buf) - 2);
+			ret = CTL_EXIT_ERROR;
+			break;
+		}
+		hash = strchr(buf, '#');
+		if (hash)
+			*hash = '\0';
+		for (w = strtok_r(buf, " \t\r\n", &save); w && nw < POLICY_LOAD_WORDS;
+		     w = strtok_r(NULL, " \t\r\n", &save))
+			words[nw++] = w;
+		if (nw == 1)
+			continue;
+		if (w) {
+			ctl_err("policy load: %s:%d: too many words", file, lineno);
+			ret = CTL_EXIT_ERROR;
+			break;
+		}
+		if (n == POLICY_LOAD_MAX) {
+			ctl_err("policy load: %s: more than %d policies", file, POLICY_LOAD_MAX);
+			ret = CTL_EXIT_ERROR;
+			break;
+		}
+		if (n == cap) {
+			struct policy_entry *nv;
+
+			cap = cap ? 2 * cap : 16;
+			nv = realloc(v, cap * sizeof(*nv));
+			if (!nv) {
+				ctl_err("policy load: %s", strerror(ENOMEM));
+				ret = CTL_EXIT_ERROR;
+				break;
+			}
+			v = nv;
+		}
+		words[nw] = NULL;
+		ret = policy_parse(nw, words, &v[n].p, v[n].addr, &v[n].n);
+		if (ret) {
+			ctl_err("policy load: %s:%d: not loaded: the file has an error (above)",
+				file, lineno);
+			break;
+		}
+		v[n++].line = lineno;
+	}
+	if (!ret && ferror(f)) {
+		ctl_err("policy load: %s: %s", file, strerror(EIO));
+		ret = CTL_EXIT_ERROR;
+	}
+	fclose(f);
+	if (ret) {
+		free(v);
+		return ret;
+	}
+	*out = v;
+	*count = n;
+	return 0;
+}
+
+static bool policy_named(const struct policy_entry *v, size_t n,
+			 const struct sockaddr_storage *a)
+{
+	for (size_t i = 0; i < n; i++)
+		for (int k = 0; k < v[i].n; k++)
+			if (!policy_cmp(&(struct kso_policy){ .addr = v[i].addr[k] },
+					&(struct kso_policy){ .addr = *a }))
+				return true;
+	return false;
+}
+
+static int policy_load(int argc, char **argv)
+{
+	bool replace = ctl_take_flag(&argc, argv, NULL, "--replace");
+	struct policy_entry *v = NULL;
+	struct policy_vec old = { 0 };
+	char what[160], a[KSO_ADDR_STRLEN];
+	size_t n = 0, added = 0, deleted = 0;
+	struct kso_nl *nl;
+	int err, ret;
+
+	if (argc != 2)
+		return ctl_usage_err(POLICY_LOAD_USAGE, argc < 2 ? "policy load: which file?" :
+				     "policy load: unexpected argument '%s'", argv[2]);
+	ret = policy_read(argv[1], &v, &n);
+	if (ret)
+		return ret;
+	if (ctl_open(&nl, "policy load")) {
+		free(v);
+		return CTL_EXIT_ERROR;
+	}
+	if (replace && policy_dump(nl, "policy load", &old)) {
+		ret = CTL_EXIT_ERROR;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		for (int k = 0; k < v[i].n; k++) {
+			v[i].p.addr = v[i].addr[k];
+			err = kso_nl_policy_add(nl, &v[i].p);
+			if (err) {
+				snprintf(what, sizeof(what), "policy load: %s:%d: %s", argv[1],
+					 v[i].line, kso_addr_format(&v[i].addr[k], a, sizeof(a)));
+				ctl_nl_err(what, nl, err);
+				ret = CTL_EXIT_ERROR;
+				goto out;
+			}
+			added++;
+		}
+	}
+	for (size_t i = 0; i < old.n; i++) {
+		if (policy_named(v, n, &old.v[i].addr))
+			continue;
+		err = kso_nl_policy_del(nl, &old.v[i].addr);
+		if (err && err != -ENOENT) {
+			snprintf(what, sizeof(what), "policy load --replace: deleting %s",
+				 kso_addr_format(&old.v[i].addr, a, sizeof(a)));
+			ctl_nl_err(what, nl, err);
+			ret = CTL_EXIT_ERROR;
+			goto out;
+		}
+		deleted += !err;
+	}
+	printf("policy load: %s: %zu added or replaced, %zu deleted\n", argv[1], added, deleted);
+out:
+	kso_nl_close(nl);
+	free(old.v);
+	free(v);
+	return ret;
+}
+
 int ctl_policy(int argc, char **argv)
 {
 	static char *list_argv[] = { "list", NULL };
@@ -370,6 +608,10 @@ int ctl_policy(int argc, char **argv)
 		return policy_del(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "list") || !strcmp(argv[1], "show"))
 		return policy_list(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "save"))
+		return policy_save(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "load"))
+		return policy_load(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "-j") || !strcmp(argv[1], "--json"))
 		return policy_list(argc, argv);
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
