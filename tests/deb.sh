@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tests/deb.sh: 'make deb' builds the Debian packages into build/deb/ from a clean export
 # of the tree (lintian with no error), and what they hold is what an operator needs:
-# hardened binaries, the DKMS tree with its version, the boot-time module list.
+# hardened binaries, the DKMS tree with its version, the boot-time module list, the man pages.
 # Prints PASS/FAIL/SKIP lines for tests/run-all. About 30 s.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -65,3 +65,20 @@ if dpkg-deb -c "$d/ktlsoctl_${ver}_amd64.deb" >"$x.list" && grep -q 'systemd/sys
 else
 	fail textfile_timer_disabled "ktlso-textfile.timer missing from ktlsoctl, or enabled/started by its postinst"
 fi
+
+# Every page of man/ is in a package, and every program a package ships has its page in
+# that package (lintian's no-manual-page only warns).
+miss=
+for m in man/*.[1-8]; do
+	n=${m##*/}
+	[[ -f $x/usr/share/man/man${n##*.}/$n.gz ]] || miss+=" $n"
+done
+[[ -z $miss ]] && pass man_pages_shipped || fail man_pages_shipped "not in any package:$miss (add them to debian/<package>.install)"
+miss=
+for f in "$d"/*.deb; do
+	list=$(dpkg-deb -c "$f")
+	for b in $(grep -oE '\./usr/s?bin/[^ ]+$' <<<"$list"); do
+		grep -qE "\./usr/share/man/man[1-8]/${b##*/}\.[1-8]\.gz$" <<<"$list" || miss+=" ${f##*/}:${b##*/}"
+	done
+done
+[[ -z $miss ]] && pass programs_have_pages || fail programs_have_pages "no man page beside:$miss"
