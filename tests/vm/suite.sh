@@ -48,6 +48,8 @@ if [ "${KTLSO_EXPECT_KTLS:-0}" = 1 ] || [ "${KTLSO_VM:-}" = native ]; then
 	{ sh tests/e2e/ctl.sh 2>&1; } | tee /tmp/.e2e-ctl-out
 	failures=$((failures + $(grep -c '^FAIL ' /tmp/.e2e-ctl-out)))
 	grep -q '^PASS \|^SKIP ' /tmp/.e2e-ctl-out || fail e2e/ktlsod-ctl "no result"
+	# crash and restart: SIGKILL under 200 offloaded connections, rmmod/insmod under 100 (tests/e2e/restart.sh)
+	{ sh tests/e2e/restart.sh 2>&1; } | tee /tmp/.restart-out; failures=$((failures + $(grep -c '^FAIL ' /tmp/.restart-out))); grep -q '^PASS \|^SKIP ' /tmp/.restart-out || fail e2e/restart "no result"
 	# no key of an offloaded connection in ktlsod's memory or log (tests/e2e/keys.sh)
 	{ sh tests/e2e/keys.sh 2>&1; } | tee /tmp/.keys-out; failures=$((failures + $(grep -c '^FAIL ' /tmp/.keys-out))); grep -q '^PASS ' /tmp/.keys-out || fail e2e/keys "no result"
 	# faults: 1000 slowloris clients, a file truncated mid-transfer, an unwritable log (tests/e2e/faults.sh)
