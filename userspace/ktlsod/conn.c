@@ -16,8 +16,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <linux/sockios.h>
 
 #define SLAB_CONNS	256			/* struct conn allocated this many at a time */
 
@@ -208,17 +210,21 @@ static void conn_free(struct conn *c)
 	conn_release(w, c);
 }
 
-/* Best effort, never blocking: the connection is going away either way. */
-static void send_close_notify(struct conn *c)
+/*
+ * Never blocking: the connection is going away either way. -EAGAIN when kTLS TX had no
+ * room for the alert (the caller may try again), else 0.
+ */
+static int send_close_notify(struct conn *c)
 {
 	static const unsigned char alert[2] = { 1, 0 };	/* warning, close_notify */
 
 	/* not in the middle of bytes an io_uring send or splice still has to write */
 	if (c->send_armed || c->splice_pending)
-		return;
+		return 0;
 	if (c->ktls_tx) {
-		(void)kso_ktls_send_record(c->fd, 21, alert, sizeof(alert),
-					   MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (kso_ktls_send_record(c->fd, 21, alert, sizeof(alert),
+					 MSG_DONTWAIT | MSG_NOSIGNAL) == -EAGAIN)
+			return -EAGAIN;
 	} else if (c->ssl && c->hs_done) {
 		char buf[128];
 		int n;
@@ -228,6 +234,40 @@ static void send_close_notify(struct conn *c)
 		if (n > 0)
 			(void)send(c->fd, buf, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
 	}
+	return 0;
+}
+
+/*
+ * kTLS TX keeps the records TCP had no room for in a queue of its own, and close() frees
+ * that queue: whatever is still in it never reaches the client, and a shutdown() sends
+ * the FIN ahead of it. On a slow or lossy path the end of the last response (and the
+ * close_notify behind it) can wait there. So a connection that closes with bytes in
+ * flight stays open until TCP has delivered them all (SIOCOUTQ 0: kTLS pushes its queue
+ * as TCP frees room, so by then it is empty), looked at every tick; a client that does
+ * not read them within the send timeout, or an error on the socket, ends it anyway.
+ * Returns true when the connection may be closed now.
+ */
+static bool conn_flushed(struct conn *c)
+{
+	int outq = 0, err = 0;
+	socklen_t len = sizeof(err);
+
+	if (!c->notify_sent)
+		c->notify_sent = send_close_notify(c) == 0;
+	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) || err)
+		return true;
+	if (ioctl(c->fd, SIOCOUTQ, &outq) || (outq == 0 && c->notify_sent))
+		return true;
+	return now_ms() > c->deadline;
+}
+
+/* Shut down the socket (completing whatever is in flight on it); the last completion frees. */
+static void conn_end(struct conn *c)
+{
+	c->flushing = false;
+	shutdown(c->fd, SHUT_RDWR);
+	if (!c->inflight)
+		conn_free(c);
 }
 
 void conn_close_fmt(struct conn *c, const char *fmt, ...)
@@ -246,26 +286,33 @@ void conn_close_fmt(struct conn *c, const char *fmt, ...)
 
 void conn_close(struct conn *c, const char *reason)
 {
+	uint64_t now = now_ms();
+
 	if (c->state == CS_CLOSING) {
-		if (!c->inflight)
+		if (!c->inflight && !c->flushing)
 			conn_free(c);
 		return;
 	}
 	c->state = CS_CLOSING;
 	if (!c->close_reason)
 		c->close_reason = reason;
-	send_close_notify(c);
-	/* Completes whatever is in flight on the socket; the last completion frees. */
-	shutdown(c->fd, SHUT_RDWR);
-	if (!c->inflight)
-		conn_free(c);
+	/* kTLS TX with nothing of ours in flight, not closed for a timeout: flush first */
+	if (c->ktls_tx && !c->send_armed && !c->splice_pending && now <= c->deadline) {
+		c->deadline = now + ktlsod.cfg.send_timeout_ms;
+		c->flushing = !conn_flushed(c);
+		if (c->flushing)
+			return;
+	} else {
+		send_close_notify(c);
+	}
+	conn_end(c);
 }
 
 /* Called after every completion of a connection's operation. */
 void conn_put(struct conn *c)
 {
 	c->inflight--;
-	if (c->state == CS_CLOSING && !c->inflight)
+	if (c->state == CS_CLOSING && !c->inflight && !c->flushing)
 		conn_free(c);
 }
 
@@ -400,8 +447,11 @@ void conn_in_release(struct conn *c)
  */
 void conn_tick(struct conn *c, uint64_t now)
 {
-	if (c->state == CS_CLOSING)
+	if (c->state == CS_CLOSING) {
+		if (c->flushing && conn_flushed(c))
+			conn_end(c);
 		return;
+	}
 	if (c->w->draining && c->state == CS_OPEN && !c->rq && !c->in_len) {
 		conn_close(c, "shutting down");
 		return;

@@ -102,6 +102,8 @@ struct conn {
 	uint32_t in_pipe;
 	uint8_t splice_pending;
 	bool waiting_pollout;
+	bool flushing;			/* closing: bytes for the client still in kTLS TX */
+	bool notify_sent;		/* flushing: our close_notify went to kTLS */
 	bool registered;		/* with ktlso.ko */
 	bool key_limit;			/* close at the next record boundary: key usage limit */
 	const char *eof;		/* the client ended its side (close_notify, FIN): why.

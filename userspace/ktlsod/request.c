@@ -183,7 +183,7 @@ static int req_read_ended(struct conn *c, int res)
 		c->eof = "client closed without close_notify";
 		return 0;
 	}
-	conn_close(c, "recv failed");
+	conn_close_fmt(c, "recv failed: %s", strerror(-res));
 	return 1;
 }
 
@@ -244,6 +244,17 @@ void req_on_recv(struct conn *c, int res, unsigned cflags)
 		return;
 	if (res == -ENOBUFS) {
 		req_arm_read(c);	/* every buffer was busy this round: they are back now */
+		return;
+	}
+	if (res == -EAGAIN || res == -EINTR) {
+		/*
+		 * Nothing read, and not an error: a read that found nothing after its poll
+		 * said there was something (kTLS: a record still incomplete) goes to one of
+		 * io_uring's worker threads, where on our non-blocking socket it fails with
+		 * EAGAIN (or its wait is interrupted). Seen with kTLS RX over a lossy path
+		 * (tests/e2e/netem.sh). Wait for the rest.
+		 */
+		req_arm_read(c);
 		return;
 	}
 	if (res == -ECANCELED && c->tu) {

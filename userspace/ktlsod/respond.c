@@ -296,7 +296,9 @@ void resp_on_splice(struct conn *c, enum op op, int res)
 		} else if (res == -EPIPE || res == -ECONNRESET) {
 			if (!c->close_reason)
 				c->close_reason = "client went away";
-		} else if (res != -EAGAIN && res != -ECANCELED && !c->close_reason) {
+		} else if (res != -EAGAIN && res != -EINTR && res != -ECANCELED &&
+			   !c->close_reason) {
+			/* EAGAIN, EINTR: the socket is full (see resp_on_send) */
 			c->close_reason = "splice to the socket failed";
 		}
 	}
@@ -309,7 +311,7 @@ void resp_on_splice(struct conn *c, enum op op, int res)
 		return;
 	}
 	conn_set_deadline(c);
-	if (op == OP_SPLICE_OUT && res == -EAGAIN)
+	if (op == OP_SPLICE_OUT && (res == -EAGAIN || res == -EINTR))
 		resp_arm_pollout(c);	/* the socket is full: come back when it drains */
 	else
 		resp_body_step(c);
@@ -320,9 +322,21 @@ void resp_on_send(struct conn *c, int res)
 	c->send_armed = false;
 	free(c->out_busy);
 	c->out_busy = NULL;
+	if (res == -EAGAIN || res == -EINTR) {
+		/*
+		 * Nothing sent, and not an error: a send that found the socket full after its
+		 * poll said there was room goes to one of io_uring's worker threads, whose wait
+		 * can be interrupted (EINTR) or not happen at all (EAGAIN). Seen with kTLS TX
+		 * over a lossy path (tests/e2e/netem.sh). Send it again.
+		 */
+		conn_send_pending(c);
+		return;
+	}
 	if (res < 0) {
-		conn_close(c, res == -EPIPE || res == -ECONNRESET ? "client went away" :
-								       "send failed");
+		if (res == -EPIPE || res == -ECONNRESET)
+			conn_close(c, "client went away");
+		else
+			conn_close_fmt(c, "send failed: %s", strerror(-res));
 		return;
 	}
 	c->out_off += (uint32_t)res;
