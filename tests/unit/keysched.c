@@ -351,6 +351,83 @@ static int test_agreement_bad_key(const void *arg)
 	return agreement(arg, 0x01);
 }
 
+/*
+ * KeyUpdate with OpenSSL as the peer, the way ktlsod carries it in kTLS: the secrets copied
+ * before the derivation (kso_ssl_copy_secrets), the next ones by "traffic upd". The client
+ * sends KeyUpdate(update_requested) and a record under its next key; "the kernel" reads
+ * both, answers with its own KeyUpdate and a record under the server's next key, which the
+ * client must read.
+ */
+static int test_keyupdate_agreement(const void *arg)
+{
+	const struct variant *v = arg;
+	SSL_CTX *sctx = t_ssl_ctx(true, v->version, v->cipher);
+	SSL_CTX *cctx = t_ssl_ctx(false, v->version, v->cipher);
+	static const uint8_t ku_req[5] = { 24, 0, 0, 1, 1 }, ku_not[5] = { 24, 0, 0, 1, 0 };
+	uint8_t txs[KSO_MAX_SECRET], rxs[KSO_MAX_SECRET], next[KSO_MAX_SECRET];
+	uint8_t rec[T_REC_MAX], pt[T_REC_MAX], type;
+	struct kso_dir_keys tx, rx;
+	union kso_crypto_info ci;
+	struct t_rec wr, rd;
+	size_t slen = 0, off = 0;
+	socklen_t len;
+	char buf[64];
+	ssize_t n, m;
+	SSL *c, *s;
+
+	T_ASSERT(sctx && cctx, "SSL_CTX: %s", t_ssl_err());
+	c = SSL_new(cctx);
+	s = SSL_new(sctx);
+	T_ASSERT(c && s && !t_handshake_mem(c, s), "handshake: %s", t_ssl_err());
+	T_OK(kso_ssl_copy_secrets(s, KSO_SERVER, txs, rxs, &slen));
+	T_ASSERT(slen == (size_t)(v->cipher == KSO_AES_256_GCM ? 48 : 32), "secret length %zu", slen);
+	T_OK(kso_ssl_derive(s, KSO_SERVER, 0, 0, &tx, &rx));
+	T_OK(kso_ktls_fill(&tx, &ci, &len));
+	T_ASSERT(!t_rec_init(&wr, &ci), "record model");
+	T_OK(kso_ktls_fill(&rx, &ci, &len));
+	T_ASSERT(!t_rec_init(&rd, &ci), "record model");
+
+	/* client: KeyUpdate(update_requested), then data under its next key */
+	T_ASSERT(SSL_key_update(c, SSL_KEY_UPDATE_REQUESTED) && SSL_write(c, "after", 5) == 5,
+		 "client KeyUpdate: %s", t_ssl_err());
+	n = BIO_read(SSL_get_wbio(c), rec, sizeof(rec));
+	m = (ssize_t)t_rec_len(rec, (size_t)n);
+	T_ASSERT(m > 0 && m < n, "two client records");
+	T_ASSERT(t_rec_open(&rd, rec, (size_t)m, &type, pt) == 5 && type == 22 &&
+		 !memcmp(pt, ku_req, 5), "the KeyUpdate under the old key");
+	T_OK(kso_tls13_next_secret(v->cipher, rxs, slen, next, slen));
+	T_OK(kso_tls13_derive(v->cipher, next, slen, 0, &rx));
+	T_OK(kso_ktls_fill(&rx, &ci, &len));
+	T_ASSERT(!t_rec_init(&rd, &ci), "record model");
+	off = (size_t)m;
+	T_ASSERT(t_rec_open(&rd, rec + off, (size_t)n - off, &type, pt) == 5 && type == 23 &&
+		 !memcmp(pt, "after", 5), "the client's data under its next key");
+
+	/* server: KeyUpdate(update_not_requested) under the old key, data under the next */
+	n = t_rec_seal(&wr, 22, ku_not, 5, rec);
+	T_ASSERT(n > 0, "seal");
+	BIO_write(SSL_get_rbio(c), rec, (int)n);
+	T_OK(kso_tls13_next_secret(v->cipher, txs, slen, next, slen));
+	T_OK(kso_tls13_derive(v->cipher, next, slen, 0, &tx));
+	T_OK(kso_ktls_fill(&tx, &ci, &len));
+	T_ASSERT(!t_rec_init(&wr, &ci), "record model");
+	n = t_rec_seal(&wr, 23, "reply", 5, rec);
+	T_ASSERT(n > 0, "seal");
+	BIO_write(SSL_get_rbio(c), rec, (int)n);
+	T_ASSERT(SSL_read(c, buf, sizeof(buf)) == 5 && !memcmp(buf, "reply", 5),
+		 "the client read nothing under the server's next key: %s", t_ssl_err());
+	kso_dir_keys_wipe(&tx);
+	kso_dir_keys_wipe(&rx);
+	OPENSSL_cleanse(txs, sizeof(txs));
+	OPENSSL_cleanse(rxs, sizeof(rxs));
+	OPENSSL_cleanse(next, sizeof(next));
+	SSL_free(c);
+	SSL_free(s);
+	SSL_CTX_free(cctx);
+	SSL_CTX_free(sctx);
+	return T_PASS;
+}
+
 int main(int argc, char **argv)
 {
 	char name[64];
@@ -370,6 +447,10 @@ int main(int argc, char **argv)
 		t_run(name, test_agreement, &variants[i]);
 		snprintf(name, sizeof(name), "openssl_agreement_bad_key/%s", variants[i].name);
 		t_run(name, test_agreement_bad_key, &variants[i]);
+		if (variants[i].version != TLS_1_3_VERSION)
+			continue;
+		snprintf(name, sizeof(name), "openssl_keyupdate/%s", variants[i].name);
+		t_run(name, test_keyupdate_agreement, &variants[i]);
 	}
 	return t_done();
 }

@@ -248,6 +248,22 @@ int kso_ssl_derive_one(SSL *ssl, enum kso_role role, bool tx, uint64_t seq,
 	return err;
 }
 
+int kso_ssl_copy_secrets(SSL *ssl, enum kso_role role, uint8_t tx[KSO_MAX_SECRET],
+			 uint8_t rx[KSO_MAX_SECRET], size_t *len)
+{
+	struct captured *cap = ex_index >= 0 ? SSL_get_ex_data(ssl, ex_index) : NULL;
+	bool server = role == KSO_SERVER;
+
+	if (SSL_version(ssl) != TLS1_3_VERSION)
+		return -EOPNOTSUPP;
+	if (!cap || !cap->client_len || cap->client_len != cap->server_len)
+		return -ENOKEY;
+	memcpy(tx, server ? cap->server : cap->client, cap->server_len);
+	memcpy(rx, server ? cap->client : cap->server, cap->client_len);
+	*len = cap->server_len;
+	return 0;
+}
+
 void kso_ssl_forget(SSL *ssl)
 {
 	struct captured *cap = ex_index >= 0 ? SSL_get_ex_data(ssl, ex_index) : NULL;

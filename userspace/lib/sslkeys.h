@@ -3,7 +3,8 @@
  * Taking the keys out of an OpenSSL 3 handshake for kTLS. OpenSSL does not hand out the
  * TLS 1.3 traffic secrets through an API; it does pass them to the key-log callback (the
  * SSLKEYLOGFILE mechanism), so ktlso installs one that keeps the two application traffic
- * secrets with the SSL object, never writes them anywhere, and wipes them once derived.
+ * secrets with the SSL object, never writes them anywhere, and wipes them once derived
+ * (ktlsod copies them first, for KeyUpdates, where the kernel can rekey).
  * TLS 1.2 needs only the master secret and the randoms, which OpenSSL does expose.
  */
 #ifndef KTLSO_SSLKEYS_H
@@ -52,6 +53,16 @@ int kso_ssl_derive(SSL *ssl, enum kso_role role, uint64_t tx_seq, uint64_t rx_se
  */
 int kso_ssl_derive_one(SSL *ssl, enum kso_role role, bool tx, uint64_t seq,
 		       struct kso_dir_keys *out);
+
+/*
+ * TLS 1.3: copy both application traffic secrets as captured (ours into tx, the peer's into
+ * rx; *len bytes each, the suite's hash length), for KeyUpdates carried out later by kTLS
+ * (kso_tls13_next_secret). Call before kso_ssl_derive*, which wipe what was captured; the
+ * copies are the caller's to keep in memory that is not dumped and to wipe. 0, -ENOKEY
+ * (not captured) or -EOPNOTSUPP (not TLS 1.3).
+ */
+int kso_ssl_copy_secrets(SSL *ssl, enum kso_role role, uint8_t tx[KSO_MAX_SECRET],
+			 uint8_t rx[KSO_MAX_SECRET], size_t *len);
 
 /* Wipe whatever was captured for ssl (a connection that stays in userspace TLS). */
 void kso_ssl_forget(SSL *ssl);
