@@ -15,6 +15,15 @@
  *                                    the server's close
  *   kclient keyupdate PORT PATH [S]  a KeyUpdate, then a request; with S, S seconds later
  *                                    a second request on the same connection
+ *   kclient keyupdates PORT PATH N HOW REQ SHA
+ *                                    N requests on one connection, each with a KeyUpdate
+ *                                    before it (HOW between) or two in the middle of its
+ *                                    body (mid), or none (never), update_requested or not
+ *                                    (REQ req, none, mix);
+ *                                    every body must have SHA-256 SHA, and the server must
+ *                                    answer every requested update with its own
+ *   kclient badkeyupdate PORT WHAT   a malformed KeyUpdate (WHAT len: a bad length; value:
+ *                                    request_update 2); prints the server's alert
  *   kclient hold PORT PATH N         N keep-alive connections, each served once, held
  *                                    open until stdin closes (for memory measurements)
  *   kclient reneg PORT PATH          TLS 1.2: a request and a renegotiation ClientHello in
@@ -65,11 +74,13 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 
 #include "keysched.h"
@@ -603,6 +614,217 @@ static int cmd_keys(int port, const char *path, const char *ciphers)
 	fflush(stdout);
 	while (read(0, buf, sizeof(buf)) > 0)
 		;
+	return 0;
+}
+
+/* KeyUpdates the server sent (OpenSSL's message callback, on the records it reads). */
+static long ku_received;
+
+static void ku_msg_cb(int write_p, int version, int content_type, const void *buf, size_t len,
+		      SSL *ssl, void *arg)
+{
+	(void)version, (void)ssl, (void)arg;
+	if (!write_p && content_type == SSL3_RT_HANDSHAKE && len >= 1 &&
+	    *(const unsigned char *)buf == SSL3_MT_KEY_UPDATE)
+		ku_received++;
+}
+
+/* A KeyUpdate sent now (SSL_key_update only schedules it). 0 or -1. */
+static int ku_send(SSL *ssl, int requested)
+{
+	if (!SSL_key_update(ssl, requested ? SSL_KEY_UPDATE_REQUESTED :
+					     SSL_KEY_UPDATE_NOT_REQUESTED) ||
+	    SSL_do_handshake(ssl) != 1)
+		return -1;
+	return 0;
+}
+
+/*
+ * One GET of path; the body's SHA-256 (hex) into hex. With mid, two KeyUpdates in the
+ * body, at a third (update_requested as req[0] says) and at two thirds (req[1]). Returns
+ * the status, or -1.
+ */
+static int ku_get(SSL *ssl, const char *path, int mid, const int req[2], char hex[65])
+{
+	EVP_MD_CTX *mc = EVP_MD_CTX_new();
+	unsigned char md[32], buf[16384];
+	char head[8192], *end, *h;
+	long cl, got, ku_at = -1;
+	int status = -1, n, k = 0;
+	size_t have = 0;
+
+	n = snprintf(head, sizeof(head), "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path);
+	if (!mc || SSL_write(ssl, head, n) != n)
+		goto out;
+	for (;;) {
+		head[have] = 0;
+		if ((end = strstr(head, "\r\n\r\n")))
+			break;
+		/* a byte at a time: none of the body is taken here */
+		if (have + 1 >= sizeof(head) || SSL_read(ssl, head + have, 1) != 1)
+			goto out;
+		have++;
+	}
+	h = strcasestr(head, "\r\nContent-Length:");
+	if (sscanf(head, "HTTP/1.1 %d", &status) != 1 || !h) {
+		status = -1;
+		goto out;
+	}
+	cl = strtol(h + 17, NULL, 10);
+	if (mid)
+		ku_at = cl / 3;
+	EVP_DigestInit_ex(mc, EVP_sha256(), NULL);
+	for (got = 0; got < cl; got += n) {
+		long want = sizeof(buf);
+
+		if (got == ku_at) {
+			if (ku_send(ssl, req[k])) {
+				status = -1;
+				goto out;
+			}
+			ku_at = ++k < 2 ? cl * 2 / 3 : -1;
+		}
+		if (ku_at > got && ku_at - got < want)
+			want = ku_at - got;
+		if (cl - got < want)
+			want = cl - got;
+		n = SSL_read(ssl, buf, (int)want);
+		if (n <= 0) {
+			status = -1;
+			goto out;
+		}
+		EVP_DigestUpdate(mc, buf, (size_t)n);
+	}
+	EVP_DigestFinal_ex(mc, md, NULL);
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+out:
+	EVP_MD_CTX_free(mc);
+	return status;
+}
+
+/*
+ * kclient keyupdates PORT PATH N HOW REQ SHA: N rounds on one connection, each a GET of
+ * PATH whose body must have SHA-256 SHA, and a KeyUpdate: HOW = between (before the
+ * request), mid (two, at a third and at two thirds of the body) or never (none of the
+ * client's own; OpenSSL still answers the server's update_requested); REQ = none
+ * (update_not_requested), req (update_requested) or mix (alternating, requested first). Then a GET of a missing
+ * file, which comes after the server's last KeyUpdate. Prints "keyupdates sent=S
+ * requested=Q received=R": R, the server's, must equal Q (but for never).
+ */
+static int cmd_keyupdates(int port, const char *path, int n, const char *how, const char *req,
+			  const char *sha)
+{
+	SSL_CTX *ctx = ctx_new();
+	int mid = !strcmp(how, "mid"), mix = !strcmp(req, "mix"), fd, st;
+	long requested = 0;
+	char hex[65] = "";
+	SSL *ssl;
+
+	int never = !strcmp(how, "never");
+
+	if ((!mid && !never && strcmp(how, "between")) ||
+	    (!mix && strcmp(req, "none") && strcmp(req, "req")))
+		return die("keyupdates: HOW is between, mid or never, REQ none, req or mix%s", "");
+	SSL_CTX_set_msg_callback(ctx, ku_msg_cb);
+	if (!(ssl = connect_tls(ctx, port, &fd)))
+		return die("handshake failed%s", "");
+	if (SSL_version(ssl) != TLS1_3_VERSION)
+		return die("KeyUpdate needs TLS 1.3%s", "");
+	/* the KeyUpdate and the request are two writes: Nagle would hold the second back
+	 * until the server's delayed ACK of the first (40 ms a round) */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
+	for (int i = 0; i < n; i++) {
+		int r = never ? 0 : mix ? !(i % 2) : !strcmp(req, "req");
+		int rr[2] = { r, mix ? !r : r };
+
+		if (!mid && !never && ku_send(ssl, r)) {
+			fprintf(stderr, "kclient: round %d: the KeyUpdate could not be sent\n", i + 1);
+			return 1;
+		}
+		st = ku_get(ssl, path, mid, rr, hex);
+		if (st != 200 || strcmp(hex, sha)) {
+			fprintf(stderr, "kclient: round %d of %d: %s\n", i + 1, n,
+				st < 0 ? "no response (the server closed)" :
+				st != 200 ? "not a 200" : "the body's SHA-256 differs");
+			return 1;
+		}
+		requested += mid ? rr[0] + rr[1] : r;
+	}
+	st = ku_get(ssl, "/kclient-keyupdates-end", 0, (const int[2]){ 0, 0 }, hex);
+	printf("keyupdates sent=%d requested=%ld received=%ld\n", never ? 0 : mid ? 2 * n : n,
+	       requested, ku_received);
+	if (st != 404)
+		return die("the last request got no 404%s", "");
+	return never || ku_received == requested ? 0 : 1;
+}
+
+/*
+ * kclient badkeyupdate PORT LEN|VALUE: a malformed KeyUpdate as the first record after the
+ * handshake (AES-128-GCM), sealed here with the client's key: LEN, its length field says 2
+ * and a byte follows; VALUE, request_update is 2. Prints the server's alert ("alert
+ * decode_error" or "alert illegal_parameter", or "no alert") and whether it then closed.
+ */
+static int ku_alert = -1;
+
+static void ku_info_cb(const SSL *ssl, int where, int ret)
+{
+	(void)ssl;
+	if (where & SSL_CB_READ_ALERT)
+		ku_alert = ret & 0xff;
+}
+
+static int cmd_badkeyupdate(int port, const char *what)
+{
+	SSL_CTX *ctx = ctx_new();
+	unsigned char msg[7] = { 24, 0, 0, 1, 2 }, rec[5 + sizeof(msg) + 1 + 16], nonce[12];
+	size_t mlen = 5;
+	struct kso_dir_keys k;
+	uint8_t sec[KSO_MAX_SECRET];
+	EVP_CIPHER_CTX *cc;
+	char buf[4096];
+	int fd, n, out;
+	SSL *ssl;
+
+	if (!strcmp(what, "len")) {
+		msg[3] = 2;	/* two bytes of body, well formed otherwise (0, then junk) */
+		msg[4] = 0;
+		msg[5] = 0;
+		mlen = 6;
+	} else if (strcmp(what, "value")) {
+		return die("badkeyupdate: len or value, not %s", what);
+	}
+	SSL_CTX_set_keylog_callback(ctx, keylog_cb);
+	SSL_CTX_set_info_callback(ctx, ku_info_cb);
+	SSL_CTX_set_ciphersuites(ctx, "TLS_AES_128_GCM_SHA256");
+	if (!(ssl = connect_tls(ctx, port, &fd)))
+		return die("handshake failed%s", "");
+	n = (int)unhex(keylog.cts, sec, sizeof(sec));
+	if (SSL_version(ssl) != TLS1_3_VERSION || n != 32 ||
+	    kso_tls13_derive(KSO_AES_128_GCM, sec, (size_t)n, 0, &k))
+		return die("no TLS 1.3 AES-128-GCM client traffic secret%s", "");
+	/* TLSInnerPlaintext = message || content type 22; sequence number 0: nonce = IV */
+	msg[mlen] = 22;
+	rec[0] = 23, rec[1] = 3, rec[2] = 3, rec[3] = 0, rec[4] = (unsigned char)(mlen + 1 + 16);
+	memcpy(nonce, k.iv, sizeof(nonce));
+	cc = EVP_CIPHER_CTX_new();
+	if (!cc || !EVP_EncryptInit_ex(cc, EVP_aes_128_gcm(), NULL, k.key, nonce) ||
+	    !EVP_EncryptUpdate(cc, NULL, &out, rec, 5) ||
+	    !EVP_EncryptUpdate(cc, rec + 5, &out, msg, (int)mlen + 1) ||
+	    !EVP_EncryptFinal_ex(cc, rec + 5 + out, &out) ||
+	    !EVP_CIPHER_CTX_ctrl(cc, EVP_CTRL_GCM_GET_TAG, 16, rec + 5 + mlen + 1))
+		return die("sealing the record failed%s", "");
+	EVP_CIPHER_CTX_free(cc);
+	if (send(fd, rec, 5 + mlen + 1 + 16, 0) < 0)
+		return die("send: %s", strerror(errno));
+	/* the session ticket, then the alert; OpenSSL's reading state is untouched by ours */
+	while (SSL_read(ssl, buf, sizeof(buf)) > 0)
+		;
+	n = (int)recv(fd, buf, sizeof(buf), 0);
+	printf("%s%s, %s\n", ku_alert < 0 ? "no alert" : "alert ",
+	       ku_alert == 50 ? "decode_error" : ku_alert == 47 ? "illegal_parameter" :
+	       ku_alert < 0 ? "" : SSL_alert_desc_string_long(ku_alert),
+	       n == 0 ? "then closed" : "not closed");
 	return 0;
 }
 
@@ -1156,6 +1378,11 @@ int main(int argc, char **argv)
 		return cmd_slow(port, atoi(argv[i + 2]), atoi(argv[i + 3]));
 	if (!strcmp(cmd, "close") && argc - i >= 5)
 		return cmd_close(port, argv[i + 2], atoi(argv[i + 3]), argv[i + 4]);
+	if (!strcmp(cmd, "keyupdates") && argc - i >= 7)
+		return cmd_keyupdates(port, argv[i + 2], atoi(argv[i + 3]), argv[i + 4],
+				      argv[i + 5], argv[i + 6]);
+	if (!strcmp(cmd, "badkeyupdate") && argc - i >= 3)
+		return cmd_badkeyupdate(port, argv[i + 2]);
 	if (!strcmp(cmd, "keyupdate") && argc - i >= 3)
 		return cmd_keyupdate(port, argv[i + 2], argc - i >= 4 ? atoi(argv[i + 3]) : 0);
 	fprintf(stderr, "kclient: bad arguments\n");

@@ -194,6 +194,7 @@ static void conn_free(struct conn *c)
 	conn_pipe_put(c);
 	conn_tlsu_free(c);
 	SSL_free(c->ssl);
+	rk_forget(c);
 	free(c->in);
 	free(c->out);
 	free(c->out_busy);

@@ -2,7 +2,8 @@
 /*
  * A connection of a worker, and the functions of the files that drive it: conn.c (its
  * slab, lifecycle and buffers), handshake.c (handshake, handoff into kTLS, live
- * offload), request.c (reading requests), respond.c (responses) and module.c (ktlso.ko).
+ * offload), request.c (reading requests), respond.c (responses), rekey.c (KeyUpdate in
+ * kTLS) and module.c (ktlso.ko).
  * A connection goes
  *
  *   HANDSHAKE  poll + exact-record reads feed OpenSSL over memory BIOs; its output is
@@ -106,6 +107,9 @@ struct conn {
 	bool notify_sent;		/* flushing: our close_notify went to kTLS */
 	bool registered;		/* with ktlso.ko */
 	bool key_limit;			/* close at the next record boundary: key usage limit */
+	uint8_t tx_rekey;		/* enum rk_tx: our KeyUpdate is due (rekey.c) */
+	uint32_t key_gen;		/* KeyUpdates carried by kTLS, both directions */
+	struct rk_secrets *secrets;	/* TLS 1.3 in kTLS on a kernel that rekeys (rekey.c) */
 	const char *eof;		/* the client ended its side (close_notify, FIN): why.
 					 * What it asked before is answered, then the close */
 
@@ -155,6 +159,15 @@ void hs_live_offload_try(struct conn *c);
 /* module.c */
 void ctl_conn_register(struct conn *c);
 
+/* rekey.c */
+enum rk_tx { RK_TX_NONE, RK_TX_DUE, RK_TX_DUE_REQUEST };
+int rk_keep(struct conn *c);
+void rk_forget(struct conn *c);
+const char *rk_unable(const struct conn *c);
+void rk_on_key_update(struct conn *c, const unsigned char *p, int n);
+void rk_on_key_limit(struct conn *c, bool tx);
+bool rk_tx_try(struct conn *c);
+
 /* request.c */
 void req_on_recv(struct conn *c, int res, unsigned cflags);
 void req_process(struct conn *c);
@@ -166,5 +179,6 @@ void resp_on_open(struct conn *c, int res);
 void resp_body_step(struct conn *c);
 void resp_on_splice(struct conn *c, enum op op, int res);
 void resp_on_send(struct conn *c, int res);
+void resp_arm_pollout(struct conn *c);
 
 #endif

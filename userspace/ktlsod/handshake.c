@@ -310,8 +310,13 @@ static void hs_install(struct conn *c)
 		return;
 	}
 	if (c->offload != KTLSO_MODE_OFF && !c->fallback) {
+		/* for KeyUpdates later; a failure only means they will close the connection */
+		if (want_tx && want_rx)
+			(void)rk_keep(c);
 		c->fallback = hs_ktls_move(c, want_tx, want_rx, tx0, seq0);
-		if (!c->fallback)
+		if (c->fallback)
+			rk_forget(c);
+		else
 			atomic_fetch_add(&ktlsod.st.offloaded, 1);
 	}
 	if (c->fallback)

@@ -212,6 +212,7 @@ void ctl_conn_register(struct conn *c)
 		.fd = c->fd,
 		.version = c->version,
 		.cipher = c->ktls_cipher,
+		.key_gen = c->key_gen,
 		.fallback = c->fallback,
 	};
 
@@ -257,15 +258,17 @@ static void ctl_on_key_limit(struct conn *c, const struct kso_event *ev)
 {
 	bool tx = ev->dir == KTLSO_DIR_TX;
 	uint64_t seq = tx ? ev->sock.tx_seq : ev->sock.rx_seq;
+	const char *why = rk_unable(c);
 
+	if (!why) {
+		rk_on_key_limit(c, tx);	/* a KeyUpdate instead of the close */
+		return;
+	}
 	atomic_fetch_add(&ktlsod.st.key_limit_closed, 1);
 	free(c->reason_buf);
 	if (asprintf(&c->reason_buf,
 		     "key usage limit: %s at record %llu of %llu; %s", tx ? "TX" : "RX",
-		     (unsigned long long)seq, (unsigned long long)ev->sock.rec_limit,
-		     c->version == TLS_1_2_VERSION ? "TLS 1.2 cannot rekey" :
-		     ktlsod.caps.rekey ? "this kernel cannot rekey kTLS (TLS 1.3 rekey needs Linux 6.14 "
-				    "or later)" : "rekeying kTLS is not implemented yet") < 0)
+		     (unsigned long long)seq, (unsigned long long)ev->sock.rec_limit, why) < 0)
 		c->reason_buf = NULL;
 	c->close_reason = c->reason_buf ? c->reason_buf : "key usage limit";
 	c->key_limit = true;

@@ -85,10 +85,7 @@ static void req_on_control_record(struct conn *c, unsigned char type, const unsi
 		return;
 	}
 	if (type == 22 && n >= 1 && p[0] == 24) {	/* handshake: KeyUpdate */
-		/* caps.rekey is an errno: 0 when the kernel takes a second key */
-		conn_close(c, !ktlsod.caps.rekey ? "client KeyUpdate: rekey is not implemented yet" :
-					      "client KeyUpdate: this kernel cannot rekey kTLS "
-					      "(TLS 1.3 rekey needs Linux 6.14 or later)");
+		rk_on_key_update(c, p, n);
 		return;
 	}
 	conn_close_fmt(c, "unexpected record type %u after the handshake", type);
@@ -204,6 +201,12 @@ static int req_got_plaintext(struct conn *c, int res)
 		conn_close(c, "corrupted record from client (bad_record_mac)");
 		return 1;
 	}
+	if (res == -EKEYEXPIRED) {
+		/* kTLS (6.14+) after a KeyUpdate whose new key was not set: cannot happen
+		 * unless a rekey went wrong; say so rather than "recv failed" */
+		conn_close(c, "read under an expired key (a KeyUpdate without the next RX key)");
+		return 1;
+	}
 	if (res <= 0)
 		return req_read_ended(c, res);
 	if (cm && cm->cmsg_level == SOL_TLS && cm->cmsg_type == TLS_GET_RECORD_TYPE &&
@@ -300,6 +303,8 @@ void req_process(struct conn *c)
 
 	if (c->state != CS_OPEN || c->rq)
 		return;
+	if (rk_tx_try(c))
+		return;	/* no response before our KeyUpdate: back here at POLLOUT */
 	if (c->in_len) {
 		c->rq = calloc(1, sizeof(*c->rq));
 		if (!c->rq) {

@@ -249,6 +249,8 @@ void resp_body_step(struct conn *c)
 {
 	if (c->state != CS_OPEN || !c->responding)
 		return;
+	if (rk_tx_try(c))
+		return;	/* our KeyUpdate, between two splices: back here when it went */
 	if (c->key_limit && !c->in_pipe) {
 		conn_close(c, c->close_reason);	/* between records: the client sees a close */
 		return;
@@ -269,7 +271,7 @@ void resp_body_step(struct conn *c)
 	resp_body_splice(c);
 }
 
-static void resp_arm_pollout(struct conn *c)
+void resp_arm_pollout(struct conn *c)
 {
 	struct io_uring_sqe *sqe = conn_sqe(c, OP_POLLOUT);
 

@@ -194,6 +194,8 @@ static void dispatch(struct worker *w, struct io_uring_cqe *cqe)
 		c->waiting_pollout = false;
 		if (c->state == CS_OPEN && c->responding)
 			resp_body_step(c);
+		else if (c->state == CS_OPEN && !rk_tx_try(c))
+			req_process(c);	/* our KeyUpdate went out between requests */
 		break;
 	case OP_OPEN:
 		resp_on_open(c, cqe->res);
