@@ -138,7 +138,8 @@ const char *rk_unable(const struct conn *c)
 	if (!c->ktls_tx || !c->ktls_rx)
 		return "rekeying needs both directions in kTLS (offload txrx)";
 	if (!c->secrets)
-		return "the traffic secrets were not kept at the handoff (out of memory)";
+		return "its traffic secrets were not kept (they are at a handoff into kTLS both "
+		       "ways, not at a live offload; or memory ran out)";
 	return NULL;
 }
 
