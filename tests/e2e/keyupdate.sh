@@ -146,14 +146,17 @@ check s_client/keyupdates "$(grep -c '^KEYUPDATE' "$work/sclient")" 2
 moved s_client "$s0" 2 1
 
 took "s_client"
-# the key-usage guard at 200 records, warned at 50 %: TX rekeyed, the download goes on
+# the key-usage guard at 200 records, warned at 25 %: TX rekeyed, the download goes on.
+# A rekey waits for the splice in flight (64 records of 16 KiB): a key covers about 50 to
+# 130 records, and the 768 of the download several keys, also when the module's scan runs
+# late on a loaded machine.
 if ! grep -qs '^ktlso ' /proc/modules; then
 	skip guard "ktlso.ko is not loaded"
 else
 	scan=/sys/module/ktlso/parameters/scan_ms
 	old_scan=$(cat $scan 2>/dev/null || echo 1000)
 	echo 50 >$scan 2>/dev/null
-	ktlsoctl policy add "127.0.0.1:$port" mode txrx limit 200 warn 50 >/dev/null 2>&1
+	ktlsoctl policy add "127.0.0.1:$port" mode txrx limit 200 warn 25 >/dev/null 2>&1
 	sleep 0.5
 	s0=$(stats)
 	curl -sk --limit-rate 4M -o "$work/dl" "https://127.0.0.1:$port/f12m" &
@@ -173,10 +176,10 @@ else
 	[ $cst = 0 ] && [ "$(sum "$work/dl")" = "$sum12" ] && pass guard/download ||
 		fail guard/download "curl $cst, $(lastclose)"
 	rekeys=$(($(stat TlsTxRekeyOk) - $(echo "$s0" | cut -d' ' -f3)))
-	# 768 records of 16 KiB: a rekey about every 100 to 200 records
-	[ "$rekeys" -ge 3 ] && pass guard/rekeyed || fail guard/rekeyed "TlsTxRekeyOk moved by $rekeys"
+	[ "$rekeys" -ge 2 ] && pass guard/rekeyed || fail guard/rekeyed "TlsTxRekeyOk moved by $rekeys"
 	[ "$maxgen" -ge 2 ] && pass guard/keygen_listed || fail guard/keygen_listed "KEYGEN at most $maxgen"
-	[ "$maxrec" -gt 0 ] && [ "$maxrec" -lt 400 ] && pass guard/records_per_key ||
+	# without the restart, the samples (every 0.2 s, 50 records at 4 MB/s) would reach 700
+	[ "$maxrec" -gt 0 ] && [ "$maxrec" -lt 600 ] && pass guard/records_per_key ||
 		fail guard/records_per_key "TX-REC reached $maxrec of 768"
 	echo "# guard: $rekeys TX rekeys, KEYGEN up to $maxgen, TX-REC at most $maxrec"
 	# RX: 300 requests and no KeyUpdate of the client's: the server asks for one
