@@ -29,11 +29,9 @@ took() { _t=$(date +%s); echo "# $1: $((_t - t_last)) s"; t_last=$_t; }
 make_cert || exit 0
 head -c 16384 /dev/urandom >"$www/f16k"
 head -c 1 /dev/urandom >"$www/f1"
-head -c $((64 * 1048576)) /dev/urandom >"$www/big"
-head -c $((12 * 1048576)) "$www/big" >"$www/f12m"
 token=$(head -c 24 /dev/urandom | sha256sum | cut -c1-40)
 echo "$token" >"$www/token.txt"
-sum16=$(sum "$www/f16k") sum1=$(sum "$www/f1") bigsum=$(sum "$www/big") sum12=$(sum "$www/f12m")
+sum16=$(sum "$www/f16k") sum1=$(sum "$www/f1")
 
 { conf_global; conf_listeners "$port"; } >"$work/ktlsod.conf"
 start_ktlsod --config "$work/ktlsod.conf"
@@ -80,8 +78,13 @@ if ! ktlsoctl probe 2>/dev/null | grep -q '^rekey.*: yes'; then
 		"client KeyUpdate: this kernel cannot rekey kTLS (TLS 1.3 rekey needs Linux 6.14 or later)"
 	skip rekey "this kernel ($(uname -r)) cannot rekey kTLS: $(ktlsoctl probe 2>&1 | grep '^rekey')"
 	stop_ktlsod || fail stop "ktlsod did not stop"
+	took "old kernel"
 	exit 0
 fi
+head -c $((64 * 1048576)) /dev/urandom >"$www/big"
+head -c $((12 * 1048576)) "$www/big" >"$www/f12m"
+bigsum=$(sum "$www/big") sum12=$(sum "$www/f12m")
+took "the big files"
 
 took "malformed"
 # kclient: one KeyUpdate before a request, without and with update_requested
