@@ -48,7 +48,7 @@ stats() { echo "$(stat TlsRxRekeyOk) $(stat TlsRxRekeyReceived) $(stat TlsTxReke
 # moved NAME BEFORE RX TX: the counters moved by RX (RxRekeyOk and RxRekeyReceived) and TX
 # (TxRekeyOk), and no error counter at all
 moved() {
-	# shellcheck disable=SC2086
+	# shellcheck disable=SC2086,SC2046
 	set -- "$1" $2 $(stats) "$3" "$4"
 	check "$1/tls_stat" "rx_ok+$(($7 - $2)) rx_received+$(($8 - $3)) tx_ok+$(($9 - $4)) rx_err+$((${10} - $5)) tx_err+$((${11} - $6))" \
 		"rx_ok+${12} rx_received+${12} tx_ok+${13} rx_err+0 tx_err+0"

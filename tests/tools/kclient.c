@@ -708,9 +708,10 @@ out:
  * PATH whose body must have SHA-256 SHA, and a KeyUpdate: HOW = between (before the
  * request), mid (two, at a third and at two thirds of the body) or never (none of the
  * client's own; OpenSSL still answers the server's update_requested); REQ = none
- * (update_not_requested), req (update_requested) or mix (alternating, requested first). Then a GET of a missing
- * file, which comes after the server's last KeyUpdate. Prints "keyupdates sent=S
- * requested=Q received=R": R, the server's, must equal Q (but for never).
+ * (update_not_requested), req (update_requested) or mix (alternating, requested first).
+ * Then a GET of a missing file, which comes after the server's last KeyUpdate. Prints
+ * "keyupdates sent=S requested=Q received=R": R, the server's, must equal Q (but for
+ * never).
  */
 static int cmd_keyupdates(int port, const char *path, int n, const char *how, const char *req,
 			  const char *sha)
