@@ -17,7 +17,8 @@ need openssl ktlsod ktlsoctl sha256sum curl
 e2e_init ktlsod-certs
 w=$work
 port=$((40000 + $$ % 20000))
-mkdir -p "$w/db/new" "$w/state"
+# $w/state is made by ktlsod, which gives it to the user it runs as (nobody)
+mkdir -p "$w/db/new"
 : >"$w/db/index.txt"
 echo 1000 >"$w/db/serial"
 head -c 60000 /dev/urandom | base64 >"$www/file.txt"
@@ -96,6 +97,8 @@ if ! pki; then
 	echo "FAIL $T/setup: openssl could not make the test PKI"
 	exit 0
 fi
+# ktlsod runs as nobody once started and reads the keys again at SIGHUP as nobody
+chmod 644 "$w"/*.key
 # wrong order: the leaf, then the root, then the intermediate that signed the leaf
 cat "$w/good.crt" "$w/root.pem" "$w/inter.pem" >"$w/wrongorder.pem"
 pass setup

@@ -39,13 +39,15 @@ need_as() {
 need() { need_as all "$@"; }
 
 # ---------------------------------------------------------------- work directory
-# e2e_init NAME: $work, a new directory /tmp/NAME.XXXXXX, removed at exit (kept, and its
+# e2e_init NAME: $work, a new directory /tmp/NAME.XXXXXX (mode 755), removed at exit (kept, and its
 # path printed, with KTLSO_E2E_KEEP=1); $www, $work/www, made; $port and $port2, two
 # ports of 127.0.0.1 picked from the shell's pid. At exit, $e2e_on_exit (a command) runs
 # first: the suite's own clean-up, such as stopping clients it left running.
 e2e_on_exit=
 e2e_init() {
 	work=$(mktemp -d "/tmp/$1.XXXXXX") || { echo "FAIL $T/setup: mktemp failed"; exit 1; }
+	# ktlsod started as root runs as nobody, and reads the certificates here again at SIGHUP
+	chmod 755 "$work"
 	www=$work/www
 	mkdir -p "$www"
 	port=$((20000 + $$ % 20000))
@@ -64,12 +66,14 @@ e2e_cleanup() {
 
 # make_cert [DAYS]: a self-signed ECDSA P-256 certificate for localhost, valid DAYS (2;
 # ktlsod warns in its log of one that expires within 30 days), $work/cert.pem and
-# $work/key.pem; or "FAIL $T/setup" and status 1.
+# $work/key.pem (readable by all: ktlsod reads it again at SIGHUP as nobody); or
+# "FAIL $T/setup" and status 1.
 # shellcheck disable=SC2120
 make_cert() {
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 		-keyout "$work/key.pem" -out "$work/cert.pem" -days "${1:-2}" -subj /CN=localhost \
-		-addext subjectAltName=DNS:localhost 2>/dev/null && return 0
+		-addext subjectAltName=DNS:localhost 2>/dev/null &&
+		chmod 644 "$work/key.pem" && return 0	# read again at SIGHUP, as nobody
 	fail setup "openssl could not make a certificate"
 	return 1
 }

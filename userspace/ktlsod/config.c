@@ -25,6 +25,8 @@
  *   dotfiles = deny             # deny | allow: paths with a segment starting with "."
  *                               # (/.git, /.env) get 403; /.well-known/ is always served
  *   state-dir = /run/ktlsod     # certs.tsv for ktlsoctl show / stats --prometheus
+ *   user = ktlsod               # run as this user once set up (started as root: default
+ *                               # nobody; "root" stays root)
  *
  *   [listen 0.0.0.0:443]        # one section per listener: ADDR:PORT as in lib/addr.h
  *   offload = txrx              # this listener's offload mode
@@ -109,6 +111,10 @@ static int apply(struct config *cfg, const char *k, const char *v, char *err, si
 		set_str(&cfg->trust, v);
 	} else if (!strcmp(k, "state-dir")) {
 		set_str(&cfg->state_dir, v);
+	} else if (!strcmp(k, "user")) {
+		if (!*v)
+			goto bad;
+		set_str(&cfg->user, v);
 	} else if (!strcmp(k, "incomplete-chain")) {
 		if (strcmp(v, "warn") && strcmp(v, "error"))
 			goto bad;
@@ -365,6 +371,10 @@ static void usage(FILE *f)
 "                          /.well-known/ (ACME) is served either way\n"
 "  --state-dir DIR         publish the certificates served to DIR/certs.tsv for\n"
 "                          ktlsoctl show and stats (default: /run/ktlsod)\n"
+"  --user NAME             once the sockets, certificates and log are open, run as NAME\n"
+"                          with no capability but CAP_NET_ADMIN (for ktlso.ko); started\n"
+"                          as root the default is nobody (root: stay root, not advised);\n"
+"                          started as another user, it stays that user\n"
 "  --listen ADDR:PORT      address to listen on; repeatable. ADDR: an IPv4 address,\n"
 "                          an IPv6 one in brackets ([::1]), or * for any of both\n"
 "                          families (one dual-stack socket); PORT alone is *:PORT\n"
@@ -430,6 +440,7 @@ int config_parse_args(struct config *cfg, int argc, char **argv)
 		{ "hsts", required_argument, NULL, 0 },
 		{ "dotfiles", required_argument, NULL, 0 },
 		{ "state-dir", required_argument, NULL, 0 },
+		{ "user", required_argument, NULL, 0 },
 		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },

@@ -40,6 +40,7 @@ struct config {
 	unsigned expiry_warn_days;
 	unsigned hsts_max_age;		/* seconds; 0: no Strict-Transport-Security */
 	bool allow_dotfiles;		/* dotfiles = allow */
+	char *user;			/* run as this user once set up (priv.c); NULL: default */
 	struct cert_set_cfg sets[MAX_CERT_SETS];
 	int nsets;
 	struct listener_cfg listeners[MAX_LISTENERS];
@@ -84,6 +85,18 @@ SSL_CTX *tls_load(const struct config *cfg, struct kso_cert_findings *f);
 void tls_expiry_check(SSL_CTX *ctx, const struct config *cfg, struct kso_cert_findings *f);
 /* Publish what ctx serves to DIR/certs.tsv for ktlsoctl. 0 or -errno. */
 int tls_publish(SSL_CTX *ctx, const char *dir);
+
+/* priv.c */
+/* Core dumps and ptrace off for this process (PR_SET_DUMPABLE 0). */
+void priv_nodump(void);
+/*
+ * Once the sockets are bound and the certificates and log are open, before any worker
+ * starts: become cfg->user (or "nobody" when started as root), keep no capability but
+ * CAP_NET_ADMIN (ktlso.ko), no new privileges. 0, or -1 when it said why not.
+ */
+int priv_drop(const struct config *cfg);
+/* The user's name after priv_drop(), for messages about files it cannot read. */
+const char *priv_user(void);
 
 /* log.c */
 void log_open(const char *path);

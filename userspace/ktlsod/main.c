@@ -158,7 +158,8 @@ static void reload(void)
 	log_findings(&f, false);
 	if (!ctx) {
 		log_msg("reload failed, still serving the previous certificates: %zu error%s "
-			"(above)", kso_cert_errors(&f), kso_cert_errors(&f) == 1 ? "" : "s");
+			"(above); the files are read as user %s, who must be able to read them",
+			kso_cert_errors(&f), kso_cert_errors(&f) == 1 ? "" : "s", priv_user());
 		kso_cert_findings_free(&f);
 		return;
 	}
@@ -226,7 +227,6 @@ static int prepare(const struct config *cfg)
 	}
 	kso_cert_findings_free(&f);
 	atomic_store(&ktlsod.ctx, ctx);
-	publish(ctx);
 	err = kso_ktls_probe(&ktlsod.caps);
 	if (err) {
 		fprintf(stderr, "ktlsod: probing kTLS needs a loopback TCP connection: %s\n",
@@ -282,6 +282,7 @@ int main(int argc, char **argv)
 	sigset_t set;
 	int rc;
 
+	priv_nodump();	/* before there is any secret to dump */
 	/* before OpenSSL allocates anything: its freed objects must not keep secrets */
 	if (kso_ssl_wipe_on_free())
 		fprintf(stderr, "ktlsod: cannot make OpenSSL wipe what it frees\n");
@@ -323,6 +324,11 @@ int main(int argc, char **argv)
 			args[w].fds[i] = fd;
 		}
 	}
+
+	/* the last thing done with privileges: everything after runs as the user */
+	if (priv_drop(cfg))
+		goto out_close;
+	publish(atomic_load(&ktlsod.ctx));
 
 	/* Signals go to this thread only; workers run undisturbed. */
 	sigemptyset(&set);
