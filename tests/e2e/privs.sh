@@ -1,6 +1,7 @@
 #!/bin/sh
 # tests/e2e/privs.sh: ktlsod's least privilege, on the host (userspace TLS) or in the VM.
-# Needs root: the daemon is started as root and must give it up. Prints PASS/FAIL/SKIP lines.
+# Needs root: the daemon is started as root and must give it up; the memory scan reads
+# /proc/PID/mem. Prints PASS/FAIL/SKIP lines.
 #
 #   identity   the serving process (every thread) runs as nobody with no capability but
 #              CAP_NET_ADMIN, no_new_privs, not dumpable (its /proc files are root's);
@@ -8,15 +9,20 @@
 #   reload     SIGHUP with a key only root can read: refused, the old one serves, the log
 #              says which user could not read it; readable again: reloaded;
 #   user       --user of a user that does not exist, and --user by a non-root daemon:
-#              refused with the reason.
+#              refused with the reason;
+#   keyupdate  a userspace-TLS connection (openssl s_client -keylogfile): both traffic
+#              secrets are in ktlsod's memory (control), then the client's KeyUpdate
+#              (update_requested, both directions move) and a request: neither old
+#              secret is left (tests/tools/memscan); before it, ktlsod's captured copies
+#              are in a MADV_DONTDUMP mapping (OpenSSL's secure heap).
 set -u
 T=e2e/privs
 [ -n "${KTLSO_VM:-}" ] && T=e2e/privs-vm
 . "$(dirname "$0")/../lib/e2e.sh"
 
-need ktlsod curl openssl
+need ktlsod curl openssl memscan
 if [ "$(id -u)" != 0 ]; then
-	skip all "ktlsod must be started as root to drop privileges"
+	skip all "ktlsod must be started as root to drop privileges, and memscan needs root"
 	exit 0
 fi
 nobody=$(id -u nobody 2>/dev/null) || { skip all "no user nobody"; exit 0; }
@@ -112,6 +118,76 @@ case "$?:$out" in
 1:*"--user root: only a daemon started as root can switch users"*) pass user/non_root_cannot_switch ;;
 *) fail user/non_root_cannot_switch "$out" ;;
 esac
+
+# ---------------------------------------------------------------- keyupdate
+# needles FILE: "client=HEX server=HEX", the TLS 1.3 traffic secrets of a key log
+needles() {
+	awk '$1 == "CLIENT_TRAFFIC_SECRET_0" { print "client=" $3 }
+	     $1 == "SERVER_TRAFFIC_SECRET_0" { print "server=" $3 }' "$1"
+}
+# responses: how many HTTP responses s_client has printed
+responses() { grep -c '^HTTP/1.1 200' "$work/ku.out"; }
+wait_responses() {
+	i=0
+	while [ "$(responses)" -lt "$1" ] && [ $i -lt 40 ]; do sleep 0.25; i=$((i + 1)); done
+	[ "$(responses)" -ge "$1" ]
+}
+rm -f "$work/fifo"
+mkfifo "$work/fifo"
+openssl s_client -connect 127.0.0.1:$port2 -tls1_3 -keylogfile "$work/kl" \
+	<"$work/fifo" >"$work/ku.out" 2>&1 &
+scpid=$!
+exec 7>"$work/fifo"
+printf 'GET /pub HTTP/1.1\r\nHost: localhost\r\n\r\n' >&7
+if ! wait_responses 1 || [ "$(needles "$work/kl" | wc -l)" != 2 ]; then
+	fail keyupdate/setup "no response or no key log: $(tail -n 5 "$work/ku.out")"
+else
+	# shellcheck disable=SC2046
+	memscan $pid $(needles "$work/kl") >"$work/scan0" 2>&1
+	if grep -q '^found client' "$work/scan0" && grep -q '^found server' "$work/scan0"; then
+		pass "keyupdate/control: both secrets found before the KeyUpdate"
+	else
+		fail keyupdate/control "the scan does not see the secrets: $(tail -n 1 "$work/scan0")"
+	fi
+	# ktlsod's captured copies are in OpenSSL's secure heap, left out of core dumps
+	# (VmFlags dd); OpenSSL's own copies, in its SSL, are in the ordinary heap
+	awk '/^[0-9a-f]+-[0-9a-f]+ / { r = $1 } /^VmFlags:.* dd/ { print r }' \
+		/proc/$pid/smaps | tr - ' ' >"$work/dd"
+	indd=
+	for name in client server; do
+		for a in $(awk -v n=$name '$1 == "found" && $2 == n { print $4 }' "$work/scan0"); do
+			while read -r lo hi; do
+				[ $((a)) -ge $((0x$lo)) ] && [ $((a)) -lt $((0x$hi)) ] &&
+					indd="$indd $name"
+			done <"$work/dd"
+		done
+	done
+	case $indd in
+	*client*server*|*server*client*) pass "keyupdate/captured_not_dumped: in a MADV_DONTDUMP mapping" ;;
+	*) fail keyupdate/captured_not_dumped "hits: $(grep '^found' "$work/scan0" | tr '\n' ';') dd: $(tr '\n' ';' <"$work/dd")" ;;
+	esac
+	printf 'K\n' >&7
+	sleep 0.5
+	printf 'GET /pub HTTP/1.1\r\nHost: localhost\r\n\r\n' >&7
+	if ! wait_responses 2; then
+		fail keyupdate/served "no response after the KeyUpdate: $(tail -n 5 "$work/ku.out")"
+	elif ! grep -q KEYUPDATE "$work/ku.out"; then
+		fail keyupdate/sent "s_client did not send a KeyUpdate: $(tail -n 5 "$work/ku.out")"
+	else
+		# shellcheck disable=SC2046
+		memscan $pid $(needles "$work/kl") >"$work/scan1" 2>&1
+		st=$?
+		if [ $st = 0 ]; then
+			pass "keyupdate/old_secrets_gone: $(tail -n 1 "$work/scan1")"
+		else
+			fail keyupdate/old_secrets_gone "status $st: $(grep '^found\|memscan' "$work/scan1" | head -n 6 | tr '\n' ';')"
+		fi
+	fi
+fi
+exec 7>&-
+kill $scpid 2>/dev/null
+wait $scpid 2>/dev/null
+scpid=
 
 stop_ktlsod
 check stopped "$st" 0

@@ -26,16 +26,18 @@
 
 #define IN_CAP_HS	TLS_REC_MAX	/* the handshake's record buffer */
 
-/* OpenSSL's message callback: a KeyUpdate makes the captured secrets stale. */
+/* OpenSSL's message callback: a KeyUpdate makes the captured secrets stale: wiped. */
 static void hs_tlsu_msg_cb(int write_p, int version, int content_type, const void *buf,
 			   size_t len, SSL *ssl, void *arg)
 {
 	struct tlsu *u = arg;
 
-	(void)write_p, (void)version, (void)ssl;
+	(void)write_p, (void)version;
 	if (content_type == SSL3_RT_HANDSHAKE && len >= 1 &&
-	    *(const unsigned char *)buf == SSL3_MT_KEY_UPDATE)
+	    *(const unsigned char *)buf == SSL3_MT_KEY_UPDATE) {
 		u->keys_updated = true;
+		kso_ssl_key_updated(ssl);
+	}
 }
 
 static void hs_handoff(struct conn *c);

@@ -205,6 +205,28 @@ static void set_defaults(struct config *cfg)
 	};
 }
 
+/*
+ * OpenSSL's secure heap for the private keys, the handshakes' ephemeral keys and the
+ * captured traffic secrets of connections in userspace TLS (256 bytes each in its buddy
+ * allocator, in half of it): 256 bytes per connection, 1 to 8 MiB, all locked in memory.
+ * Beyond that the secrets go to the ordinary heap (sslkeys.c).
+ */
+static void secure_heap(const struct config *cfg)
+{
+	size_t want = (size_t)cfg->max_conns * 256, size = 1 << 20;
+	int err;
+
+	while (size < want && size < (8 << 20))
+		size <<= 1;
+	err = kso_ssl_secure_heap(size);
+	if (err == -EPERM)
+		log_msg("OpenSSL's secure heap (%zu KiB) could not be locked in memory (raise "
+			"RLIMIT_MEMLOCK, LimitMEMLOCK=): keys can be swapped out", size >> 10);
+	else if (err)
+		log_msg("OpenSSL's secure heap (%zu KiB): cannot set it up: keys and secrets "
+			"stay in the ordinary heap, and in core dumps if any are made", size >> 10);
+}
+
 /* The served root, the certificates, what the kernel can take: 0, or 1 when it said why not. */
 static int prepare(const struct config *cfg)
 {
@@ -297,6 +319,7 @@ int main(int argc, char **argv)
 	serve_set_hsts(cfg->hsts_max_age);
 	serve_set_dotfiles(cfg->allow_dotfiles);
 
+	secure_heap(cfg);
 	if (prepare(cfg))
 		return 1;
 

@@ -23,8 +23,9 @@
  * (the sockets are bound), nothing inheritable or ambient, and no_new_privs. ktlsod never
  * executes a program, so the bounding set is left as it is.
  *
- * Not dumpable: no core file (with fs.suid_dumpable = 2 a root-only one), no ptrace or
- * /proc/PID/mem by the same user. Changing uids resets it, so it is set again
+ * Not dumpable: no core file (with fs.suid_dumpable = 2 a root-only one, where the
+ * MADV_DONTDUMP regions, OpenSSL's secure heap with the captured secrets, are left out),
+ * no ptrace or /proc/PID/mem by the same user. Changing uids resets it, so it is set again
  * after the switch.
  *
  * After the switch the daemon still writes its log (the file stays open) and the state

@@ -60,6 +60,32 @@ int kso_ssl_wipe_on_free(void)
 	return CRYPTO_set_mem_functions(wipe_malloc, wipe_realloc, wipe_free) ? 0 : -EBUSY;
 }
 
+static size_t secure_size;	/* kso_ssl_secure_heap's, 0: none */
+
+int kso_ssl_secure_heap(size_t size)
+{
+	int rc = CRYPTO_secure_malloc_init(size, 32);
+
+	if (!rc)
+		return -ENOMEM;
+	secure_size = size;
+	return rc == 2 ? -EPERM : 0;	/* 2: working, but not locked in memory */
+}
+
+/*
+ * In the secure heap while at most half of it is taken, so that OpenSSL's own secure
+ * allocations (private keys, each handshake's ephemeral key) always find room; in the
+ * ordinary heap beyond that (OPENSSL_secure_clear_free frees either kind).
+ */
+static struct captured *captured_alloc(void)
+{
+	struct captured *cap = NULL;
+
+	if (secure_size && CRYPTO_secure_used() + 2 * sizeof(*cap) <= secure_size / 2)
+		cap = OPENSSL_secure_zalloc(sizeof(*cap));
+	return cap ? cap : OPENSSL_zalloc(sizeof(*cap));
+}
+
 static int ex_index = -1;
 static pthread_once_t ex_once = PTHREAD_ONCE_INIT;
 
@@ -68,7 +94,7 @@ static void captured_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, 
 {
 	(void)parent, (void)ad, (void)idx, (void)argl, (void)argp;
 	if (ptr)
-		OPENSSL_clear_free(ptr, sizeof(struct captured));
+		OPENSSL_secure_clear_free(ptr, sizeof(struct captured));
 }
 
 static void ex_init(void)
@@ -115,9 +141,9 @@ static void keylog(const SSL *ssl, const char *line)
 
 	cap = SSL_get_ex_data(ssl, ex_index);
 	if (!cap) {
-		cap = OPENSSL_zalloc(sizeof(*cap));
+		cap = captured_alloc();
 		if (!cap || !SSL_set_ex_data((SSL *)ssl, ex_index, cap)) {
-			OPENSSL_free(cap);
+			OPENSSL_secure_clear_free(cap, sizeof(*cap));
 			return;	/* kso_ssl_derive reports -ENOKEY */
 		}
 	}
@@ -161,7 +187,7 @@ static int derive13(SSL *ssl, enum kso_cipher c, enum kso_role role, uint64_t tx
 	}
 	/* Once derived the secrets have no further use here (rekey works from the keys' owner). */
 	SSL_set_ex_data(ssl, ex_index, NULL);
-	OPENSSL_clear_free(cap, sizeof(*cap));
+	OPENSSL_secure_clear_free(cap, sizeof(*cap));
 	return err;
 }
 
@@ -270,6 +296,11 @@ void kso_ssl_forget(SSL *ssl)
 
 	if (cap) {
 		SSL_set_ex_data(ssl, ex_index, NULL);
-		OPENSSL_clear_free(cap, sizeof(*cap));
+		OPENSSL_secure_clear_free(cap, sizeof(*cap));
 	}
+}
+
+void kso_ssl_key_updated(SSL *ssl)
+{
+	kso_ssl_forget(ssl);
 }

@@ -23,6 +23,15 @@
  */
 int kso_ssl_wipe_on_free(void);
 
+/*
+ * OpenSSL's secure heap, size bytes (a power of 2): a mapping of its own, locked in memory
+ * (mlock) and left out of core dumps (MADV_DONTDUMP), where OpenSSL keeps private keys
+ * and ephemeral key-exchange keys, and where the captured traffic secrets go while it
+ * has room (half of it is left to OpenSSL). Once, after kso_ssl_wipe_on_free and before
+ * any key is loaded. 0; -EPERM: working but not locked (RLIMIT_MEMLOCK); -ENOMEM: none.
+ */
+int kso_ssl_secure_heap(size_t size);
+
 /* Install the capturing key-log callback on ctx (replacing any other). 0 or -errno. */
 int kso_ssl_capture(SSL_CTX *ctx);
 
@@ -66,5 +75,14 @@ int kso_ssl_copy_secrets(SSL *ssl, enum kso_role role, uint8_t tx[KSO_MAX_SECRET
 
 /* Wipe whatever was captured for ssl (a connection that stays in userspace TLS). */
 void kso_ssl_forget(SSL *ssl);
+
+/*
+ * A TLS 1.3 KeyUpdate went through OpenSSL on ssl (either way): the captured secret of the
+ * direction it moved is stale, and ktlsod moves no connection into kTLS after one (the
+ * record counts of OpenSSL's new keys are not ours), so both are wiped now rather than at
+ * the connection's end. Where a rekey-capable kernel is to follow a KeyUpdate, this is
+ * the one place that decides what stays.
+ */
+void kso_ssl_key_updated(SSL *ssl);
 
 #endif
