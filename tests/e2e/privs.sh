@@ -13,8 +13,10 @@
 #   keyupdate  a userspace-TLS connection (openssl s_client -keylogfile): both traffic
 #              secrets are in ktlsod's memory (control), then the client's KeyUpdate
 #              (update_requested, both directions move) and a request: neither old
-#              secret is left (tests/tools/memscan); before it, ktlsod's captured copies
-#              are in a MADV_DONTDUMP mapping (OpenSSL's secure heap).
+#              secret is left (tests/tools/memscan);
+#   tickets    --ticket-key-rotate 3: a TLS 1.3 ticket taken just after a rotation
+#              resumes after the next rotation (and is renewed), not after a second; the
+#              renewed ticket resumes after that second rotation.
 set -u
 T=e2e/privs
 [ -n "${KTLSO_VM:-}" ] && T=e2e/privs-vm
@@ -26,13 +28,14 @@ if [ "$(id -u)" != 0 ]; then
 	exit 0
 fi
 nobody=$(id -u nobody 2>/dev/null) || { skip all "no user nobody"; exit 0; }
+rotate=3
 
 e2e_init ktlsod-privs
 make_cert || exit 0
 echo public >"$www/pub"
 echo secret >"$www/rootonly"
 chmod 600 "$www/rootonly"
-{ conf_global "workers=2" "state-dir=$work/state"
+{ conf_global "workers=2" "state-dir=$work/state" "ticket-key-rotate=$rotate"
   conf_listeners "$port" "$port2"; } >"$work/ktlsod.conf"
 start_ktlsod --config "$work/ktlsod.conf" 2>"$work/stderr"
 if ! wait_https "https://127.0.0.1:$port/pub"; then
@@ -188,6 +191,57 @@ exec 7>&-
 kill $scpid 2>/dev/null
 wait $scpid 2>/dev/null
 scpid=
+
+# ---------------------------------------------------------------- tickets
+rotations() { grep -c "session-ticket key rotated" "$work/log"; }
+# wait_rotations N: until the log shows N rotations, at most 3 periods
+wait_rotations() {
+	i=0
+	while [ "$(rotations)" -lt "$1" ] && [ $i -lt $((rotate * 12)) ]; do
+		sleep 0.25
+		i=$((i + 1))
+	done
+	[ "$(rotations)" -ge "$1" ]
+}
+# sess IN|- OUT: a TLS 1.3 connection resuming IN (- for none), saving its session to
+# OUT; prints New or Reused
+sess() {
+	_in=
+	[ "$1" != - ] && _in="-sess_in $1"
+	# shellcheck disable=SC2086
+	printf 'GET /pub HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' |
+		openssl s_client -connect 127.0.0.1:$port -tls1_3 $_in -sess_out "$2" -ign_eof \
+		2>/dev/null | awk '/^(New|Reused), TLSv1.3/ { sub(/,.*/, ""); print; exit }'
+}
+# One try; status 2 when a rotation came at a moment that makes it say nothing.
+tickets_try() {
+	n=$(($(rotations) + 1))
+	wait_rotations $n || { fail tickets/rotating "no rotation in $((rotate * 3)) s"; return 1; }
+	rm -f "$work/t0" "$work/t1" "$work/t2"
+	got=$(sess - "$work/t0")
+	[ "$(rotations)" = $n ] || return 2	# the ticket may be of the next key
+	[ "$got" = New ] && [ -s "$work/t0" ] || { fail tickets/first "got '$got', no ticket"; return 1; }
+	wait_rotations $((n + 1)) || return 2
+	got=$(sess "$work/t0" "$work/t1")
+	[ "$(rotations)" = $((n + 1)) ] || return 2
+	check tickets/one_rotation_resumes "$got" Reused
+	[ -s "$work/t1" ] && pass tickets/renewed || fail tickets/renewed "no new ticket on resumption"
+	wait_rotations $((n + 2)) || return 2
+	check tickets/two_rotations_refused "$(sess "$work/t0" "$work/t2")" New
+	got=$(sess "$work/t1" "$work/t2")
+	[ "$(rotations)" = $((n + 2)) ] || return 2
+	check tickets/renewed_resumes "$got" Reused
+	return 0
+}
+try=1
+while :; do
+	tickets_try
+	r=$?
+	[ $r != 2 ] && break
+	try=$((try + 1))
+	[ $try -le 3 ] || { fail tickets/timing "three tries, each crossed by a rotation (loaded host?)"; break; }
+	echo "# tickets: a rotation came in the middle, trying again"
+done
 
 stop_ktlsod
 check stopped "$st" 0

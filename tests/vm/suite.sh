@@ -56,7 +56,7 @@ if [ "${KTLSO_EXPECT_KTLS:-0}" = 1 ] || [ "${KTLSO_VM:-}" = native ]; then
 	{ sh tests/e2e/keys.sh 2>&1; } | tee /tmp/.keys-out; failures=$((failures + $(grep -c '^FAIL ' /tmp/.keys-out))); grep -q '^PASS ' /tmp/.keys-out || fail e2e/keys "no result"
 	# a real network: loss, reordering, duplication, delay, 1500/1280 MTU, small MSS (tests/e2e/netem.sh)
 	{ sh tests/e2e/netem.sh 2>&1; } | tee /tmp/.netem-out; failures=$((failures + $(grep -c '^FAIL ' /tmp/.netem-out))); grep -q '^PASS ' /tmp/.netem-out || fail e2e/netem "no result"
-	# least privilege: nobody, CAP_NET_ADMIN only, files, reload, the KeyUpdate wipe (tests/e2e/privs.sh)
+	# least privilege: nobody, CAP_NET_ADMIN only, KeyUpdate wipe, ticket rotation (tests/e2e/privs.sh)
 	{ sh tests/e2e/privs.sh 2>&1; } | tee /tmp/.privs-out; failures=$((failures + $(grep -c '^FAIL ' /tmp/.privs-out))); grep -q '^PASS ' /tmp/.privs-out || fail e2e/privs "no result"
 	# faults: 1000 slowloris clients, a file truncated mid-transfer, an unwritable log (tests/e2e/faults.sh)
 	{ sh tests/e2e/faults.sh 2>&1; } | tee /tmp/.faults-out; failures=$((failures + $(grep -c '^FAIL ' /tmp/.faults-out))); grep -q '^PASS ' /tmp/.faults-out || fail e2e/faults "no result"

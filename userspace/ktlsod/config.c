@@ -27,6 +27,8 @@
  *   state-dir = /run/ktlsod     # certs.tsv for ktlsoctl show / stats --prometheus
  *   user = ktlsod               # run as this user once set up (started as root: default
  *                               # nobody; "root" stays root)
+ *   ticket-key-rotate = 43200   # seconds a session-ticket key encrypts; then one more
+ *                               # period it still decrypts
  *
  *   [listen 0.0.0.0:443]        # one section per listener: ADDR:PORT as in lib/addr.h
  *   offload = txrx              # this listener's offload mode
@@ -115,6 +117,9 @@ static int apply(struct config *cfg, const char *k, const char *v, char *err, si
 		if (!*v)
 			goto bad;
 		set_str(&cfg->user, v);
+	} else if (!strcmp(k, "ticket-key-rotate")) {
+		if (parse_uint(v, 1, 7 * 86400, &cfg->ticket_rotate_s))
+			goto bad;
 	} else if (!strcmp(k, "incomplete-chain")) {
 		if (strcmp(v, "warn") && strcmp(v, "error"))
 			goto bad;
@@ -375,6 +380,8 @@ static void usage(FILE *f)
 "                          with no capability but CAP_NET_ADMIN (for ktlso.ko); started\n"
 "                          as root the default is nobody (root: stay root, not advised);\n"
 "                          started as another user, it stays that user\n"
+"  --ticket-key-rotate S   a new session-ticket key every S seconds; tickets of the\n"
+"                          previous key still resume, older ones do not (default: 43200)\n"
 "  --listen ADDR:PORT      address to listen on; repeatable. ADDR: an IPv4 address,\n"
 "                          an IPv6 one in brackets ([::1]), or * for any of both\n"
 "                          families (one dual-stack socket); PORT alone is *:PORT\n"
@@ -407,9 +414,9 @@ static void usage(FILE *f)
 "--trust it reaches a root, the names are covered by the subjectAltName, each is\n"
 "valid now. Any error refuses them, naming the certificate and what to do; 'ktlsoctl\n"
 "cert check FILE' runs the same checks without a daemon. ALPN: http/1.1, http/1.0.\n"
-"Sessions resume (TLS 1.3 tickets, TLS 1.2 session IDs or tickets; the ticket key lives in\n"
-"this process, a restart or reload starts a new one); 0-RTT\n"
-"early data is refused, since it can be replayed.\n"
+"Sessions resume (TLS 1.3 tickets, TLS 1.2 session IDs or tickets; the ticket keys live in\n"
+"this process and rotate, see --ticket-key-rotate: a restart starts new ones, a reload\n"
+"keeps them); 0-RTT early data is refused, since it can be replayed.\n"
 "\n"
 "Signals: SIGHUP reloads the certificate files (a failed reload keeps the old ones\n"
 "serving and logs why); SIGTERM or SIGINT stop accepting, finish responses in\n"
@@ -441,6 +448,7 @@ int config_parse_args(struct config *cfg, int argc, char **argv)
 		{ "dotfiles", required_argument, NULL, 0 },
 		{ "state-dir", required_argument, NULL, 0 },
 		{ "user", required_argument, NULL, 0 },
+		{ "ticket-key-rotate", required_argument, NULL, 0 },
 		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },

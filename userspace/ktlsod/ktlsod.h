@@ -41,6 +41,7 @@ struct config {
 	unsigned hsts_max_age;		/* seconds; 0: no Strict-Transport-Security */
 	bool allow_dotfiles;		/* dotfiles = allow */
 	char *user;			/* run as this user once set up (priv.c); NULL: default */
+	unsigned ticket_rotate_s;	/* session-ticket key lifetime (tls.c) */
 	struct cert_set_cfg sets[MAX_CERT_SETS];
 	int nsets;
 	struct listener_cfg listeners[MAX_LISTENERS];
@@ -85,6 +86,14 @@ SSL_CTX *tls_load(const struct config *cfg, struct kso_cert_findings *f);
 void tls_expiry_check(SSL_CTX *ctx, const struct config *cfg, struct kso_cert_findings *f);
 /* Publish what ctx serves to DIR/certs.tsv for ktlsoctl. 0 or -errno. */
 int tls_publish(SSL_CTX *ctx, const char *dir);
+
+/* tickets.c */
+/* The first session-ticket key, a new one every period_s seconds. 0 or -errno. */
+int tickets_init(unsigned period_s);
+/* Make ctx issue and open tickets with the rotating keys. 0 or -errno. */
+int tickets_use(SSL_CTX *ctx);
+/* The main thread's clock: rotate when due (now: now_ms()). When to call it next. */
+uint64_t tickets_tick(uint64_t now);
 
 /* priv.c */
 /* Core dumps and ptrace off for this process (PR_SET_DUMPABLE 0). */

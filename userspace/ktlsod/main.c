@@ -202,6 +202,7 @@ static void set_defaults(struct config *cfg)
 		.max_header_bytes = 8192,
 		.max_headers = 64,
 		.expiry_warn_days = 30,
+		.ticket_rotate_s = 43200,
 	};
 }
 
@@ -259,19 +260,27 @@ static int prepare(const struct config *cfg)
 	return 0;
 }
 
-/* The main thread's life once the workers run: reloads, daily checks, the stop. */
+/* The main thread's life once the workers run: reloads, ticket keys, daily checks, the stop. */
 static void wait_for_signals(const sigset_t *set)
 {
-	struct timespec day = { .tv_sec = 86400 };
+	uint64_t now = now_ms(), expiry_at = now + 86400 * 1000ULL, next, tickets_at;
+	struct timespec wait;
 	int sig;
 
 	while (!atomic_load(&ktlsod.stop)) {
-		sig = sigtimedwait(set, NULL, &day);
-		if (sig < 0) {
-			if (errno == EAGAIN)
-				expiry_check();	/* a day without signals */
-			continue;
+		now = now_ms();
+		tickets_at = tickets_tick(now);
+		if (now >= expiry_at) {
+			expiry_check();
+			expiry_at = now + 86400 * 1000ULL;
 		}
+		next = tickets_at < expiry_at ? tickets_at : expiry_at;
+		next = next > now ? next - now : 0;
+		wait = (struct timespec){ .tv_sec = (time_t)(next / 1000),
+					  .tv_nsec = (long)(next % 1000) * 1000000 };
+		sig = sigtimedwait(set, NULL, &wait);
+		if (sig < 0)
+			continue;
 		if (sig == SIGHUP) {
 			reload();
 		} else if (!atomic_load(&worker_start_err)) {
@@ -320,6 +329,11 @@ int main(int argc, char **argv)
 	serve_set_dotfiles(cfg->allow_dotfiles);
 
 	secure_heap(cfg);
+	rc = tickets_init(cfg->ticket_rotate_s);
+	if (rc) {
+		fprintf(stderr, "ktlsod: the session-ticket keys: %s\n", strerror(-rc));
+		return 1;
+	}
 	if (prepare(cfg))
 		return 1;
 

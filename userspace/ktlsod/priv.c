@@ -24,8 +24,8 @@
  * executes a program, so the bounding set is left as it is.
  *
  * Not dumpable: no core file (with fs.suid_dumpable = 2 a root-only one, where the
- * MADV_DONTDUMP regions, OpenSSL's secure heap with the captured secrets, are left out),
- * no ptrace or /proc/PID/mem by the same user. Changing uids resets it, so it is set again
+ * MADV_DONTDUMP regions, the ticket keys and the captured secrets, are left out), no
+ * ptrace or /proc/PID/mem by the same user. Changing uids resets it, so it is set again
  * after the switch.
  *
  * After the switch the daemon still writes its log (the file stays open) and the state

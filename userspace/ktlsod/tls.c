@@ -184,8 +184,8 @@ static SSL_CTX *ctx_new(const struct config *cfg, struct kso_cert_findings *f)
 	/*
 	 * Resumption: TLS 1.2 by session ID (the session cache) or ticket, TLS 1.3 by one
 	 * ticket per handshake. Tickets are OpenSSL's stateless kind: the session travels
-	 * encrypted under this SSL_CTX's ticket key, which OpenSSL draws at random and which
-	 * lives as long as the context (until a reload or a restart), so an idle offloaded
+	 * encrypted under the daemon's current ticket key (tickets.c: rotated, the previous
+	 * one accepted for one more period), so an idle offloaded
 	 * connection keeps nothing in the daemon (stateful TLS 1.3 tickets cost a cached
 	 * session each: 1338 bytes of RSS per idle connection against 286, measured with
 	 * tests/e2e/memory.sh). The ticket is a record the server sends under the
@@ -203,6 +203,10 @@ static SSL_CTX *ctx_new(const struct config *cfg, struct kso_cert_findings *f)
 	SSL_CTX_set_alpn_select_cb(ctx, on_alpn, NULL);
 	if (kso_ssl_capture(ctx)) {
 		kso_cert_add(f, KSO_CERT_ERROR, "cannot set up key capture");
+		goto fail;
+	}
+	if (tickets_use(ctx)) {
+		kso_cert_add(f, KSO_CERT_ERROR, "cannot set up the session-ticket keys");
 		goto fail;
 	}
 	return ctx;
