@@ -19,7 +19,7 @@ static void cfg_preset(struct config *cfg)
 		.offload = -2, .workers = -2, .tls_min = -2, .max_conns = UNSET,
 		.handshake_timeout_ms = UNSET, .header_timeout_ms = UNSET, .send_timeout_ms = UNSET,
 		.idle_timeout_ms = UNSET, .max_header_bytes = UNSET, .max_headers = UNSET,
-		.expiry_warn_days = UNSET, .hsts_max_age = UNSET,
+		.expiry_warn_days = UNSET, .hsts_max_age = UNSET, .ticket_rotate_s = UNSET,
 	};
 }
 
@@ -46,6 +46,9 @@ static void cfg_check(const struct config *cfg)
 	cfg_check_u(cfg->max_headers, 1, 1000);
 	cfg_check_u(cfg->expiry_warn_days, 0, 3650);
 	cfg_check_u(cfg->hsts_max_age, 0, 1000000000);
+	cfg_check_u(cfg->ticket_rotate_s, 1, 7 * 86400);
+	if (cfg->user && !cfg->user[0])
+		abort();
 	if (cfg->nlisteners < 0 || cfg->nlisteners > MAX_LISTENERS || cfg->nsets < 0 ||
 	    cfg->nsets > MAX_CERT_SETS)
 		abort();
@@ -73,6 +76,7 @@ static void cfg_free(struct config *cfg)
 	free(cfg->log_path);
 	free(cfg->trust);
 	free(cfg->state_dir);
+	free(cfg->user);
 	for (int i = 0; i < cfg->nsets; i++) {
 		free(cfg->sets[i].cert);
 		free(cfg->sets[i].key);
