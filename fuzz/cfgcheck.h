@@ -74,6 +74,7 @@ static void cfg_free(struct config *cfg)
 	free(cfg->cert);
 	free(cfg->key);
 	free(cfg->log_path);
+	free(cfg->access_log_path);
 	free(cfg->trust);
 	free(cfg->state_dir);
 	free(cfg->user);

@@ -18,6 +18,7 @@
  *   max-header-bytes = 8192
  *   max-headers = 64
  *   log = /var/log/ktlsod.log   # "-" for stderr
+ *   access-log = /var/log/ktlsod/access.log   # connection lines (default: the log)
  *   trust = /etc/ssl/certs/ca-certificates.crt   # CA bundle: chains must reach a root in it
  *   incomplete-chain = error    # error | warn: a chain that does not reach the trust store
  *   expiry-warn-days = 30       # log a warning (daily) from this many days before expiry
@@ -109,6 +110,8 @@ static int apply(struct config *cfg, const char *k, const char *v, char *err, si
 		set_str(&cfg->key, v);
 	} else if (!strcmp(k, "log")) {
 		set_str(&cfg->log_path, v);
+	} else if (!strcmp(k, "access-log")) {
+		set_str(&cfg->access_log_path, v);
 	} else if (!strcmp(k, "trust")) {
 		set_str(&cfg->trust, v);
 	} else if (!strcmp(k, "state-dir")) {
@@ -399,7 +402,10 @@ static void usage(FILE *f)
 "  --idle-timeout S        seconds a keep-alive connection may idle (default: 60)\n"
 "  --max-header-bytes N    request line and headers (default: 8192)\n"
 "  --max-headers N         header fields per request (default: 64)\n"
-"  --log FILE              log file, '-' for stderr (default)\n"
+"  --log FILE              log file, '-' for stderr (default; under systemd, the\n"
+"                          journal, with each line's severity)\n"
+"  --access-log FILE       one line per connection to FILE ('-': stderr) instead of\n"
+"                          the log (default: the log)\n"
 "  --config FILE           INI file with the same settings and per-listener sections:\n"
 "                          flags win over it; see \"ktlsod\" in README.md\n"
 "  -h, --help              this help\n"
@@ -441,6 +447,7 @@ int config_parse_args(struct config *cfg, int argc, char **argv)
 		{ "max-header-bytes", required_argument, NULL, 0 },
 		{ "max-headers", required_argument, NULL, 0 },
 		{ "log", required_argument, NULL, 0 },
+		{ "access-log", required_argument, NULL, 0 },
 		{ "trust", required_argument, NULL, 0 },
 		{ "incomplete-chain", required_argument, NULL, 0 },
 		{ "expiry-warn-days", required_argument, NULL, 0 },

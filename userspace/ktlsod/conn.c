@@ -173,7 +173,7 @@ static void conn_free(struct conn *c)
 
 	if (c->fallback)
 		snprintf(fb, sizeof(fb), " fallback=\"%s\"", c->fallback);
-	log_msg("conn peer=%s tls=%s cipher=%s offload=%s%s requests=%u bytes_in=%llu "
+	log_access("conn peer=%s tls=%s cipher=%s offload=%s%s requests=%u bytes_in=%llu "
 		"bytes_out=%llu ms=%llu close=\"%s\"",
 		conn_peer_str(c, peer, sizeof(peer)), c->version ? kso_version_name(c->version) : "-",
 		c->cipher ? c->cipher : "-", conn_mode_str(c), fb, c->requests,

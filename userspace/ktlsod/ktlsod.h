@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <syslog.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <liburing.h>
@@ -33,7 +34,7 @@ struct cert_set_cfg {
 };
 
 struct config {
-	char *root, *cert, *key, *log_path;
+	char *root, *cert, *key, *log_path, *access_log_path;
 	char *trust;			/* CA bundle for the chain check, or NULL */
 	char *state_dir;		/* where certs.tsv is published for ktlsoctl */
 	bool incomplete_warn;		/* --incomplete-chain warn */
@@ -108,8 +109,13 @@ int priv_drop(const struct config *cfg);
 const char *priv_user(void);
 
 /* log.c */
-void log_open(const char *path);
+void log_open(const char *path, const char *access_path);
+int log_reopen(void);
+/* prio: LOG_ERR, LOG_WARNING, LOG_INFO (<syslog.h>); log_msg is LOG_INFO. */
+void log_at(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A connection's line: to the access log (--access-log), else to the log. */
+void log_access(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 uint64_t now_ms(void);
 const char *log_escape(char *dst, size_t size, const char *src, size_t n);
 

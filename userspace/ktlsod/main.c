@@ -4,6 +4,7 @@
 #include "serve.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -97,7 +98,7 @@ static void *worker_main(void *p)
 /* Why the daemon does not start: in the log and, when that is a file, on stderr. */
 static void start_failed(const char *what, int err)
 {
-	log_msg("not starting: %s: %s", what, strerror(err));
+	log_at(LOG_ERR, "not starting: %s: %s", what, strerror(err));
 	if (ktlsod.cfg.log_path && strcmp(ktlsod.cfg.log_path, "-"))
 		fprintf(stderr, "ktlsod: not starting: %s: %s\n", what, strerror(err));
 }
@@ -127,7 +128,8 @@ static void log_findings(const struct kso_cert_findings *f, bool to_stderr)
 		const char *sev = f->v[i].sev == KSO_CERT_ERROR ? "error" : "warning";
 		const char *text = f->v[i].text ? f->v[i].text : "(out of memory)";
 
-		log_msg("certificate %s: %s", sev, text);
+		log_at(f->v[i].sev == KSO_CERT_ERROR ? LOG_ERR : LOG_WARNING, "certificate %s: %s",
+		       sev, text);
 		if (to_stderr && f->v[i].sev == KSO_CERT_ERROR)
 			fprintf(stderr, "ktlsod: certificate %s: %s\n", sev, text);
 	}
@@ -144,7 +146,7 @@ static void publish(SSL_CTX *ctx)
 	else
 		err = tls_publish(ctx, ktlsod.cfg.state_dir);
 	if (err && err != last_err)
-		log_msg("cannot publish the certificates to %s/%s: %s (ktlsoctl show and stats "
+		log_at(LOG_WARNING, "cannot publish the certificates to %s/%s: %s (ktlsoctl show and stats "
 			"will not list them; see --state-dir)", ktlsod.cfg.state_dir,
 			KSO_CERT_STATE_FILE, strerror(-err));
 	last_err = err;
@@ -157,7 +159,7 @@ static void reload(void)
 
 	log_findings(&f, false);
 	if (!ctx) {
-		log_msg("reload failed, still serving the previous certificates: %zu error%s "
+		log_at(LOG_ERR, "reload failed, still serving the previous certificates: %zu error%s "
 			"(above); the files are read as user %s, who must be able to read them",
 			kso_cert_errors(&f), kso_cert_errors(&f) == 1 ? "" : "s", priv_user());
 		kso_cert_findings_free(&f);
@@ -228,6 +230,20 @@ static void secure_heap(const struct config *cfg)
 			"stay in the ordinary heap, and in core dumps if any are made", size >> 10);
 }
 
+/* An error at start: in the log (with its severity), and on stderr when the log is a file. */
+static void __attribute__((format(printf, 1, 2))) start_error(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_at(LOG_ERR, "%s", msg);
+	if (ktlsod.cfg.log_path && strcmp(ktlsod.cfg.log_path, "-"))
+		fprintf(stderr, "ktlsod: %s\n", msg);
+}
+
 /* The served root, the certificates, what the kernel can take: 0, or 1 when it said why not. */
 static int prepare(const struct config *cfg)
 {
@@ -237,14 +253,14 @@ static int prepare(const struct config *cfg)
 
 	ktlsod.root_fd = open(cfg->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (ktlsod.root_fd < 0) {
-		fprintf(stderr, "ktlsod: --root %s: %s\n", cfg->root, strerror(errno));
+		start_error("--root %s: %s", cfg->root, strerror(errno));
 		return 1;
 	}
 	ctx = tls_load(cfg, &f);
 	log_findings(&f, cfg->log_path && strcmp(cfg->log_path, "-"));
 	if (!ctx) {
-		fprintf(stderr, "ktlsod: the certificates were refused: %zu error%s (above)\n",
-			kso_cert_errors(&f), kso_cert_errors(&f) == 1 ? "" : "s");
+		start_error("the certificates were refused: %zu error%s (above)",
+			    kso_cert_errors(&f), kso_cert_errors(&f) == 1 ? "" : "s");
 		kso_cert_findings_free(&f);
 		return 1;
 	}
@@ -252,8 +268,7 @@ static int prepare(const struct config *cfg)
 	atomic_store(&ktlsod.ctx, ctx);
 	err = kso_ktls_probe(&ktlsod.caps);
 	if (err) {
-		fprintf(stderr, "ktlsod: probing kTLS needs a loopback TCP connection: %s\n",
-			strerror(-err));
+		start_error("probing kTLS needs a loopback TCP connection: %s", strerror(-err));
 		return 1;
 	}
 	log_caps();
@@ -283,6 +298,9 @@ static void wait_for_signals(const sigset_t *set)
 			continue;
 		if (sig == SIGHUP) {
 			reload();
+		} else if (sig == SIGUSR1) {
+			if (!log_reopen())
+				log_msg("SIGUSR1: log files reopened");
 		} else if (!atomic_load(&worker_start_err)) {
 			log_msg("%s: finishing responses in progress, then exiting",
 				sig == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -323,7 +341,7 @@ int main(int argc, char **argv)
 		return rc;
 	if (cfg->workers < 1)
 		cfg->workers = 1;
-	log_open(cfg->log_path);
+	log_open(cfg->log_path, cfg->access_log_path);
 	raise_fd_limit(cfg);
 	serve_set_hsts(cfg->hsts_max_age);
 	serve_set_dotfiles(cfg->allow_dotfiles);
@@ -370,6 +388,7 @@ int main(int argc, char **argv)
 	/* Signals go to this thread only; workers run undisturbed. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);

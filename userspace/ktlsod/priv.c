@@ -126,7 +126,7 @@ static int switch_user(const struct passwd *pw)
 
 static int priv_fail(const char *what, const char *why)
 {
-	log_msg("not starting: %s: %s", what, why);
+	log_at(LOG_ERR, "not starting: %s: %s", what, why);
 	if (ktlsod.cfg.log_path && strcmp(ktlsod.cfg.log_path, "-"))
 		fprintf(stderr, "ktlsod: not starting: %s: %s\n", what, why);
 	return -1;

@@ -35,7 +35,7 @@ struct io_uring_sqe *ring_sqe(struct ring *r)
 		int err = io_uring_submit(&r->q);
 
 		if (err < 0 && err != -EINTR && err != -EAGAIN) {
-			log_msg("worker %d: io_uring_submit: %s", r->wid, strerror(-err));
+			log_at(LOG_ERR, "worker %d: io_uring_submit: %s", r->wid, strerror(-err));
 			abort();	/* no way to go on without queueing work */
 		}
 		sqe = io_uring_get_sqe(&r->q);
@@ -74,7 +74,7 @@ void ring_setup_rbufs(struct ring *r)
 	return;
 fail:
 	/* older kernels: each connection reads into its own buffer */
-	log_msg("worker %d: no io_uring buffer ring (%s); connections keep a read buffer",
+	log_at(LOG_WARNING, "worker %d: no io_uring buffer ring (%s); connections keep a read buffer",
 		r->wid, strerror(errno));
 	free(r->rbufs);
 	r->rbufs = NULL;

@@ -67,11 +67,11 @@ static void on_accept(struct worker *w, struct listener *l, int res, unsigned fl
 		if (res == -EMFILE || res == -ENFILE || res == -ENOMEM || res == -ENOBUFS) {
 			/* pause accepting until the next tick instead of spinning on it */
 			if (!w->accept_paused)
-				log_msg("worker %d: accept: %s; pausing accepts for a second",
+				log_at(LOG_WARNING, "worker %d: accept: %s; pausing accepts for a second",
 					w->id, strerror(-res));
 			w->accept_paused = true;
 		} else if (res != -ECANCELED && res != -EBADF) {
-			log_msg("worker %d: accept: %s", w->id, strerror(-res));
+			log_at(LOG_ERR, "worker %d: accept: %s", w->id, strerror(-res));
 		}
 		return;
 	}
@@ -217,12 +217,12 @@ int worker_run(int id, const int *listen_fds)
 	w.cap = (cfg->max_conns + (unsigned)cfg->workers - 1) / (unsigned)cfg->workers;
 	w.scratch = malloc(16384);
 	if (!w.scratch) {
-		log_msg("worker %d: out of memory", id);
+		log_at(LOG_ERR, "worker %d: out of memory", id);
 		return -ENOMEM;
 	}
 	err = ring_init(&w.ring, id);
 	if (err) {
-		log_msg("worker %d: io_uring_queue_init: %s", id, strerror(-err));
+		log_at(LOG_ERR, "worker %d: io_uring_queue_init: %s", id, strerror(-err));
 		free(w.scratch);
 		return err;
 	}
@@ -245,7 +245,7 @@ int worker_run(int id, const int *listen_fds)
 
 		err = io_uring_submit_and_wait(&w.ring.q, 1);
 		if (err < 0 && err != -EINTR) {
-			log_msg("worker %d: io_uring_submit_and_wait: %s", id, strerror(-err));
+			log_at(LOG_ERR, "worker %d: io_uring_submit_and_wait: %s", id, strerror(-err));
 			break;
 		}
 		io_uring_for_each_cqe(&w.ring.q, head, cqe) {
