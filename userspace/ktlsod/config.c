@@ -407,7 +407,9 @@ static void usage(FILE *f)
 "  --access-log FILE       one line per connection to FILE ('-': stderr) instead of\n"
 "                          the log (default: the log)\n"
 "  --config FILE           INI file with the same settings and per-listener sections:\n"
-"                          flags win over it; see \"ktlsod\" in README.md\n"
+"                          flags win over it; see ktlsod.conf(5)\n"
+"  -t, --test              check the configuration (settings, root, certificates,\n"
+"                          user, log files) without serving; exit 0 if it is good\n"
 "  -h, --help              this help\n"
 "  --version               the version\n"
 "\n"
@@ -457,6 +459,7 @@ int config_parse_args(struct config *cfg, int argc, char **argv)
 		{ "user", required_argument, NULL, 0 },
 		{ "ticket-key-rotate", required_argument, NULL, 0 },
 		{ "config", required_argument, NULL, 'c' },
+		{ "test", no_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
@@ -464,17 +467,25 @@ int config_parse_args(struct config *cfg, int argc, char **argv)
 	char err[300];
 	int o, idx, cli_listeners = 0;
 
-	/* The file first, so that flags override it. */
-	for (int i = 1; i < argc - 1; i++) {
-		if (!strcmp(argv[i], "--config")) {
-			if (config_load_file(cfg, argv[i + 1], err, sizeof(err))) {
+	/* The file first, so that flags override it ("--config FILE" or "--config=FILE"). */
+	for (int i = 1; i < argc; i++) {
+		const char *file = NULL;
+
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "--config") && i + 1 < argc)
+			file = argv[++i];
+		else if (!strncmp(argv[i], "--config=", 9))
+			file = argv[i] + 9;
+		if (file) {
+			if (config_load_file(cfg, file, err, sizeof(err))) {
 				fprintf(stderr, "ktlsod: config: %s\n", err);
 				return 1;
 			}
 		}
 	}
 	optind = 1;
-	while ((o = getopt_long(argc, argv, "h", opts, &idx)) != -1) {
+	while ((o = getopt_long(argc, argv, "ht", opts, &idx)) != -1) {
 		switch (o) {
 		case 0:
 			if (!strcmp(opts[idx].name, "listen") && !cli_listeners++)
@@ -485,6 +496,9 @@ int config_parse_args(struct config *cfg, int argc, char **argv)
 			}
 			break;
 		case 'c':
+			break;
+		case 't':
+			cfg->test_only = true;
 			break;
 		case 'h':
 			usage(stdout);

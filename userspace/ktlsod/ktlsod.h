@@ -41,6 +41,7 @@ struct config {
 	unsigned expiry_warn_days;
 	unsigned hsts_max_age;		/* seconds; 0: no Strict-Transport-Security */
 	bool allow_dotfiles;		/* dotfiles = allow */
+	bool test_only;			/* -t: check the configuration, then exit */
 	char *user;			/* run as this user once set up (priv.c); NULL: default */
 	unsigned ticket_rotate_s;	/* session-ticket key lifetime (tls.c) */
 	struct cert_set_cfg sets[MAX_CERT_SETS];

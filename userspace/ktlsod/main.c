@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -244,6 +245,91 @@ static void __attribute__((format(printf, 1, 2))) start_error(const char *fmt, .
 		fprintf(stderr, "ktlsod: %s\n", msg);
 }
 
+/* -t: can FILE be appended to, or made, by this process? NULL, or why not. */
+static const char *log_file_problem(const char *path, char *why, size_t len)
+{
+	char dir[4096], *slash;
+	int fd;
+
+	if (!path || !strcmp(path, "-"))
+		return NULL;
+	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd >= 0) {
+		close(fd);
+		return NULL;
+	}
+	if (errno == ENOENT) {
+		snprintf(dir, sizeof(dir), "%s", path);
+		slash = strrchr(dir, '/');
+		if (!slash)
+			snprintf(dir, sizeof(dir), ".");
+		else if (slash == dir)
+			dir[1] = '\0';
+		else
+			*slash = '\0';
+		if (!access(dir, W_OK | X_OK))
+			return NULL;
+		if (snprintf(why, len, "cannot create %s: %s: %s", path, dir, strerror(errno)) >=
+		    (int)len)
+			snprintf(why, len, "cannot create %s: %s", path, strerror(errno));
+		return why;
+	}
+	if (snprintf(why, len, "cannot append to %s: %s", path, strerror(errno)) >= (int)len)
+		snprintf(why, len, "cannot append to the log: %s", strerror(errno));
+	return why;
+}
+
+/*
+ * ktlsod -t: the configuration as the daemon would take it, without serving. Parsing
+ * already passed (else no -t); then the root, the certificates (every finding), the user
+ * to serve as, and the log files. Nothing is bound, written or published. 0 or 1.
+ */
+static int config_test(const struct config *cfg)
+{
+	struct kso_cert_findings f = { 0 };
+	int problems = 0, fd;
+	const char *why;
+	char buf[600];
+	SSL_CTX *ctx;
+
+	fd = open(cfg->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "ktlsod: -t: --root %s: %s\n", cfg->root, strerror(errno));
+		problems++;
+	} else {
+		close(fd);
+	}
+	ctx = tls_load(cfg, &f);
+	for (size_t i = 0; i < f.n; i++)
+		fprintf(stderr, "ktlsod: -t: certificate %s: %s\n",
+			f.v[i].sev == KSO_CERT_ERROR ? "error" : "warning",
+			f.v[i].text ? f.v[i].text : "(out of memory)");
+	if (!ctx)
+		problems++;
+	else
+		SSL_CTX_free(ctx);
+	kso_cert_findings_free(&f);
+	if (geteuid() == 0 && cfg->user && strcmp(cfg->user, "root") && !getpwnam(cfg->user)) {
+		fprintf(stderr, "ktlsod: -t: --user %s: no such user\n", cfg->user);
+		problems++;
+	}
+	why = log_file_problem(cfg->log_path, buf, sizeof(buf));
+	if (!why)
+		why = log_file_problem(cfg->access_log_path, buf, sizeof(buf));
+	if (why) {
+		fprintf(stderr, "ktlsod: -t: log: %s\n", why);
+		problems++;
+	}
+	if (problems) {
+		fprintf(stderr, "ktlsod: -t: the configuration has %d problem%s (above)\n", problems,
+			problems == 1 ? "" : "s");
+		return 1;
+	}
+	fprintf(stderr, "ktlsod: -t: the configuration is good: %d listener%s, root %s\n",
+		cfg->nlisteners, cfg->nlisteners == 1 ? "" : "s", cfg->root);
+	return 0;
+}
+
 /* The served root, the certificates, what the kernel can take: 0, or 1 when it said why not. */
 static int prepare(const struct config *cfg)
 {
@@ -341,6 +427,8 @@ int main(int argc, char **argv)
 		return rc;
 	if (cfg->workers < 1)
 		cfg->workers = 1;
+	if (cfg->test_only)
+		return config_test(cfg);
 	log_open(cfg->log_path, cfg->access_log_path);
 	raise_fd_limit(cfg);
 	serve_set_hsts(cfg->hsts_max_age);
