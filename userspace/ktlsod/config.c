@@ -1,43 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * ktlsod's configuration: command-line flags and an INI-style file. The file sets the
- * defaults and the listeners; flags given on the command line win over it.
- *
- *   # global settings (the same names as the long flags, without "--")
- *   root = /srv/www
- *   cert = /etc/ktlsod/fullchain.pem
- *   key = /etc/ktlsod/key.pem
- *   offload = txrx              # off | tx | rx | txrx
- *   workers = 2
- *   tls-min = 1.3               # 1.2 | 1.3
- *   max-conns = 10000
- *   handshake-timeout = 10      # seconds
- *   header-timeout = 10         # to send a request
- *   send-timeout = 60           # for a response to make progress (client reading)
- *   idle-timeout = 60
- *   max-header-bytes = 8192
- *   max-headers = 64
- *   log = /var/log/ktlsod.log   # "-" for stderr
- *   access-log = /var/log/ktlsod/access.log   # connection lines (default: the log)
- *   trust = /etc/ssl/certs/ca-certificates.crt   # CA bundle: chains must reach a root in it
- *   incomplete-chain = error    # error | warn: a chain that does not reach the trust store
- *   expiry-warn-days = 30       # log a warning (daily) from this many days before expiry
- *   hsts = 31536000             # Strict-Transport-Security max-age, seconds (0: none)
- *   dotfiles = deny             # deny | allow: paths with a segment starting with "."
- *                               # (/.git, /.env) get 403; /.well-known/ is always served
- *   state-dir = /run/ktlsod     # certs.tsv for ktlsoctl show / stats --prometheus
- *   user = ktlsod               # run as this user once set up (started as root: default
- *                               # nobody; "root" stays root)
- *   ticket-key-rotate = 43200   # seconds a session-ticket key encrypts; then one more
- *                               # period it still decrypts
- *
- *   [listen 0.0.0.0:443]        # one section per listener: ADDR:PORT as in lib/addr.h
- *   offload = txrx              # this listener's offload mode
- *
- *   [cert www]                  # a certificate set; repeatable; all listeners serve all
- *   cert = /etc/ktlsod/www-ecdsa.pem   # leaf + intermediates, leaf first
- *   key = /etc/ktlsod/www-ecdsa.key
- *   names = www.example, *.static.example   # SNI names (default: the DNS SANs)
+ * defaults and the listeners; flags given on the command line win over it. The format is
+ * ktlsod.conf(5)'s, and dist/ktlsod.conf (installed as /etc/ktlsod/ktlsod.conf) shows
+ * every setting with its default: "name = value" lines with the long options' names, a
+ * '#' only at the start of a line (after a value it is part of the value), then
+ * [listen ADDR:PORT] sections (offload = MODE) and [cert NAME] sections (cert, key,
+ * names).
  *
  * The certificate for a connection is chosen by the client's SNI: the exact name, then
  * the one-label wildcard, then the default (cert/key above, else the first [cert]).
