@@ -122,6 +122,12 @@ const char *log_escape(char *dst, size_t size, const char *src, size_t n);
 
 /* config.c */
 int config_parse_args(struct config *cfg, int argc, char **argv);
+
+/* notify.c: the service manager's readiness protocol (sd_notify), a no-op without it */
+int notify_send(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int notify_reloading(void);
+/* main.c: a worker's ring and listeners are up (0), or it cannot start (-errno) */
+void worker_started(int err);
 int config_load_file(struct config *cfg, const char *path, char *err, size_t errlen);
 int parse_listen(const char *s, struct listener_cfg *l, const char **why);
 

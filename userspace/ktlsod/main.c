@@ -79,6 +79,35 @@ struct worker_arg {
 static pthread_t main_thread;
 static atomic_int worker_start_err;	/* -errno of the first worker that could not start */
 
+/* Workers up, or one failed: what READY=1 waits for (wait_for_workers). */
+static pthread_mutex_t start_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t start_cv = PTHREAD_COND_INITIALIZER;
+static int workers_up, workers_failed;
+
+void worker_started(int err)
+{
+	pthread_mutex_lock(&start_mu);
+	if (err)
+		workers_failed++;
+	else
+		workers_up++;
+	pthread_cond_broadcast(&start_cv);
+	pthread_mutex_unlock(&start_mu);
+}
+
+/* Until every worker's ring and listeners are up (true) or one could not start (false). */
+static bool wait_for_workers(int n)
+{
+	bool ok;
+
+	pthread_mutex_lock(&start_mu);
+	while (workers_up + workers_failed < n && !workers_failed)
+		pthread_cond_wait(&start_cv, &start_mu);
+	ok = !workers_failed;
+	pthread_mutex_unlock(&start_mu);
+	return ok;
+}
+
 /*
  * A worker that cannot start stops the daemon: its listening sockets would still take
  * their share of the connections (SO_REUSEPORT), with no one to accept them.
@@ -91,6 +120,7 @@ static void *worker_main(void *p)
 	if (err) {
 		atomic_compare_exchange_strong(&worker_start_err, &none, err);
 		atomic_store(&ktlsod.stop, true);
+		worker_started(err);			/* out of wait_for_workers */
 		pthread_kill(main_thread, SIGTERM);	/* out of sigtimedwait */
 	}
 	return NULL;
@@ -383,7 +413,9 @@ static void wait_for_signals(const sigset_t *set)
 		if (sig < 0)
 			continue;
 		if (sig == SIGHUP) {
+			notify_reloading();
 			reload();
+			notify_send("READY=1\nSTATUS=serving");
 		} else if (sig == SIGUSR1) {
 			if (!log_reopen())
 				log_msg("SIGUSR1: log files reopened");
@@ -494,13 +526,20 @@ int main(int argc, char **argv)
 			goto out_join;
 		}
 	}
+	/* "listening" and READY=1 only once every worker accepts: never half a daemon */
+	if (!wait_for_workers(cfg->workers))
+		goto out_join;
 	for (int i = 0; i < cfg->nlisteners; i++)
 		log_msg("listening on %s, offload %s, %d workers", cfg->listeners[i].name,
 			kso_mode_name(cfg->listeners[i].offload < 0 ? cfg->offload :
 								     cfg->listeners[i].offload),
 			cfg->workers);
+	notify_send("READY=1\nSTATUS=serving: %d listener%s, %d worker%s\nMAINPID=%d",
+		    cfg->nlisteners, cfg->nlisteners == 1 ? "" : "s", cfg->workers,
+		    cfg->workers == 1 ? "" : "s", (int)getpid());
 
 	wait_for_signals(&set);
+	notify_send("STOPPING=1\nSTATUS=finishing responses in progress");
 	rc = 0;
 out_join:
 	for (int w = 0; w < started; w++)

@@ -239,6 +239,7 @@ int worker_run(int id, const int *listen_fds)
 	ctl_start(&w);
 	ring_setup_rbufs(&w.ring);
 	tick(&w);
+	worker_started(0);
 
 	while (!w.draining || w.nconns) {
 		unsigned head, n = 0;
