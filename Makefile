@@ -285,7 +285,9 @@ bench: all kmod-vm deps-bench
 # The usual directory variables (GNU, as wireguard-tools has them); DESTDIR for staging.
 # ktlsod is a system daemon (sbin); ktlsoctl's read-only commands serve any user (bin).
 # Man pages (man/), systemd units, completions, Prometheus rules and a Grafana dashboard
-# (dist/) are installed when the tree has them. install-dkms: the module's sources and dkms.conf in DKMSDIR/ktlso-VERSION, and
+# (dist/) are installed when the tree has them; so are the sysusers.d entry of the
+# ktlsod user, a logrotate snippet, and the sample configuration (SYSCONFDIR/ktlsod/
+# ktlsod.conf, only where there is none: uninstall leaves it too). install-dkms: the module's sources and dkms.conf in DKMSDIR/ktlso-VERSION, and
 # dist/modules-load.d/ktlso.conf (tls and ktlso loaded at boot).
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
@@ -301,13 +303,17 @@ MAN_PAGES  := $(wildcard man/*.[1-8])
 UNITS      := $(wildcard dist/systemd/*.service dist/systemd/*.timer)
 COMPLETIONS := $(wildcard dist/completion/*)
 DATADIR    ?= $(PREFIX)/share/ktlso
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 MONITORING := dist/prometheus/ktlso.rules.yml dist/grafana/ktlso.json
+SYSUSERS   := dist/sysusers.d/ktlsod.conf
+LOGROTATE  := dist/logrotate.d/ktlsod
 DKMS_TREE  := $(DKMSDIR)/ktlso-$(KTLSO_VERSION)
 DKMS_SRC   := Kbuild VERSION $(wildcard include/*.h include/uapi/linux/*.h kmod/*.[ch]) kmod/Kbuild
 INSTALLED  := $(SBINDIR)/ktlsod $(BINDIR)/ktlsoctl $(BINDIR)/ktlsobench \
 	      $(foreach m,$(MAN_PAGES),$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
 	      $(UNITS:dist/systemd/%=$(UNITDIR)/%) $(COMPLETIONS:dist/completion/%=$(BASHCOMPDIR)/%) \
-	      $(MONITORING:dist/%=$(DATADIR)/%)
+	      $(MONITORING:dist/%=$(DATADIR)/%) $(SYSUSERS:dist/sysusers.d/%=$(SYSUSERSDIR)/%) \
+	      $(LOGROTATE:dist/%=$(SYSCONFDIR)/%)
 
 .PHONY: install uninstall install-dkms uninstall-dkms
 install: $(DAEMON) $(O)/bin/ktlsoctl $(O)/bin/ktlsobench
@@ -320,6 +326,11 @@ install: $(DAEMON) $(O)/bin/ktlsoctl $(O)/bin/ktlsobench
 	$(Q)$(foreach c,$(COMPLETIONS),$(INSTALL) -D -m 0644 $(c) \
 		$(DESTDIR)$(BASHCOMPDIR)/$(notdir $(c)) &&) true
 	$(Q)$(foreach f,$(MONITORING),$(INSTALL) -D -m 0644 $(f) $(DESTDIR)$(DATADIR)/$(f:dist/%=%) &&) true
+	$(Q)$(foreach f,$(SYSUSERS),$(INSTALL) -D -m 0644 $(f) $(DESTDIR)$(SYSUSERSDIR)/$(notdir $(f)) &&) true
+	$(Q)$(foreach f,$(LOGROTATE),$(INSTALL) -D -m 0644 $(f) $(DESTDIR)$(SYSCONFDIR)/$(f:dist/%=%) &&) true
+	@# the sample configuration, never over the operator's own
+	$(Q)test -e $(DESTDIR)$(SYSCONFDIR)/ktlsod/ktlsod.conf || \
+		$(INSTALL) -D -m 0644 dist/ktlsod.conf $(DESTDIR)$(SYSCONFDIR)/ktlsod/ktlsod.conf
 
 uninstall:
 	$(Q)rm -f $(addprefix $(DESTDIR),$(INSTALLED))

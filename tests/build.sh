@@ -42,9 +42,17 @@ if make -s install DESTDIR="$d" PREFIX=/usr SYSCONFDIR=/etc >"$tmp/install.log" 
 	check install_files '[[ -x $d/usr/sbin/ktlsod && -x $d/usr/bin/ktlsoctl && -x $d/usr/bin/ktlsobench &&
 		-f $d/usr/share/bash-completion/completions/ktlsoctl ]]' \
 		"missing: $(cd "$d" && find . -type f | tr '\n' ' ')"
+	check install_sample_config '[[ -f $d/etc/ktlsod/ktlsod.conf && -f $d/etc/logrotate.d/ktlsod &&
+		-f $d/usr/lib/sysusers.d/ktlsod.conf && -f $d/usr/lib/systemd/system/ktlsod.service ]]' \
+		"no sample configuration, logrotate, sysusers or unit: $(cd "$d" && find . -type f | tr '\n' ' ')"
+	# a configuration already there is the operator's: install leaves it as it is
+	echo "# mine" >"$d/etc/ktlsod/ktlsod.conf"
+	make -s install DESTDIR="$d" PREFIX=/usr SYSCONFDIR=/etc >/dev/null 2>&1
+	check install_keeps_config '[[ $(cat "$d/etc/ktlsod/ktlsod.conf") == "# mine" ]]' \
+		"make install replaced an existing /etc/ktlsod/ktlsod.conf"
 	make -s uninstall DESTDIR="$d" PREFIX=/usr >/dev/null 2>&1
 	left=$(find "$d" -type f)
-	check uninstall_removes '[[ -z $left ]]' "left behind: $left"
+	check uninstall_removes '[[ $left == "$d/etc/ktlsod/ktlsod.conf" ]]' "left behind: $left"
 else
 	fail install "$(tail -n 3 "$tmp/install.log" | tr '\n' ' ')"
 fi
@@ -81,10 +89,16 @@ if command -v systemd-analyze >/dev/null; then
 	# (the units name ktlsoctl without a path, for whichever prefix installed it: systemd
 	# looks in its own search path, which here has no ktlsoctl; this build's stands in)
 	for f in dist/systemd/*; do
-		sed "s#^\(Exec[A-Za-z]*=\)ktlsoctl #\1$PWD/build/bin/ktlsoctl #" "$f" >"$u/${f##*/}"
+		sed -E "s#^(Exec[A-Za-z]*=)(ktlsoctl|ktlsod) #\1$PWD/build/bin/\2 #" "$f" >"$u/${f##*/}"
 	done
 	out=$(systemd-analyze verify --man=no "$u"/* 2>&1)
 	check units_verify '[[ -z $out ]]' "$out"
+	# the issue's bar for the daemon's sandbox: an exposure of 2.5 or lower
+	sec=$(systemd-analyze security --offline=yes "$u/ktlsod.service" 2>&1 |
+		sed -n 's/.*Overall exposure level for ktlsod.service: \([0-9.]*\).*/\1/p')
+	check unit_exposure '[[ -n $sec ]] && awk -v s="$sec" "BEGIN { exit !(s <= 2.5) }"' \
+		"systemd-analyze security: ${sec:-no figure} (want 2.5 or lower)"
+	echo "# ktlsod.service exposure (systemd-analyze security --offline): ${sec:-?}"
 	rm -rf "$u"
 else
 	echo "SKIP build/units_verify: systemd-analyze is not installed"

@@ -82,3 +82,18 @@ for f in "$d"/*.deb; do
 	done
 done
 [[ -z $miss ]] && pass programs_have_pages || fail programs_have_pages "no man page beside:$miss"
+
+# ktlsod: its unit (not started until configured), the sample configuration as a conffile,
+# the ktlsod user made by systemd-sysusers, logrotate.
+pi=$(dpkg-deb -I "$d/ktlsod_${ver}_amd64.deb" postinst 2>/dev/null)
+cf=$(dpkg-deb -I "$d/ktlsod_${ver}_amd64.deb" conffiles 2>/dev/null)
+dpkg-deb -c "$d/ktlsod_${ver}_amd64.deb" >"$x.list"
+if grep -q 'systemd/system/ktlsod.service$' "$x.list" && grep -q 'usr/lib/sysusers.d/ktlsod.conf$' "$x.list" &&
+	grep -qx /etc/ktlsod/ktlsod.conf <<<"$cf" && grep -qx /etc/logrotate.d/ktlsod <<<"$cf" &&
+	grep -q 'systemd-sysusers.* ktlsod.conf' <<<"$pi" &&
+	grep -q "deb-systemd-helper debian-installed 'ktlsod.service'" <<<"$pi" &&
+	! grep -q "deb-systemd-invoke start 'ktlsod.service'" <<<"$pi"; then
+	pass ktlsod_service_package
+else
+	fail ktlsod_service_package "unit, conffiles ($cf), sysusers or the not-started unit missing"
+fi
