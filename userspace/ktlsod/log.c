@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -89,11 +90,12 @@ static int log_stream_reopen(struct log_stream *ls, const char *what)
 	fd = log_open_fd(ls->path);
 	if (fd < 0) {
 		int err = -errno;
+		struct passwd *pw = getpwuid(geteuid());
 
 		/* after the privilege drop the user opens it: its directory must let it */
 		log_at(LOG_ERR, "%s: cannot reopen %s as user %s: %s; still writing to the old "
 		       "file (give the user the log's directory, or rotate with copytruncate)",
-		       what, ls->path, priv_user()[0] ? priv_user() : "?", strerror(-err));
+		       what, ls->path, pw ? pw->pw_name : "?", strerror(-err));
 		return err;
 	}
 	if (dup2(fd, ls->fd) < 0) {
