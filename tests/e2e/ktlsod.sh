@@ -345,6 +345,9 @@ start_ktlsod --root "$www" --cert "$work/cert.pem" --key "$work/key.pem" --liste
 wait_https "https://127.0.0.1:$p3/f1"
 check dotfiles/allowed "$(curl -sk "https://127.0.0.1:$p3/.env")" secret
 check headers/hsts "$(curl -sk -I "https://127.0.0.1:$p3/f1" | tr -d '\r' | grep -c '^Strict-Transport-Security: max-age=31536000$')" 1
+# no --tls-min: TLS 1.3, and TLS 1.2 for the clients without it
+check versions/default_tls13 "$(code --tlsv1.3 "https://127.0.0.1:$p3/f1")" 200
+check versions/default_tls12 "$(code --tlsv1.2 --tls-max 1.2 "https://127.0.0.1:$p3/f1")" 200
 for w in "silent 4 handshake timeout" "tls 4 no request after the handshake" "partial 4 request header timeout" \
 	"idle 5 idle timeout" "noread 5 send timeout (client not reading)"; do
 	set -- $w
@@ -373,6 +376,18 @@ check cap/503 "$(code "https://127.0.0.1:$p3/f1")" 503
 exec 6>&-
 wait $cpid
 check cap/after "$(code "https://127.0.0.1:$p3/f1")" 200
+kill $pid
+wait $pid 2>/dev/null
+
+# --tls-min 1.3, the modern-only listener: a TLS 1.2 client gets no connection
+start_ktlsod --root "$www" --cert "$work/cert.pem" --key "$work/key.pem" --listen 127.0.0.1:$p3 \
+	--workers 1 --tls-min 1.3 --log "$work/log3"
+if wait_https "https://127.0.0.1:$p3/f1"; then
+	check versions/tls13_only_tls12 "$(code --tlsv1.2 --tls-max 1.2 "https://127.0.0.1:$p3/f1")" 000
+	check versions/tls13_only_tls13 "$(code --tlsv1.3 "https://127.0.0.1:$p3/f1")" 200
+else
+	fail versions/tls13_only "ktlsod --tls-min 1.3 did not answer: $(tail -n 3 "$work/log3")"
+fi
 kill $pid
 wait $pid 2>/dev/null
 exit 0

@@ -2,7 +2,7 @@
 # tests/e2e/testssl.sh: ktlsod's TLS configuration as testssl.sh (Debian's package, 3.0.x)
 # judges it. A private PKI (root -> intermediate -> an ECDSA P-256 and an RSA-2048 leaf,
 # both for DNS:localhost, served side by side as two [cert] sets) and one ktlsod per
-# --tls-min (1.3, the default, and 1.2) on 127.0.0.1, in userspace TLS (--offload off):
+# --tls-min (1.3, and 1.2, the default) on 127.0.0.1, in userspace TLS (--offload off):
 # the handshake and everything testssl looks at is the same code whether or not the keys
 # go to the kernel afterwards, and this host has no kTLS (the VM has no bash for testssl).
 # Per configuration, from testssl's CSV output:

@@ -226,7 +226,7 @@ static void set_defaults(struct config *cfg)
 	*cfg = (struct config){
 		.offload = KTLSO_MODE_TXRX,
 		.workers = (int)sysconf(_SC_NPROCESSORS_ONLN),
-		.tls_min = TLS1_3_VERSION,
+		.tls_min = TLS1_2_VERSION,
 		.max_conns = 10000,
 		.handshake_timeout_ms = 10000,
 		.header_timeout_ms = 10000,

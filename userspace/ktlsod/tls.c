@@ -26,7 +26,12 @@
 #include "certs.h"
 #include "sslkeys.h"
 
-/* Forward-secret AEAD suites only, all of which kTLS takes (see ktlsoctl probe). */
+/*
+ * Forward-secret AEAD suites only, all of which kTLS takes (see ktlsoctl probe). TLS 1.2's
+ * are Mozilla's "intermediate" list without its DHE-RSA ones (ECDHE with AES-GCM or
+ * ChaCha20-Poly1305): finite-field DH costs the daemon far more CPU per handshake
+ * (docs/hardening.md, section 5).
+ */
 static const char tls13_suites[] =
 	"TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
 static const char tls12_suites[] =
