@@ -348,6 +348,30 @@ check headers/hsts "$(curl -sk -I "https://127.0.0.1:$p3/f1" | tr -d '\r' | grep
 # no --tls-min: TLS 1.3, and TLS 1.2 for the clients without it
 check versions/default_tls13 "$(code --tlsv1.3 "https://127.0.0.1:$p3/f1")" 200
 check versions/default_tls12 "$(code --tlsv1.2 --tls-max 1.2 "https://127.0.0.1:$p3/f1")" 200
+# Key exchange without --groups: OpenSSL's default groups but the finite-field ones (tls.c).
+# From OpenSSL 3.5 on (Debian 13) they begin with the post-quantum hybrid X25519MLKEM768,
+# which its s_client sends by default too; OpenSSL 3.0 (Debian 12) has no such group.
+group() {	# group PORT S_CLIENT-ARGS...: the key exchange the handshake settled on
+	_p=$1
+	shift
+	echo | openssl s_client -connect "127.0.0.1:$_p" "$@" 2>&1 | sed -n -e \
+		's/^Negotiated TLS1.3 group: //p' -e 's/^Server Temp Key: //p' -e 's/^Peer Temp Key: //p' |
+		head -n 1
+}
+g=$(group $p3 -groups X25519)
+case $g in X25519*) pass groups/default_x25519 ;; *) fail groups/default_x25519 "negotiated '$g'" ;; esac
+if echo | openssl s_client -connect 127.0.0.1:$p3 -groups ffdhe2048 >/dev/null 2>&1; then
+	fail groups/default_no_ffdhe "a client offering only ffdhe2048 got a connection"
+else
+	pass groups/default_no_ffdhe
+fi
+case $(openssl version) in
+"OpenSSL 3."[0-4].*)
+	skip groups/x25519mlkem768 "$(openssl version | cut -d' ' -f1-2) has no X25519MLKEM768 (3.5 has)" ;;
+*)
+	check groups/x25519mlkem768 "$(group $p3 -groups X25519MLKEM768)" X25519MLKEM768
+	check groups/default_client "$(group $p3)" X25519MLKEM768 ;;
+esac
 for w in "silent 4 handshake timeout" "tls 4 no request after the handshake" "partial 4 request header timeout" \
 	"idle 5 idle timeout" "noread 5 send timeout (client not reading)"; do
 	set -- $w
@@ -379,15 +403,33 @@ check cap/after "$(code "https://127.0.0.1:$p3/f1")" 200
 kill $pid
 wait $pid 2>/dev/null
 
-# --tls-min 1.3, the modern-only listener: a TLS 1.2 client gets no connection
+# --tls-min 1.3, the modern-only listener: a TLS 1.2 client gets no connection. With
+# --groups P-256, a client that prefers another group (X25519 first) gets P-256.
 start_ktlsod --root "$www" --cert "$work/cert.pem" --key "$work/key.pem" --listen 127.0.0.1:$p3 \
-	--workers 1 --tls-min 1.3 --log "$work/log3"
+	--workers 1 --tls-min 1.3 --groups P-256 --log "$work/log3"
 if wait_https "https://127.0.0.1:$p3/f1"; then
 	check versions/tls13_only_tls12 "$(code --tlsv1.2 --tls-max 1.2 "https://127.0.0.1:$p3/f1")" 000
 	check versions/tls13_only_tls13 "$(code --tlsv1.3 "https://127.0.0.1:$p3/f1")" 200
+	g=$(group $p3 -groups X25519:P-256)
+	case $g in *prime256v1*|*P-256*) pass groups/configured ;; *) fail groups/configured "negotiated '$g'" ;; esac
 else
 	fail versions/tls13_only "ktlsod --tls-min 1.3 did not answer: $(tail -n 3 "$work/log3")"
 fi
 kill $pid
 wait $pid 2>/dev/null
+
+# A group OpenSSL does not know: refused at start, by name, from the flag and the file.
+out=$(ktlsod --root "$www" --cert "$work/cert.pem" --key "$work/key.pem" --groups X25519:bogus 2>&1)
+st=$?
+case "$st $out" in
+"2 ktlsod: --groups: 'bogus' is not a TLS group of OpenSSL"*) pass groups/bad_flag ;;
+*) fail groups/bad_flag "exit $st: $out" ;;
+esac
+printf 'groups = P-256:bogus\n' >"$work/groups.conf"
+out=$(ktlsod --config "$work/groups.conf" --root "$www" --cert "$work/cert.pem" --key "$work/key.pem" 2>&1)
+st=$?
+case "$st $out" in
+"1 ktlsod: config: $work/groups.conf:1: 'bogus' is not a TLS group of OpenSSL"*) pass groups/bad_config ;;
+*) fail groups/bad_config "exit $st: $out" ;;
+esac
 exit 0

@@ -121,6 +121,10 @@ static int apply(struct config *cfg, const char *k, const char *v, char *err, si
 			cfg->tls_min = TLS1_3_VERSION;
 		else
 			goto bad;
+	} else if (!strcmp(k, "groups")) {
+		if (tls_groups_check(v, err, len))
+			return -EINVAL;
+		set_str(&cfg->groups, v);
 	} else if (!strcmp(k, "max-conns")) {
 		if (parse_uint(v, 1, 10000000, &cfg->max_conns))
 			goto bad;
@@ -362,6 +366,9 @@ static void usage(FILE *f)
 "  --workers N             worker threads, one io_uring ring each (default: CPUs)\n"
 "  --tls-min 1.2|1.3       lowest TLS version accepted (default: 1.2, so TLS 1.3\n"
 "                          with 1.2 for older clients; 1.3: TLS 1.3 only)\n"
+"  --groups LIST           key exchange groups, OpenSSL's names separated by ':'\n"
+"                          (default: OpenSSL's list without finite-field groups;\n"
+"                          from OpenSSL 3.5 on it begins with X25519MLKEM768)\n"
 "  --max-conns N           connections at once (default: 10000); beyond it, 503\n"
 "  --handshake-timeout S   seconds to complete the handshake, and again to begin\n"
 "                          the first request after it (default: 10)\n"
@@ -411,6 +418,7 @@ int config_parse_args(struct config *cfg, int argc, char **argv)
 		{ "offload", required_argument, NULL, 0 },
 		{ "workers", required_argument, NULL, 0 },
 		{ "tls-min", required_argument, NULL, 0 },
+		{ "groups", required_argument, NULL, 0 },
 		{ "max-conns", required_argument, NULL, 0 },
 		{ "handshake-timeout", required_argument, NULL, 0 },
 		{ "header-timeout", required_argument, NULL, 0 },

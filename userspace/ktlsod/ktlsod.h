@@ -51,6 +51,7 @@ struct config {
 	int offload;			/* default for listeners */
 	int workers;
 	int tls_min;			/* TLS1_2_VERSION or TLS1_3_VERSION (OpenSSL's) */
+	char *groups;			/* key exchange groups (OpenSSL's syntax); NULL: tls.c's */
 	unsigned max_conns;
 	unsigned handshake_timeout_ms, header_timeout_ms, send_timeout_ms, idle_timeout_ms;
 	unsigned max_header_bytes, max_headers;
@@ -88,6 +89,8 @@ SSL_CTX *tls_load(const struct config *cfg, struct kso_cert_findings *f);
 void tls_expiry_check(SSL_CTX *ctx, const struct config *cfg, struct kso_cert_findings *f);
 /* Publish what ctx serves to DIR/certs.tsv for ktlsoctl. 0 or -errno. */
 int tls_publish(SSL_CTX *ctx, const char *dir);
+/* 0 when OpenSSL takes list as the key exchange groups; else -EINVAL and why in err */
+int tls_groups_check(const char *list, char *err, size_t len);
 
 /* tickets.c */
 /* The first session-ticket key, a new one every period_s seconds. 0 or -errno. */
