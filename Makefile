@@ -4,8 +4,10 @@
 #   make kmod         ktlso.ko for KERNELDIR (default: the 6.1 VM kernel's headers)
 #   make kmod-vm      ktlso.ko for each VM kernel (6.1, 6.12, latest), each built with its
 #                     Debian release's compiler (scripts/kmod-build)
+#   make userspace-trixie  the userspace built in the Debian 13 root -> build/trixie/
 #   make test         host tests (also under ASan+UBSan, and ktlsod under valgrind), a fuzz
-#                     smoke, then VM tests on 6.1, 6.12 and latest; ends "N passed, N failed"
+#                     smoke, then VM tests on 6.1, 6.12 and latest (on latest also with the
+#                     userspace of build/trixie); ends "N passed, N failed"
 #   make fuzz         every libFuzzer target for FUZZ_SECONDS (60) on its corpus (fuzz/)
 #   make test-asan    the host tests with an ASan+UBSan build (build/asan); no report allowed
 #   make valgrind     ktlsod under valgrind serving 1000 requests (tests/e2e/valgrind.sh)
@@ -163,6 +165,13 @@ VM_KERNELS ?= 6.1 6.12 latest
 kmod-vm: | deps
 	$(Q)for k in $(VM_KERNELS); do scripts/kmod-build $$k $(if $(W),W=$(W)) || exit 1; done
 
+# The userspace (ktlsod, ktlsoctl, the tests) as a Debian 13 operator builds it: gcc-14,
+# OpenSSL 3.5, liburing 2.9, in build/roots/trixie (scripts/in-root), into $(O)/trixie.
+# tests/vm/run --userspace trixie runs it with trixie's libraries, openssl and curl.
+.PHONY: userspace-trixie
+userspace-trixie: | deps
+	$(Q)scripts/in-root trixie make --no-print-directory O=$(O)/trixie NODEPS=1 V=$(V) all
+
 # ---------------------------------------------------------------------------- fuzzing
 # libFuzzer targets (fuzz/*.c), one per parser of peer- or operator-controlled bytes, built
 # with clang into build/fuzz/ with ASan+UBSan; fuzz/run runs them on their checked-in
@@ -247,7 +256,7 @@ ifneq ($(NODEPS),1)
 	$(Q)scripts/deps deb
 endif
 
-test: all kmod-vm fuzz-build asan deps-valgrind deps-testssl deps-deb
+test: all kmod-vm userspace-trixie fuzz-build asan deps-valgrind deps-testssl deps-deb
 	$(Q)tests/run-all
 
 test-unit: all fuzz-build asan deps-valgrind deps-testssl
