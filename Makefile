@@ -166,11 +166,14 @@ kmod-vm: | deps
 	$(Q)for k in $(VM_KERNELS); do scripts/kmod-build $$k $(if $(W),W=$(W)) || exit 1; done
 
 # The userspace (ktlsod, ktlsoctl, the tests) as a Debian 13 operator builds it: gcc-14,
-# OpenSSL 3.5, liburing 2.9, in build/roots/trixie (scripts/in-root), into $(O)/trixie.
-# tests/vm/run --userspace trixie runs it with trixie's libraries, openssl and curl.
+# OpenSSL 3.5, liburing 2.9, in build/roots/trixie (scripts/in-root; on a Debian 13 host,
+# the host itself), into $(O)/trixie. tests/vm/run --userspace trixie runs it with
+# trixie's libraries, openssl and curl.
+HOST_RELEASE := $(shell . /etc/os-release 2>/dev/null; echo $$VERSION_CODENAME)
 .PHONY: userspace-trixie
 userspace-trixie: | deps
-	$(Q)scripts/in-root trixie make --no-print-directory O=$(O)/trixie NODEPS=1 V=$(V) all
+	$(Q)$(if $(filter trixie,$(HOST_RELEASE)),,scripts/in-root trixie) \
+		make --no-print-directory O=$(O)/trixie NODEPS=1 V=$(V) all
 
 # ---------------------------------------------------------------------------- fuzzing
 # libFuzzer targets (fuzz/*.c), one per parser of peer- or operator-controlled bytes, built
