@@ -351,33 +351,6 @@ wait_https "https://127.0.0.1:$p3/f1"
 [ -n "${KTLSO_E2E_QUICK:-}" ] ||	# .env is made with the HTTP semantics
 	check dotfiles/allowed "$(curl -sk "https://127.0.0.1:$p3/.env")" secret
 check headers/hsts "$(curl -sk -I "https://127.0.0.1:$p3/f1" | tr -d '\r' | grep -c '^Strict-Transport-Security: max-age=31536000$')" 1
-# no --tls-min: TLS 1.3, and TLS 1.2 for the clients without it
-check versions/default_tls13 "$(code --tlsv1.3 "https://127.0.0.1:$p3/f1")" 200
-check versions/default_tls12 "$(code --tlsv1.2 --tls-max 1.2 "https://127.0.0.1:$p3/f1")" 200
-# Key exchange without --groups: OpenSSL's default groups but the finite-field ones (tls.c).
-# From OpenSSL 3.5 on (Debian 13) they begin with the post-quantum hybrid X25519MLKEM768,
-# which its s_client sends by default too; OpenSSL 3.0 (Debian 12) has no such group.
-group() {	# group PORT S_CLIENT-ARGS...: the key exchange the handshake settled on
-	_p=$1
-	shift
-	echo | openssl s_client -connect "127.0.0.1:$_p" "$@" 2>&1 | sed -n -e \
-		's/^Negotiated TLS1.3 group: //p' -e 's/^Server Temp Key: //p' -e 's/^Peer Temp Key: //p' |
-		head -n 1
-}
-g=$(group $p3 -groups X25519)
-case $g in X25519*) pass groups/default_x25519 ;; *) fail groups/default_x25519 "negotiated '$g'" ;; esac
-if echo | openssl s_client -connect 127.0.0.1:$p3 -groups ffdhe2048 >/dev/null 2>&1; then
-	fail groups/default_no_ffdhe "a client offering only ffdhe2048 got a connection"
-else
-	pass groups/default_no_ffdhe
-fi
-case $(openssl version) in
-"OpenSSL 3."[0-4].*)
-	skip groups/x25519mlkem768 "$(openssl version | cut -d' ' -f1-2) has no X25519MLKEM768 (3.5 has)" ;;
-*)
-	check groups/x25519mlkem768 "$(group $p3 -groups X25519MLKEM768)" X25519MLKEM768
-	check groups/default_client "$(group $p3)" X25519MLKEM768 ;;
-esac
 # the timeouts and the cap: the daemon's own clocks (left out with KTLSO_E2E_QUICK=1)
 if [ -z "${KTLSO_E2E_QUICK:-}" ]; then	# (not indented: up to "end of timeouts")
 for w in "silent 4 handshake timeout" "tls 4 no request after the handshake" "partial 4 request header timeout" \
@@ -409,6 +382,43 @@ exec 6>&-
 wait $cpid
 check cap/after "$(code "https://127.0.0.1:$p3/f1")" 200
 fi	# end of timeouts (KTLSO_E2E_QUICK)
+kill $pid
+wait $pid 2>/dev/null
+
+# The defaults, on a daemon of their own (the one above takes one connection at a time).
+# Key exchange without --groups: OpenSSL's default groups but the finite-field ones (tls.c).
+# From OpenSSL 3.5 on (Debian 13) they begin with the post-quantum hybrid X25519MLKEM768,
+# which its s_client sends by default too; OpenSSL 3.0 (Debian 12) has no such group.
+group() {	# group PORT S_CLIENT-ARGS...: the key exchange the handshake settled on
+	_p=$1
+	shift
+	echo | openssl s_client -connect "127.0.0.1:$_p" "$@" 2>&1 | sed -n -e \
+		's/^Negotiated TLS1.3 group: //p' -e 's/^Server Temp Key: //p' -e 's/^Peer Temp Key: //p' |
+		head -n 1
+}
+start_ktlsod --root "$www" --cert "$work/cert.pem" --key "$work/key.pem" --listen 127.0.0.1:$p3 \
+	--workers 1 --log "$work/log4"
+if wait_https "https://127.0.0.1:$p3/f1"; then
+	# no --tls-min: TLS 1.3, and TLS 1.2 for the clients without it
+	check versions/default_tls13 "$(code --tlsv1.3 "https://127.0.0.1:$p3/f1")" 200
+	check versions/default_tls12 "$(code --tlsv1.2 --tls-max 1.2 "https://127.0.0.1:$p3/f1")" 200
+	g=$(group $p3 -groups X25519)
+	case $g in X25519*) pass groups/default_x25519 ;; *) fail groups/default_x25519 "negotiated '$g'" ;; esac
+	if echo | openssl s_client -connect 127.0.0.1:$p3 -groups ffdhe2048 >/dev/null 2>&1; then
+		fail groups/default_no_ffdhe "a client offering only ffdhe2048 got a connection"
+	else
+		pass groups/default_no_ffdhe
+	fi
+	case $(openssl version) in
+	"OpenSSL 3."[0-4].*)
+		skip groups/x25519mlkem768 "$(openssl version | cut -d' ' -f1-2) has no X25519MLKEM768 (3.5 has)" ;;
+	*)
+		check groups/x25519mlkem768 "$(group $p3 -groups X25519MLKEM768)" X25519MLKEM768
+		check groups/default_client "$(group $p3)" X25519MLKEM768 ;;
+	esac
+else
+	fail versions/default "ktlsod with the default versions did not answer: $(tail -n 3 "$work/log4")"
+fi
 kill $pid
 wait $pid 2>/dev/null
 
