@@ -188,8 +188,11 @@ FUZZ_BINS    := $(FUZZ_NAMES:%=$(O)/fuzz/bin/%)
 # What each target links besides itself.
 FUZZ_SRC_http          := userspace/ktlsod/http.c userspace/ktlsod/serve.c userspace/ktlsod/log.c
 FUZZ_SRC_records       := userspace/ktlsod/records.c
-FUZZ_SRC_config        := userspace/ktlsod/config.c userspace/lib/addr.c userspace/lib/nl_names.c
-FUZZ_SRC_ktlsod_args   := userspace/ktlsod/config.c userspace/lib/addr.c userspace/lib/nl_names.c
+FUZZ_SRC_config        := userspace/ktlsod/config.c userspace/ktlsod/groups.c userspace/lib/addr.c \
+			  userspace/lib/nl_names.c
+FUZZ_SRC_ktlsod_args   := $(FUZZ_SRC_config)
+FUZZ_LD_config          = $(PKG_LIBS)
+FUZZ_LD_ktlsod_args     = $(PKG_LIBS)
 FUZZ_SRC_ktlsoctl_args := $(wildcard tools/ktlsoctl/*.c userspace/lib/*.c)
 FUZZ_LD_ktlsoctl_args   = -Wl,--wrap=kso_nl_open $(PKG_LIBS)
 # ktlsoctl's main() runs as a function of the fuzzer.

@@ -91,6 +91,8 @@ void tls_expiry_check(SSL_CTX *ctx, const struct config *cfg, struct kso_cert_fi
 int tls_publish(SSL_CTX *ctx, const char *dir);
 /* 0 when OpenSSL takes list as the key exchange groups; else -EINVAL and why in err */
 int tls_groups_check(const char *list, char *err, size_t len);
+/* groups.c: the configured list, or the default one (0, or -EINVAL) */
+int tls_set_groups(SSL_CTX *ctx, const char *list);
 
 /* tickets.c */
 /* The first session-ticket key, a new one every period_s seconds. 0 or -errno. */

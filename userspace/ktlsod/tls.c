@@ -38,68 +38,6 @@ static const char tls12_suites[] =
 	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
 	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
 	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
-/*
- * Key exchange, unless configured (groups =, --groups): OpenSSL's default groups, in its
- * order and with its preferences - from 3.5 on they begin with the post-quantum hybrid
- * X25519MLKEM768, which current browsers send - without its finite-field ones (ffdhe2048
- * to ffdhe8192, which only TLS 1.3 could pick): every TLS 1.3 client has P-256 (RFC 8446,
- * 9.1), and a client asking for ffdhe8192 cost the daemon about 120 ms of CPU per
- * handshake, against at most 2.5 ms with a curve (docs/hardening.md, section 5). OpenSSL
- * before 3.5 knows no DEFAULT in a group list: the curves of its default list by name.
- */
-static const char *const tls_default_groups[] = {
-	"DEFAULT:-ffdhe2048:-ffdhe3072:-ffdhe4096:-ffdhe6144:-ffdhe8192",
-	"X25519:P-256:X448:P-521:P-384",
-};
-
-static int set_groups(SSL_CTX *ctx, const char *list)
-{
-	if (list)
-		return SSL_CTX_set1_groups_list(ctx, list) == 1 ? 0 : -EINVAL;
-	for (size_t i = 0; i < sizeof(tls_default_groups) / sizeof(*tls_default_groups); i++) {
-		if (SSL_CTX_set1_groups_list(ctx, tls_default_groups[i]) == 1) {
-			ERR_clear_error();
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-int tls_groups_check(const char *list, char *err, size_t len)
-{
-	static const char groups_hint[] = "give names as 'openssl s_client -groups' takes them, "
-		"separated by ':' (e.g. X25519:P-256; 'openssl list -tls-groups' lists them from "
-		"OpenSSL 3.5 on)";
-	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
-	char *copy = strdup(list), *tok, *save = NULL;
-	const char *bad = NULL;
-	int ret = -EINVAL;
-
-	if (!ctx || !copy) {
-		snprintf(err, len, "%s", strerror(ENOMEM));
-		ret = -ENOMEM;
-		goto out;
-	}
-	if (!set_groups(ctx, list)) {
-		ret = 0;
-		goto out;
-	}
-	/* name the first group it refused: the list is names separated by ':' (3.5: or '/') */
-	for (tok = strtok_r(copy, ":/", &save); tok && !bad; tok = strtok_r(NULL, ":/", &save))
-		if (SSL_CTX_set1_groups_list(ctx, tok) != 1)
-			bad = tok;
-	if (bad)
-		snprintf(err, len, "'%s' is not a TLS group of OpenSSL %s: %s", bad,
-			 OpenSSL_version(OPENSSL_VERSION_STRING), groups_hint);
-	else
-		snprintf(err, len, "OpenSSL %s refused the list '%s': %s",
-			 OpenSSL_version(OPENSSL_VERSION_STRING), list, groups_hint);
-out:
-	ERR_clear_error();
-	free(copy);
-	SSL_CTX_free(ctx);
-	return ret;
-}
 
 struct tls_set {
 	char name[64];
@@ -235,7 +173,7 @@ static SSL_CTX *ctx_new(const struct config *cfg, struct kso_cert_findings *f)
 	SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION);
 	if (!SSL_CTX_set_ciphersuites(ctx, tls13_suites) ||
 	    !SSL_CTX_set_cipher_list(ctx, tls12_suites) ||
-	    set_groups(ctx, cfg->groups)) {
+	    tls_set_groups(ctx, cfg->groups)) {
 		kso_cert_add(f, KSO_CERT_ERROR, "cipher or group configuration: %s",
 			     ERR_reason_error_string(ERR_get_error()));
 		goto fail;
