@@ -103,11 +103,13 @@ int ctl_version(int argc, char **argv)
  */
 static int ctl_run_json(size_t i, int argc, char **argv)
 {
-	char **args = calloc((size_t)argc + 1, sizeof(*args));
+	char **args;
 	int rc;
 
 	if (!ctl_subcommands[i].json)
-		return ctl_usage_err("-j <command> [<args>]", "-j: '%s' has no JSON output", ctl_subcommands[i].name);
+		return ctl_usage_err("-j <command> [<args>]", "-j: '%s' has no JSON output",
+				     ctl_subcommands[i].name);
+	args = calloc((size_t)argc + 1, sizeof(*args));
 	if (!args) {
 		ctl_err("%s", strerror(ENOMEM));
 		return CTL_EXIT_ERROR;
@@ -133,7 +135,8 @@ int main(int argc, char **argv)
 	}
 	if (argc < 2) {
 		if (json)
-			return ctl_usage_err("-j <command> [<args>]", "-j: 'show' has no JSON output; try 'sock list -j'");
+			return ctl_usage_err("-j <command> [<args>]",
+					     "-j: 'show' has no JSON output; try 'sock list -j'");
 		return ctl_show(1, show_argv);
 	}
 
