@@ -14,6 +14,8 @@
 #   make testssl      testssl.sh against ktlsod's TLS configuration (tests/e2e/testssl.sh)
 #   make load         ktlsod under LOAD_CONNS (500) clients for LOAD_SECONDS (300) in a VM on
 #                     LOAD_KERNEL (6.1): every byte checked, no error, memory flat (tests/load/run)
+#   make system-test  Debian 13 booted with systemd, the packages installed with apt-get
+#                     (DKMS), two boots: the operator's path (tests/system/run; in make test)
 #   make demo         boots the VM and prints the kernel's kTLS capabilities
 #   make bench        ktlsod vs nginx vs plaintext under qemu -icount and a normal boot ->
 #                     bench/results/ (json, md, png); BENCH_QUICK=1 a smaller matrix
@@ -37,7 +39,7 @@ V        ?= 0
 Q        := $(if $(filter 1,$(V)),,@)
 
 # Goals that only build (or install what was built) never run scripts/deps.
-BUILD_ONLY_GOALS := all kmod install uninstall install-dkms uninstall-dkms clean
+BUILD_ONLY_GOALS := all kmod install uninstall install-dkms uninstall-dkms clean deb-export
 ifeq ($(filter-out $(BUILD_ONLY_GOALS),$(or $(MAKECMDGOALS),all)),)
 NODEPS   := 1
 endif
@@ -268,6 +270,13 @@ test: all kmod-vm userspace-trixie fuzz-build asan deps-valgrind deps-testssl de
 test-unit: all fuzz-build asan deps-valgrind deps-testssl
 	$(Q)tests/run-all --host-only
 
+# The operator's path end to end (tests/system/run, also in make test): a Debian 13 system
+# image made with debootstrap, ktlso's packages built for it and installed with apt-get
+# (DKMS builds the module), booted twice in qemu with systemd as init (scripts/sysimage).
+.PHONY: system-test
+system-test: | deps
+	$(Q)tests/system/run
+
 # ---------------------------------------------------------------------------- load
 # tests/load/run in a VM (docs/hardening.md section 3). The VM's limit: the run, the
 # responses still in flight when the clients stop issuing (minutes under TCG with 8 MiB
@@ -364,11 +373,20 @@ uninstall-dkms:
 # with uncommitted edits, and new files not ignored): the build sees a clean tree, and
 # dpkg-buildpackage's outputs, which go to the parent directory, land in build/deb/.
 # Then lintian on them.
+# DEB_RELEASE=trixie on another release's host: built in a Debian 13 root instead
+# (scripts/sysimage debs, the system test's root) into build/deb-trixie/, without lintian.
 DEB_DIR := $(O)/deb
-.PHONY: deb
+HOST_RELEASE := $(shell . /etc/os-release 2>/dev/null; echo $$VERSION_CODENAME)
+DEB_RELEASE ?= $(HOST_RELEASE)
+.PHONY: deb deb-export
+ifneq ($(DEB_RELEASE),$(HOST_RELEASE))
+deb: | deps
+	$(if $(filter trixie,$(DEB_RELEASE)),,$(error make deb: DEB_RELEASE=$(DEB_RELEASE): only this host's release ($(HOST_RELEASE)) or trixie))
+	$(Q)scripts/sysimage debs
+	$(Q)ls -1 $(O)/deb-trixie/*.deb
+else
 deb: deps-deb
-	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/src/ktlso-$(KTLSO_VERSION)
-	$(Q)git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - | tar -xf - -C $(DEB_DIR)/src/ktlso-$(KTLSO_VERSION)
+	$(Q)$(MAKE) --no-print-directory deb-export DEB_DIR=$(DEB_DIR)
 	$(Q)cd $(DEB_DIR)/src/ktlso-$(KTLSO_VERSION) && dpkg-buildpackage -b -us -uc \
 		>../../build.log 2>&1 || { tail -n 30 ../../build.log >&2; \
 		echo "make deb: dpkg-buildpackage failed; the whole log is $(DEB_DIR)/build.log" >&2; exit 1; }
@@ -376,6 +394,13 @@ deb: deps-deb
 	$(Q)rm -rf $(DEB_DIR)/src
 	$(Q)lintian --allow-root --fail-on error $(DEB_DIR)/*.changes
 	$(Q)ls -1 $(DEB_DIR)/*.deb
+endif
+
+# The tree's files as git has them (with uncommitted edits, and new files not ignored) in
+# DEB_DIR/src/ktlso-VERSION/, where dpkg-buildpackage runs.
+deb-export:
+	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/src/ktlso-$(KTLSO_VERSION)
+	$(Q)git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - | tar -xf - -C $(DEB_DIR)/src/ktlso-$(KTLSO_VERSION)
 
 .PHONY: clean
 clean:
