@@ -198,7 +198,9 @@ for c in $list; do
 		skip "$c" "an earlier check of boot $boot failed, so this one cannot run"
 		continue
 	fi
+	t=$(cut -d. -f1 /proc/uptime)
 	"$c"
+	info "$c: $(($(cut -d. -f1 /proc/uptime) - t)) s"
 done
 if [ "$boot" = 1 ] && [ "$failures" = 0 ] && [ "$stopped" = 0 ]; then
 	info "rebooting for the checks of boot 2"
