@@ -262,6 +262,31 @@ static bool conn_flushed(struct conn *c)
 	return now_ms() > c->deadline;
 }
 
+/*
+ * A flushing connection is looked at again soon, not only at the next tick: on a path
+ * that acknowledges quickly (a LAN, loopback) SIOCOUTQ drains within milliseconds, and
+ * waiting a whole tick held every closed connection, its log line and its place under
+ * --max-conns for up to a second. The looks back off from 2 ms to 256 ms; the tick and
+ * the send timeout still bound the wait. io_uring reads the timespec when the SQE is
+ * submitted, later than here: the table is static.
+ */
+static void conn_flush_arm(struct conn *c)
+{
+	static const struct __kernel_timespec steps[] = {
+		{ .tv_nsec = 2000000 }, { .tv_nsec = 4000000 }, { .tv_nsec = 8000000 },
+		{ .tv_nsec = 16000000 }, { .tv_nsec = 32000000 }, { .tv_nsec = 64000000 },
+		{ .tv_nsec = 128000000 }, { .tv_nsec = 256000000 },
+	};
+	const unsigned n = sizeof(steps) / sizeof(steps[0]);
+	struct io_uring_sqe *sqe = conn_sqe(c, OP_FLUSH);
+
+	io_uring_prep_timeout(sqe, (struct __kernel_timespec *)&steps[c->flush_step < n ?
+								     c->flush_step : n - 1],
+			      0, 0);
+	if (c->flush_step < n)
+		c->flush_step++;
+}
+
 /* Shut down the socket (completing whatever is in flight on it); the last completion frees. */
 static void conn_end(struct conn *c)
 {
@@ -301,12 +326,26 @@ void conn_close(struct conn *c, const char *reason)
 	if (c->ktls_tx && !c->send_armed && !c->splice_pending && now <= c->deadline) {
 		c->deadline = now + ktlsod.cfg.send_timeout_ms;
 		c->flushing = !conn_flushed(c);
-		if (c->flushing)
+		if (c->flushing) {
+			c->flush_step = 0;
+			conn_flush_arm(c);
 			return;
+		}
 	} else {
 		send_close_notify(c);
 	}
 	conn_end(c);
+}
+
+/* OP_FLUSH: a flushing connection's timer went off (conn_flush_arm). */
+void conn_on_flush(struct conn *c)
+{
+	if (!c->flushing)
+		return;		/* the tick ended it meanwhile */
+	if (conn_flushed(c))
+		conn_end(c);
+	else
+		conn_flush_arm(c);
 }
 
 /* Called after every completion of a connection's operation. */

@@ -108,6 +108,7 @@ struct conn {
 	bool registered;		/* with ktlso.ko */
 	bool key_limit;			/* close at the next record boundary: key usage limit */
 	uint8_t tx_rekey;		/* enum rk_tx: our KeyUpdate is due (rekey.c) */
+	uint8_t flush_step;		/* flushing: how many looks so far (conn_flush_arm) */
 	uint32_t key_gen;		/* KeyUpdates carried by kTLS, both directions */
 	struct rk_secrets *secrets;	/* TLS 1.3 in kTLS on a kernel that rekeys (rekey.c) */
 	const char *eof;		/* the client ended its side (close_notify, FIN): why.
@@ -148,6 +149,7 @@ void conn_send_pending(struct conn *c);
 int conn_in_reserve(struct conn *c);
 void conn_in_release(struct conn *c);
 void conn_tick(struct conn *c, uint64_t now);
+void conn_on_flush(struct conn *c);
 
 /* handshake.c */
 void hs_start(struct conn *c);

@@ -25,6 +25,7 @@ enum op {
 	OP_POLLOUT,	/* the socket was full */
 	OP_OPEN,	/* openat2 of the requested path */
 	OP_NLEV,	/* ktlso.ko's events socket is readable */
+	OP_FLUSH,	/* closing: look again whether kTLS TX has delivered everything */
 };
 #define OP_BITS 4
 #define OP_MASK ((1u << OP_BITS) - 1)

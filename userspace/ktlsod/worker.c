@@ -197,6 +197,9 @@ static void dispatch(struct worker *w, struct io_uring_cqe *cqe)
 		else if (c->state == CS_OPEN && !rk_tx_try(c))
 			req_process(c);	/* our KeyUpdate went out between requests */
 		break;
+	case OP_FLUSH:
+		conn_on_flush(c);
+		break;
 	case OP_OPEN:
 		resp_on_open(c, cqe->res);
 		break;
