@@ -168,6 +168,8 @@ int priv_drop(const struct config *cfg)
 				"start it as that user, or as root");
 		}
 	}
+	if (!pw)
+		pw = getpwuid(geteuid());	/* started as another user: that one's name */
 	snprintf(user_name, sizeof(user_name), "%s", pw ? pw->pw_name :
 		 geteuid() ? "(this user)" : "root");
 	if (geteuid() == 0) {
