@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* ktlsod: HTTPS file server with kernel TLS offload. See --help and README.md. */
+/* ktlsod: HTTPS file server with kernel TLS offload. See --help, ktlsod(8) and docs/ktlsod.md. */
 #include "ktlsod.h"
 #include "serve.h"
 
