@@ -32,6 +32,16 @@ run bad_key 1 '-t: certificate error: .*private key' -t --config "$work/good.con
 run bad_log 1 "-t: log: cannot create $work/no/dir/log" -t --config "$work/good.conf" --log "$work/no/dir/log"
 if [ "$(id -u)" = 0 ]; then
 	run bad_user 1 '-t: --user ktlso-no-such-user: no such user' -t --config "$work/good.conf" --user ktlso-no-such-user
+	# run as another user (the packaged unit's ExecStartPre runs as ktlsod): naming a third
+	# user is what the daemon would refuse at start, so -t refuses it too
+	chmod 755 "$work"; chmod 644 "$work/key.pem" "$work/good.conf"
+	out=$(su -s /bin/sh nobody -c "ktlsod -t --config $work/good.conf --log - --user daemon" 2>&1)
+	st=$?
+	if [ $st = 1 ] && printf '%s\n' "$out" | grep -q -- '--user daemon: only a daemon started as root can switch users'; then
+		pass user_switch_refused_unprivileged
+	else
+		fail user_switch_refused_unprivileged "status $st: $out"
+	fi
 else
 	skip bad_user "only root can name a user to serve as"
 fi

@@ -294,7 +294,14 @@ check close_fin/logged "$(closed2 'client closed without close_notify')" $((fin0
 
 # A client gone wrong loses only its own connection.
 out=$(kclient corrupt $port 2>&1) && pass corrupted_record || fail corrupted_record "$out"
+gone0=$(grep -c 'close="client went away"' "$work/log")
 out=$(kclient abort $port /big 300000 2>&1) && pass client_abort || fail client_abort "$out"
+# a reset connection is let go at once: not kept for the send timeout as if it still had
+# bytes to deliver (its slot under --max-conns, its log line)
+wait_line_count() { _i=0; while [ "$(grep -c "$1" "$work/log")" -le "$2" ] && [ $_i -lt 12 ]; do sleep 0.25; _i=$((_i + 1)); done; }
+wait_line_count 'close="client went away"' "$gone0"
+[ "$(grep -c 'close="client went away"' "$work/log")" -gt "$gone0" ] && pass client_abort/closed_at_once ||
+	fail client_abort/closed_at_once "no 'client went away' close within 3 s of the reset"
 out=$(kclient keyupdate $port /f1 2>&1) && pass keyupdate_handled || fail keyupdate_handled "$out"
 sleep 0.5
 check serves_after_faults "$(code "$url/f1")" 200

@@ -48,9 +48,11 @@ static void policy_help(FILE *f)
 		"\n"
 		"save writes every policy, one 'policy add' line each (ADDR:PORT and its\n"
 		"words), to FILE (replaced whole, never half-written) or standard output. load\n"
-		"adds the policies of such a file ('#' begins a comment), all or none: every line\n"
-		"is checked before the first is sent; --replace also deletes the policies the\n"
-		"file does not name, so that the file is the whole set (ktlso-policy.service\n"
+		"adds the policies of such a file ('#' begins a comment); every line is checked\n"
+		"before the first is sent, so a file with an error changes nothing (should the\n"
+		"module refuse one, those before it are in and the error names the line).\n"
+		"--replace also deletes the policies the file does not name, so that the\n"
+		"file is the whole set (ktlso-policy.service\n"
 		"loads /etc/ktlso/policies at boot). Every policy command needs CAP_NET_ADMIN.\n",
 		CTL_PROG, CTL_PROG, CTL_PROG, CTL_PROG, CTL_PROG, KTLSO_WARN_PCT_DEFAULT);
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <netinet/tcp.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -223,9 +224,11 @@ static int send_close_notify(struct conn *c)
 	if (c->send_armed || c->splice_pending)
 		return 0;
 	if (c->ktls_tx) {
-		if (kso_ktls_send_record(c->fd, 21, alert, sizeof(alert),
-					 MSG_DONTWAIT | MSG_NOSIGNAL) == -EAGAIN)
-			return -EAGAIN;
+		ssize_t r = kso_ktls_send_record(c->fd, 21, alert, sizeof(alert),
+						 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (r < 0)
+			return (int)r;	/* -EAGAIN: later; EPIPE, ECONNRESET: the peer is gone */
 	} else if (c->ssl && c->hs_done) {
 		char buf[128];
 		int n;
@@ -250,12 +253,24 @@ static int send_close_notify(struct conn *c)
  */
 static bool conn_flushed(struct conn *c)
 {
-	int outq = 0, err = 0;
+	int outq = 0, err = 0, r;
 	socklen_t len = sizeof(err);
+	struct tcp_info ti;
+	socklen_t tlen = sizeof(ti);
 
-	if (!c->notify_sent)
-		c->notify_sent = send_close_notify(c) == 0;
+	if (!c->notify_sent) {
+		r = send_close_notify(c);
+		if (r && r != -EAGAIN)
+			return true;	/* reset or shut: nothing more reaches the client */
+		c->notify_sent = !r;
+	}
 	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) || err)
+		return true;
+	/*
+	 * A reset leaves write_seq - snd_una (SIOCOUTQ) as it was, and its error may have
+	 * been taken by the send that met it: the state says the connection is over.
+	 */
+	if (!getsockopt(c->fd, IPPROTO_TCP, TCP_INFO, &ti, &tlen) && ti.tcpi_state == TCP_CLOSE)
 		return true;
 	if (ioctl(c->fd, SIOCOUTQ, &outq) || (outq == 0 && c->notify_sent))
 		return true;

@@ -339,9 +339,19 @@ static int config_test(const struct config *cfg)
 	else
 		SSL_CTX_free(ctx);
 	kso_cert_findings_free(&f);
-	if (geteuid() == 0 && cfg->user && strcmp(cfg->user, "root") && !getpwnam(cfg->user)) {
-		fprintf(stderr, "ktlsod: -t: --user %s: no such user\n", cfg->user);
-		problems++;
+	if (cfg->user && strcmp(cfg->user, "root")) {
+		struct passwd *pw = getpwnam(cfg->user);
+
+		if (!pw) {
+			fprintf(stderr, "ktlsod: -t: --user %s: no such user\n", cfg->user);
+			problems++;
+		} else if (geteuid() != 0 && pw->pw_uid != geteuid()) {
+			/* what priv_drop would refuse at start */
+			fprintf(stderr, "ktlsod: -t: --user %s: only a daemon started as root can "
+				"switch users (this check runs as uid %u)\n", cfg->user,
+				(unsigned)geteuid());
+			problems++;
+		}
 	}
 	why = log_file_problem(cfg->log_path, buf, sizeof(buf));
 	if (!why)
@@ -461,6 +471,15 @@ int main(int argc, char **argv)
 		cfg->workers = 1;
 	if (cfg->test_only)
 		return config_test(cfg);
+	/*
+	 * A logrotate SIGUSR1 or a reload's SIGHUP while starting must not kill the daemon
+	 * (their default action): held until the main loop takes them. SIGTERM and SIGINT
+	 * still stop a start at once.
+	 */
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	log_open(cfg->log_path, cfg->access_log_path);
 	raise_fd_limit(cfg);
 	serve_set_hsts(cfg->hsts_max_age);
