@@ -17,7 +17,7 @@ if ! grep -qs '^ktlso ' /proc/modules; then
 fi
 e2e_init ktlsod-restart
 make_cert || exit 0
-ktlsobench gen "$www" 1 1M >/dev/null || { fail setup "ktlsobench gen"; exit 0; }
+ktlsobench gen "$www" 1 1M 4M >/dev/null || { fail setup "ktlsobench gen"; exit 0; }
 scan=/sys/module/ktlso/parameters/scan_ms
 old_scan=$(cat $scan)
 echo 50 >$scan
@@ -73,7 +73,8 @@ else
 fi
 
 # ---- (2) the module reloaded under 100 streaming connections
-ktlsobench --port "$port" --conns 100 --requests 1 --path /1M --cpu-of "$pid" --timeout 300 --json \
+# (4 MiB each: 1 MiB ones all arrived on 7.3 before the daemon's check saw the new module)
+ktlsobench --port "$port" --conns 100 --requests 1 --path /4M --cpu-of "$pid" --timeout 300 --json \
 	>"$work/b2.json" 2>"$work/b2.err" &
 bpid=$!
 wait_n 600 '[ "$(nsocks)" -ge 100 ]' || fail registered_100 "$(nsocks) sockets registered after 60 s"
