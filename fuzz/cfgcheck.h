@@ -78,6 +78,7 @@ static void cfg_free(struct config *cfg)
 	free(cfg->trust);
 	free(cfg->state_dir);
 	free(cfg->user);
+	free(cfg->groups);
 	for (int i = 0; i < cfg->nsets; i++) {
 		free(cfg->sets[i].cert);
 		free(cfg->sets[i].key);
