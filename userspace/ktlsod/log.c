@@ -30,6 +30,8 @@ struct log_stream {
 };
 
 static struct log_stream log_main = { .fd = 2 }, log_acc = { .fd = 2 };
+/* the access lines' stream: the log itself unless --access-log (one "lost" flag, not two) */
+static struct log_stream *log_accp = &log_main;
 static bool log_journal, log_acc_own;
 
 static bool stderr_is_journal(void)
@@ -70,9 +72,7 @@ void log_open(const char *path, const char *access_path)
 	if (access_path) {
 		log_stream_open(&log_acc, access_path, "access log");
 		log_acc_own = true;
-	} else {
-		log_acc.fd = log_main.fd;
-		log_acc.path = log_main.path;
+		log_accp = &log_acc;
 	}
 }
 
@@ -211,6 +211,6 @@ void log_access(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_write(&log_acc, LOG_INFO, fmt, ap);
+	log_write(log_accp, LOG_INFO, fmt, ap);
 	va_end(ap);
 }
