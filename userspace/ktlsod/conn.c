@@ -247,7 +247,7 @@ static int send_close_notify(struct conn *c)
  * the FIN ahead of it. On a slow or lossy path the end of the last response (and the
  * close_notify behind it) can wait there. So a connection that closes with bytes in
  * flight stays open until TCP has delivered them all (SIOCOUTQ 0: kTLS pushes its queue
- * as TCP frees room, so by then it is empty), looked at every tick; a client that does
+ * as TCP frees room, so by then it is empty), looked at by a timer; a client that does
  * not read them within the send timeout, or an error on the socket, ends it anyway.
  * Returns true when the connection may be closed now.
  */
@@ -502,11 +502,12 @@ void conn_in_release(struct conn *c)
  */
 void conn_tick(struct conn *c, uint64_t now)
 {
-	if (c->state == CS_CLOSING) {
-		if (c->flushing && conn_flushed(c))
-			conn_end(c);
+	/*
+	 * A flushing connection is its flush timer's (conn_flush_arm) alone: ended here, the
+	 * timer still in flight kept it, and its log line, up to 256 ms after its FIN.
+	 */
+	if (c->state == CS_CLOSING)
 		return;
-	}
 	if (c->w->draining && c->state == CS_OPEN && !c->rq && !c->in_len) {
 		conn_close(c, "shutting down");
 		return;
