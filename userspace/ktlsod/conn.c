@@ -278,11 +278,11 @@ static bool conn_flushed(struct conn *c)
 }
 
 /*
- * A flushing connection is looked at again soon, not only at the next tick: on a path
- * that acknowledges quickly (a LAN, loopback) SIOCOUTQ drains within milliseconds, and
- * waiting a whole tick held every closed connection, its log line and its place under
- * --max-conns for up to a second. The looks back off from 2 ms to 256 ms; the tick and
- * the send timeout still bound the wait. io_uring reads the timespec when the SQE is
+ * A flushing connection is looked at again by a timer of its own, not by the tick: on a
+ * path that acknowledges quickly (a LAN, loopback) SIOCOUTQ drains within milliseconds,
+ * and waiting a whole tick held every closed connection, its log line and its place under
+ * --max-conns for up to a second. The looks back off from 2 ms to 256 ms; the send
+ * timeout (conn_flushed) bounds the wait. io_uring reads the timespec when the SQE is
  * submitted, later than here: the table is static.
  */
 static void conn_flush_arm(struct conn *c)
