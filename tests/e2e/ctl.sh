@@ -52,7 +52,6 @@ wait_for() {
 }
 # The id of the connection on port $1 whose TX is still in userspace TLS.
 user_sock() { ktlsoctl sock list 2>/dev/null | awk -v p=":$1" '$2 ~ p"$" && $6 == "user" { print $1; exit }'; }
-lastconn() { grep 'conn peer=' "$work/log" | grep -v 'live offload\|moved into' | tail -n 1; }
 
 grep -q 'ktlso: module present' "$work/log" && pass module_noticed ||
 	fail module_noticed "the log does not say the module was found: $(grep ktlso: "$work/log")"
@@ -81,6 +80,7 @@ wait_for 30 '[ -z "$(sock_ids)" ]' && pass unregistered ||
 for v in 1.3 1.2; do
 	if [ $v = 1.3 ]; then opts=--tlsv1.3; else opts="--tlsv1.2 --tls-max 1.2"; fi
 	before=$(grep -c 'moved into kTLS live' "$work/log")
+	conn_mark
 	# shellcheck disable=SC2086
 	curl -sk $opts --limit-rate 3M -o "$work/a" "https://127.0.0.1:$port2/big" \
 		-o "$work/b" "https://127.0.0.1:$port2/big" \
@@ -111,7 +111,7 @@ for v in 1.3 1.2; do
 	*"in the middle of a response") pass live_offload_mid_response_$v ;;
 	*) fail live_offload_mid_response_$v "$moved" ;;
 	esac
-	line=$(lastconn)
+	line=$(conn_next)
 	case "$after:$line" in
 	"$((before + 1)):"*"offload=ktls-txrx"*"requests=3"*) pass live_offload_log_$v ;;
 	*) fail live_offload_log_$v "$(grep 'moved into\|live offload' "$work/log" | tail -n 1) / $line" ;;
@@ -121,6 +121,7 @@ done
 
 # 2b. Live offload of an idle keep-alive connection (a read is waiting in userspace TLS):
 #     one request, the offload, a second request on the same connection.
+conn_mark
 { printf 'GET /f1 HTTP/1.1\r\nHost: localhost\r\n\r\n'; sleep 3
   printf 'GET /f1 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'; } |
 	openssl s_client -quiet -connect "127.0.0.1:$port2" >"$work/idle.out" 2>/dev/null &
@@ -130,9 +131,10 @@ sleep 0.5
 out=$(ktlsoctl sock offload "$(user_sock $port2)" 2>&1); st=$?
 wait $cpid
 n=$(grep -o 'HTTP/1.1 200' "$work/idle.out" | wc -l)
-case "$st:$n:$(lastconn)" in
+line=$(conn_next)
+case "$st:$n:$line" in
 0:2:*offload=ktls-txrx*requests=2*) pass live_offload_idle ;;
-*) fail live_offload_idle "status $st: $out; $n responses; $(lastconn)" ;;
+*) fail live_offload_idle "status $st: $out; $n responses; $line" ;;
 esac
 
 # 2c. After a TLS 1.3 KeyUpdate went through OpenSSL the captured secrets are stale: the
@@ -151,26 +153,32 @@ esac
 # 3. Listener policy, applied by the running daemon as soon as it changes.
 ktlsoctl policy add "127.0.0.1:$port" mode off >/dev/null 2>&1 || fail policy_add "policy add failed"
 sleep 0.5
+conn_mark
 curl -sk -o /dev/null "https://127.0.0.1:$port/f1"
-case $(lastconn) in
+line=$(conn_next)
+case $line in
 *offload=userspace*) pass policy_off ;;
-*) fail policy_off "$(lastconn)" ;;
+*) fail policy_off "$line" ;;
 esac
 grep -q "listener 127.0.0.1:$port: offload off (was txrx), by ktlso policy" "$work/log" &&
 	pass policy_logged || fail policy_logged "$(grep listener "$work/log" | tail -n 2)"
 ktlsoctl policy add "127.0.0.1:$port" mode txrx ciphers chacha20-poly1305 >/dev/null 2>&1
 sleep 0.5
+conn_mark
 curl -sk --tlsv1.3 --tls13-ciphers TLS_AES_128_GCM_SHA256 -o /dev/null "https://127.0.0.1:$port/f1"
-case $(lastconn) in
+line=$(conn_next)
+case $line in
 *offload=userspace*"does not allow this cipher"*) pass policy_ciphers ;;
-*) fail policy_ciphers "$(lastconn)" ;;
+*) fail policy_ciphers "$line" ;;
 esac
 ktlsoctl policy del "127.0.0.1:$port" >/dev/null 2>&1 || fail policy_del "policy del failed"
 sleep 0.5
+conn_mark
 curl -sk -o /dev/null "https://127.0.0.1:$port/f1"
-case $(lastconn) in
+line=$(conn_next)
+case $line in
 *offload=ktls-txrx*) pass policy_removed ;;
-*) fail policy_removed "$(lastconn)" ;;
+*) fail policy_removed "$line" ;;
 esac
 
 # 4. Key-usage guard: a tiny limit; the daemon closes the connection between records. A
@@ -184,9 +192,10 @@ sleep 0.3
 ktlsoctl policy add "127.0.0.1:$port" mode txrx limit 200 warn 50 >/dev/null 2>&1
 sleep 0.5
 # shellcheck disable=SC2086
+conn_mark
 curl -sk $tlsmax --limit-rate 4M -o "$work/dl2" "https://127.0.0.1:$port/big"; cst=$?
 size=$(wc -c <"$work/dl2")
-line=$(lastconn)
+line=$(conn_next)
 case "$cst:$line" in
 0:*) fail key_limit "the download completed: $line" ;;
 *'close="key usage limit: TX at record '*' of 200; '*) pass key_limit; echo "# $line" ;;
@@ -251,11 +260,13 @@ if [ -f /ktlso/ktlso.ko ] && rmmod ktlso; then
 	cp "$work/log" "$work/log.1"; : >"$work/log"
 	if start_daemon; then
 		curl -sk -o /dev/null "https://127.0.0.1:$port/f1"
+		conn_mark
 		curl -sk -o /dev/null "https://127.0.0.1:$port/f1"
+		line=$(conn_next)
 		n=$(grep -c 'ktlso: the ktlso module is not loaded' "$work/log")
-		case "$n:$(lastconn)" in
+		case "$n:$line" in
 		"1:"*offload=ktls-txrx*) pass no_module ;;
-		*) fail no_module "said $n times; $(lastconn)" ;;
+		*) fail no_module "said $n times; $line" ;;
 		esac
 		kill $pid; wait $pid 2>/dev/null
 	else

@@ -53,15 +53,16 @@ moved() {
 	check "$1/tls_stat" "rx_ok+$(($7 - $2)) rx_received+$(($8 - $3)) tx_ok+$(($9 - $4)) rx_err+$((${10} - $5)) tx_err+$((${11} - $6))" \
 		"rx_ok+${12} rx_received+${12} tx_ok+${13} rx_err+0 tx_err+0"
 }
-lastclose() { grep 'conn peer=' "$work/log" | tail -n 1 | sed -n 's/.*close="\([^"]*\)".*/\1/p'; }
+# lastclose: the close reason of the connection logged since conn_mark (tests/lib/e2e.sh)
+lastclose() { conn_next | sed -n 's/.*close="\([^"]*\)".*/\1/p'; }
 
 took "setup"
 # A malformed KeyUpdate, on every kernel: its alert, then the close; the daemon serves on.
 for bad in len:decode_error value:illegal_parameter; do
 	what=${bad%%:*} alert=${bad#*:}
+	conn_mark
 	out=$(kclient badkeyupdate "$port" "$what" 2>&1)
 	check "malformed_$what/alert" "$out" "alert $alert, then closed"
-	sleep 0.2
 	case $(lastclose) in
 	"client KeyUpdate: "*"(sent $alert)") pass "malformed_$what/logged" ;;
 	*) fail "malformed_$what/logged" "close reason: $(lastclose)" ;;
@@ -71,9 +72,9 @@ check serves_after_malformed "$(code "https://127.0.0.1:$port/f1")" 200
 
 if ! ktlsoctl probe 2>/dev/null | grep -q '^rekey.*: yes'; then
 	# today's behaviour: the connection ends, with the reason
+	conn_mark
 	out=$(kclient keyupdate "$port" /f1 2>&1)
 	check old_kernel/closed "$out" "after KeyUpdate: connection closed by the server"
-	sleep 0.2
 	check old_kernel/reason "$(lastclose)" \
 		"client KeyUpdate: this kernel cannot rekey kTLS (TLS 1.3 rekey needs Linux 6.14 or later)"
 	skip rekey "this kernel ($(uname -r)) cannot rekey kTLS: $(ktlsoctl probe 2>&1 | grep '^rekey')"
@@ -99,6 +100,7 @@ took "kclient, one each"
 # 1000 on one connection, every other one update_requested, a request after each
 s0=$(stats)
 t0=$(date +%s)
+conn_mark
 out=$(kclient keyupdates "$port" /f1 1000 between mix "$sum1" 2>&1) && pass kclient/1000 || fail kclient/1000 "$out"
 echo "# 1000 KeyUpdates and requests: $(($(date +%s) - t0)) s; $out"
 moved kclient/1000 "$s0" 1000 500

@@ -46,15 +46,15 @@ stop_daemon() {
 # download NAME CURLOPTS CIPHER: the 1 MiB file, checked; $line: its log line
 download() {
 	rm -f "$work/dl"
+	conn_mark
 	# shellcheck disable=SC2086
 	curl -sk $2 -o "$work/dl" "$url/f1M" 2>/dev/null
-	sleep 0.2
 	if [ -f "$work/dl" ] && [ "$(sum "$work/dl")" = "$(sum "$www/f1M")" ]; then
 		pass "$1/served"
 	else
 		fail "$1/served" "the download failed or differs"
 	fi
-	line=$(grep 'conn peer=' "$work/log" | grep "cipher=$3 " | tail -n 1)
+	line=$(conn_next | grep "cipher=$3 ")
 }
 # hold PORT: one keep-alive connection held open by kclient until $work/fifo closes
 hold() {

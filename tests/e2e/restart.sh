@@ -49,7 +49,8 @@ bpid=$!
 if wait_n 900 '[ "$(nsocks)" -ge 200 ]'; then
 	pass registered_200
 else
-	fail registered_200 "$(nsocks) sockets registered after 90 s"
+	kill -0 $bpid 2>/dev/null && b=running || b=ended
+	fail registered_200 "$(nsocks) sockets registered after 90 s; ktlsobench $b: $(tr '\n' ' ' <"$work/b1.err" | head -c 300); the daemon: $(grep 'ktlso' "$work/log" | tail -n 3 | tr '\n' ' ')"
 fi
 kill -9 "$pid"; wait "$pid" 2>/dev/null
 wait $bpid; bpid=
@@ -77,7 +78,8 @@ fi
 ktlsobench --port "$port" --conns 100 --requests 1 --path /4M --cpu-of "$pid" --timeout 300 --json \
 	>"$work/b2.json" 2>"$work/b2.err" &
 bpid=$!
-wait_n 600 '[ "$(nsocks)" -ge 100 ]' || fail registered_100 "$(nsocks) sockets registered after 60 s"
+wait_n 600 '[ "$(nsocks)" -ge 100 ]' ||
+	fail registered_100 "$(nsocks) sockets registered after 60 s; the daemon: $(grep 'ktlso' "$work/log" | tail -n 3)"
 if rmmod ktlso; then
 	sleep 1
 	insmod /ktlso/ktlso.ko && echo 50 >$scan

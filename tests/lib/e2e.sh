@@ -136,6 +136,21 @@ wait_line() {
 		_i=$((_i + 1))
 	done
 }
+# The daemon logs a connection ("conn peer=...") when it has ended it, which can be a
+# little after the client has gone: a close waits for TCP to deliver what is in flight.
+# conn_mark [LOG] before a client runs; conn_next [LOG] after it: the last connection line,
+# once one has been logged since the mark (at most 5 s; then the last line there is).
+# LOG: $work/log when not given. Live-offload lines ("moved into kTLS") are not counted.
+conn_lines() { grep 'conn peer=' "${1:-$work/log}" 2>/dev/null | grep -v 'live offload\|moved into'; }
+conn_mark() { _conn_seen=$(conn_lines "$@" | wc -l); }
+conn_next() {
+	_i=0
+	while [ "$(conn_lines "$@" | wc -l)" -le "$_conn_seen" ] && [ $_i -lt 20 ]; do
+		sleep 0.25
+		_i=$((_i + 1))
+	done
+	conn_lines "$@" | tail -n 1
+}
 # stop_ktlsod: SIGTERM to $pid, and its exit status in $st; after 10 s SIGKILL, st=hung
 # and status 1. Not in a subshell: the shell must reap the daemon, or kill -0 sees its
 # zombie.
