@@ -65,13 +65,39 @@ void ktlso_guard_kick(struct ktlso_net *kn)
 				   msecs_to_jiffies(READ_ONCE(scan_ms)));
 }
 
-/* Warn once per key generation and direction past warn_pct of the limit. */
+static u64 ktlso_guard_seq(const struct ktlso_sock *ks, int dir)
+{
+	return dir == KTLSO_DIR_TX ? ks->st.tx_seq : ks->st.rx_seq;
+}
+
+/*
+ * A direction warned for is warned again once it has a new key: its record
+ * numbers, which kTLS restarts with each key, went below the one warned at.
+ * Per direction, and not on the server's key generation, which counts the
+ * keys of both: a server that rekeys TX to ask the client for a new key
+ * (KeyUpdate with update_requested) must not hear about RX again while the
+ * client has not answered, or it asks again, and rekeys TX, at every scan.
+ * Called by each scan and at each registration (a server registers again
+ * right after it installs a key).
+ */
+void ktlso_guard_rearm(struct ktlso_sock *ks)
+{
+	int dir;
+
+	for (dir = KTLSO_DIR_TX; dir <= KTLSO_DIR_RX; dir++)
+		if (ks->key_warned & BIT(dir) && ks->st.seq_valid & BIT(dir) &&
+		    ktlso_guard_seq(ks, dir) < ks->warned_seq[dir])
+			ks->key_warned &= ~BIT(dir);
+}
+
+/* Warn once per key and direction past warn_pct of the limit. */
 static void ktlso_guard_check(struct ktlso_net *kn, struct ktlso_sock *ks)
 {
 	u64 limit = ktlso_sock_rec_limit(ks);
 	u64 mark, seq;
 	int dir, err;
 
+	ktlso_guard_rearm(ks);
 	if (!limit)
 		return;
 
@@ -80,7 +106,7 @@ static void ktlso_guard_check(struct ktlso_net *kn, struct ktlso_sock *ks)
 		if (!(ks->st.seq_valid & BIT(dir)) || ks->key_warned & BIT(dir))
 			continue;
 		/* the raw number: a TLS 1.2 key starts at 1, not 0 */
-		seq = dir == KTLSO_DIR_TX ? ks->st.tx_seq : ks->st.rx_seq;
+		seq = ktlso_guard_seq(ks, dir);
 		if (seq < mark)
 			continue;
 		/*
@@ -96,6 +122,7 @@ static void ktlso_guard_check(struct ktlso_net *kn, struct ktlso_sock *ks)
 			continue;
 		}
 		ks->key_warned |= BIT(dir);
+		ks->warned_seq[dir] = seq;
 		kn->stats.key_limit_events++;
 	}
 }

@@ -3,7 +3,10 @@
 #define _KTLSO_GUARD_H
 
 struct ktlso_net;
+struct ktlso_sock;
 struct work_struct;
+
+void ktlso_guard_rearm(struct ktlso_sock *ks);
 
 void ktlso_guard_scan(struct work_struct *work);
 void ktlso_guard_kick(struct ktlso_net *kn);

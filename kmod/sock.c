@@ -417,13 +417,12 @@ int ktlso_sock_register(struct ktlso_net *kn, struct sock *sk,
 
 	ks->version = params->version;
 	ks->cipher = params->cipher;
-	/* a new key: the guard warns again for it */
-	if (params->key_gen > ks->key_gen)
-		ks->key_warned = 0;
 	ks->key_gen = params->key_gen;
 	kfree(ks->fallback);
 	ks->fallback = fallback;
 	ktlso_sock_apply(kn, ks, &smp);
+	/* a direction with a new key: the guard warns again for it */
+	ktlso_guard_rearm(ks);
 
 	/* either answer to a SOCK_OFFLOAD request ends it */
 	fell_back = ks->offload_pending && ks->fallback;

@@ -57,7 +57,8 @@ struct ktlso_sock {
 	char *fallback;
 	bool closed;		/* the process closed it: only reaping is left */
 	bool offload_pending;	/* SOCK_OFFLOAD asked, no answer yet */
-	u8 key_warned;		/* BIT(enum ktlso_dir) of this key_gen */
+	u8 key_warned;		/* BIT(enum ktlso_dir): warned for its key */
+	u64 warned_seq[2];	/* by enum ktlso_dir: the record number warned at */
 	/* the policy's guard, as matched at policy_gen */
 	unsigned int policy_gen;
 	u64 policy_rec_limit;

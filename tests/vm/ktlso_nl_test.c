@@ -756,17 +756,24 @@ static int test_policy_match_table(const void *arg)
 	return T_PASS;
 }
 
+/*
+ * The key-usage guard on a kTLS pair: TX warned once past warn_pct, once per key. arg
+ * NULL: a new key generation whose TX key is the same (the server rekeyed RX, or asked the
+ * client to) warns no more. arg non-NULL: a new TX key (kernels that rekey, 6.14+), whose
+ * records count from 0, is warned about again at its own mark.
+ */
 static int test_key_limit(const void *arg)
 {
+	bool new_key = arg != NULL;
 	struct sockaddr_in lsn;
 	socklen_t len = sizeof(lsn);
 	struct stats s0, s1;
+	struct kso_dir_keys k;
 	struct nl nl, ev;
 	struct attrs e;
 	int fds[2], old_ms, err = T_PASS;
-	uint64_t id;
+	uint64_t id, want_events = 1;
 
-	(void)arg;
 	NEED_KTLS();
 	old_ms = scan_ms_get();
 	T_ASSERT(old_ms > 0, "read " SCAN_MS_PATH);
@@ -806,18 +813,61 @@ static int test_key_limit(const void *arg)
 		err = t_fail("EV_KEY_LIMIT repeated for the same key generation");
 		goto out;
 	}
-	/* a new key generation arms it again (the kernel cannot rekey: same counter) */
-	T_OK(sock_register(&nl, fds[1], &(struct reg){ .key_gen = 1 }));
-	if (ev_wait(&ev, KTLSO_CMD_EV_KEY_LIMIT, id, 5000, &e) ||
-	    a_u32(&e, KTLSO_A_SOCK_KEY_GEN) != 1) {
-		err = t_fail("no EV_KEY_LIMIT for key generation 1");
-		goto out;
+	if (!new_key) {
+		/*
+		 * Key generation 1 with the same TX key: before, this warned again, and a
+		 * server asking its client for a new RX key (which rekeys its own TX) was
+		 * told about RX, and asked again, at every scan until the client answered.
+		 */
+		T_OK(sock_register(&nl, fds[1], &(struct reg){ .key_gen = 1 }));
+		if (ev_wait(&ev, KTLSO_CMD_EV_KEY_LIMIT, id, 1000, &e) != -ETIMEDOUT) {
+			err = t_fail("EV_KEY_LIMIT again after key generation 1, whose TX key is "
+				     "the same (dir %u, key_gen %u)", a_u8(&e, KTLSO_A_KEY_DIR),
+				     a_u32(&e, KTLSO_A_SOCK_KEY_GEN));
+			goto out;
+		}
+	} else {
+		/* the next TX key; the records (not read: RX keeps the old key) count from 0 */
+		make_keys(TLS_1_3_VERSION, KSO_AES_128_GCM, 0, &k);
+		err = kso_ktls_install(fds[1], KSO_TX, &k);
+		kso_dir_keys_wipe(&k);
+		if (err == -EBUSY) {
+			err = t_skip("this kernel cannot rekey kTLS (TLS_TX again: EBUSY; 6.14+ can)");
+			goto out;
+		}
+		if (!err)
+			err = sock_register(&nl, fds[1], &(struct reg){ .key_gen = 1 });
+		for (int i = 0; i < 9 && !err; i++)
+			err = write(fds[1], "next key", 8) == 8 ? 0 : -errno;
+		if (err) {
+			err = t_fail("the next TX key, registered, 9 records: %s", t_strerror(err));
+			goto out;
+		}
+		if (ev_wait(&ev, KTLSO_CMD_EV_KEY_LIMIT, id, 1500, &e) != -ETIMEDOUT) {
+			err = t_fail("EV_KEY_LIMIT at 9 records of the new key");
+			goto out;
+		}
+		for (int i = 0; i < 3 && !err; i++)
+			err = write(fds[1], "next key", 8) == 8 ? 0 : -errno;
+		if (err) {
+			err = t_fail("3 more records: %s", t_strerror(err));
+			goto out;
+		}
+		if (ev_wait(&ev, KTLSO_CMD_EV_KEY_LIMIT, id, 5000, &e) ||
+		    a_u8(&e, KTLSO_A_KEY_DIR) != KTLSO_DIR_TX ||
+		    a_u32(&e, KTLSO_A_SOCK_KEY_GEN) != 1 || a_u64(&e, KTLSO_A_SOCK_TX_SEQ) < 10 ||
+		    a_u64(&e, KTLSO_A_SOCK_TX_SEQ) > 12) {
+			err = t_fail("no EV_KEY_LIMIT for TX at 10 to 12 records of the new key");
+			goto out;
+		}
+		want_events = 2;
 	}
 	T_OK(get_stats(&nl, &s1));
-	if (s1.v[KTLSO_A_STATS_KEY_LIMIT_EVENTS] != s0.v[KTLSO_A_STATS_KEY_LIMIT_EVENTS] + 2)
-		err = t_fail("key_limit_events moved by %llu, want 2",
+	if (s1.v[KTLSO_A_STATS_KEY_LIMIT_EVENTS] != s0.v[KTLSO_A_STATS_KEY_LIMIT_EVENTS] + want_events)
+		err = t_fail("key_limit_events moved by %llu, want %llu",
 			     (unsigned long long)(s1.v[KTLSO_A_STATS_KEY_LIMIT_EVENTS] -
-						  s0.v[KTLSO_A_STATS_KEY_LIMIT_EVENTS]));
+						  s0.v[KTLSO_A_STATS_KEY_LIMIT_EVENTS]),
+			     (unsigned long long)want_events);
 out:
 	scan_ms_set(old_ms);
 	policy_addr_cmd(&nl, KTLSO_CMD_POLICY_DEL, &lsn, sizeof(lsn), NULL);
@@ -1472,6 +1522,7 @@ int main(int argc, char **argv)
 	t_run("policy_match", test_policy_match, NULL);
 	t_run("policy_match_table", test_policy_match_table, NULL);
 	t_run("key_limit", test_key_limit, NULL);
+	t_run("key_limit_new_key", test_key_limit, "new key");
 	t_run("reap_on_close", test_reap_on_close, NULL);
 	t_run("errors", test_errors, NULL);
 	t_run("reject_untaken", test_reject_untaken, NULL);

@@ -177,11 +177,14 @@
  * but does not act on it. Every scan interval the module compares each
  * registered socket's kTLS sequence numbers with its limit and, when a
  * direction passes warn_pct percent of it, multicasts KTLSO_CMD_EV_KEY_LIMIT
- * once per key generation, with the socket's attributes and
+ * once per key and direction, with the socket's attributes and
  *    KTLSO_A_KEY_DIR: NLA_U8, enum ktlso_dir, the direction that passed
  * The server is expected to update the keys (TLS 1.3 KeyUpdate, where the
  * kernel can rekey) and re-register with KTLSO_A_SOCK_KEY_GEN one higher,
- * or to close the connection gracefully.
+ * or to close the connection gracefully. A direction is warned about again
+ * once its sequence number went below the one it was warned at (kTLS counts
+ * each key's records from 0): a new key in one direction does not repeat
+ * the warning of the other.
  *
  * KTLSO_CMD_STATS (admin)
  *    Takes no attributes. The namespace's counters, one NLA_U64 each: KTLSO_A_STATS_SOCKS (now
