@@ -58,14 +58,20 @@ lastclose() { conn_next | sed -n 's/.*close="\([^"]*\)".*/\1/p'; }
 
 took "setup"
 # A malformed KeyUpdate, on every kernel: its alert, then the close; the daemon serves on.
-for bad in len:decode_error value:illegal_parameter; do
-	what=${bad%%:*} alert=${bad#*:}
+# So for what a client may not send after the handshake (RFC 8446 §5, §6): a handshake
+# message other than KeyUpdate, a protected change_cipher_spec, an alert record of one byte.
+for bad in len:decode_error:"client KeyUpdate: " value:illegal_parameter:"client KeyUpdate: " \
+	ticket:unexpected_message:"handshake message 4 " ccs:unexpected_message:"unexpected record type 20 " \
+	short:decode_error:"an alert record of 1 byte "; do
+	what=${bad%%:*} rest=${bad#*:}
+	alert=${rest%%:*} said=${rest#*:}
 	conn_mark
 	out=$(kclient badkeyupdate "$port" "$what" 2>&1)
 	check "malformed_$what/alert" "$out" "alert $alert, then closed"
-	case $(lastclose) in
-	"client KeyUpdate: "*"(sent $alert)") pass "malformed_$what/logged" ;;
-	*) fail "malformed_$what/logged" "close reason: $(lastclose)" ;;
+	reason=$(lastclose)
+	case $reason in
+	"$said"*"(sent $alert)") pass "malformed_$what/logged" ;;
+	*) fail "malformed_$what/logged" "close reason: $reason" ;;
 	esac
 done
 check serves_after_malformed "$(code "https://127.0.0.1:$port/f1")" 200

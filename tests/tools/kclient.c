@@ -23,7 +23,10 @@
  *                                    every body must have SHA-256 SHA, and the server must
  *                                    answer every requested update with its own
  *   kclient badkeyupdate PORT WHAT   a malformed KeyUpdate (WHAT len: a bad length; value:
- *                                    request_update 2); prints the server's alert
+ *                                    request_update 2), or what a client may not send
+ *                                    after the handshake (WHAT ticket: a NewSessionTicket;
+ *                                    ccs: a protected change_cipher_spec; short: an alert
+ *                                    record of one byte); prints the server's alert
  *   kclient hold PORT PATH N         N keep-alive connections, each served once, held
  *                                    open until stdin closes (for memory measurements)
  *   kclient reneg PORT PATH          TLS 1.2: a request and a renegotiation ClientHello in
@@ -779,6 +782,7 @@ static int cmd_badkeyupdate(int port, const char *what)
 {
 	SSL_CTX *ctx = ctx_new();
 	unsigned char msg[7] = { 24, 0, 0, 1, 2 }, rec[5 + sizeof(msg) + 1 + 16], nonce[12];
+	unsigned char type = 22;
 	size_t mlen = 5;
 	struct kso_dir_keys k;
 	uint8_t sec[KSO_MAX_SECRET];
@@ -792,8 +796,19 @@ static int cmd_badkeyupdate(int port, const char *what)
 		msg[4] = 0;
 		msg[5] = 0;
 		mlen = 6;
+	} else if (!strcmp(what, "ticket")) {
+		msg[0] = 4;	/* NewSessionTicket: only a server sends one */
+		msg[4] = 0;
+	} else if (!strcmp(what, "ccs")) {
+		type = 20;	/* change_cipher_spec, protected: never allowed (RFC 8446 §5) */
+		msg[0] = 1;
+		mlen = 1;
+	} else if (!strcmp(what, "short")) {
+		type = 21;	/* an alert record of one byte */
+		msg[0] = 2;
+		mlen = 1;
 	} else if (strcmp(what, "value")) {
-		return die("badkeyupdate: len or value, not %s", what);
+		return die("badkeyupdate: len, value, ticket, ccs or short, not %s", what);
 	}
 	SSL_CTX_set_keylog_callback(ctx, keylog_cb);
 	SSL_CTX_set_info_callback(ctx, ku_info_cb);
@@ -804,8 +819,8 @@ static int cmd_badkeyupdate(int port, const char *what)
 	if (SSL_version(ssl) != TLS1_3_VERSION || n != 32 ||
 	    kso_tls13_derive(KSO_AES_128_GCM, sec, (size_t)n, 0, &k))
 		return die("no TLS 1.3 AES-128-GCM client traffic secret%s", "");
-	/* TLSInnerPlaintext = message || content type 22; sequence number 0: nonce = IV */
-	msg[mlen] = 22;
+	/* TLSInnerPlaintext = message || content type; sequence number 0: nonce = IV */
+	msg[mlen] = type;
 	rec[0] = 23, rec[1] = 3, rec[2] = 3, rec[3] = 0, rec[4] = (unsigned char)(mlen + 1 + 16);
 	memcpy(nonce, k.iv, sizeof(nonce));
 	cc = EVP_CIPHER_CTX_new();
@@ -824,6 +839,7 @@ static int cmd_badkeyupdate(int port, const char *what)
 	n = (int)recv(fd, buf, sizeof(buf), 0);
 	printf("%s%s, %s\n", ku_alert < 0 ? "no alert" : "alert ",
 	       ku_alert == 50 ? "decode_error" : ku_alert == 47 ? "illegal_parameter" :
+	       ku_alert == 10 ? "unexpected_message" :
 	       ku_alert < 0 ? "" : SSL_alert_desc_string_long(ku_alert),
 	       n == 0 ? "then closed" : "not closed");
 	return 0;

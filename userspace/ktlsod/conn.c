@@ -325,6 +325,22 @@ void conn_close_fmt(struct conn *c, const char *fmt, ...)
 	conn_close(c, c->close_reason ? c->close_reason : "error");
 }
 
+void conn_fatal_alert(struct conn *c, unsigned char desc, const char *fmt, ...)
+{
+	const unsigned char alert[2] = { 2, desc };
+	char why[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (c->ktls_tx && !c->send_armed && !c->splice_pending)
+		(void)kso_ktls_send_record(c->fd, 21, alert, sizeof(alert),
+					   MSG_DONTWAIT | MSG_NOSIGNAL);
+	c->ktls_tx = false;	/* no close_notify after a fatal alert */
+	conn_close_fmt(c, "%s", why);
+}
+
 void conn_close(struct conn *c, const char *reason)
 {
 	uint64_t now = now_ms();

@@ -140,6 +140,15 @@ void conn_set_deadline(struct conn *c);
 void conn_close_fmt(struct conn *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void conn_close(struct conn *c, const char *reason);
+/*
+ * A fatal alert through kTLS TX (when nothing of ours is in flight that it could
+ * overtake), then the close with the reason, and no close_notify after it.
+ */
+void conn_fatal_alert(struct conn *c, unsigned char desc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+#define TLS_ALERT_UNEXPECTED_MESSAGE	10
+#define TLS_ALERT_ILLEGAL_PARAMETER	47
+#define TLS_ALERT_DECODE_ERROR		50
 void conn_put(struct conn *c);
 int conn_out_room(struct conn *c, size_t n);
 int conn_out_append(struct conn *c, const void *p, size_t n);

@@ -25,8 +25,6 @@
 
 #include "sslkeys.h"
 
-#define TLS_ALERT_DECODE_ERROR		50
-#define TLS_ALERT_ILLEGAL_PARAMETER	47
 #define TLS_HS_KEY_UPDATE		24
 
 struct rk_secrets {
@@ -150,18 +148,13 @@ const char *rk_unable(const struct conn *c)
 static void __attribute__((format(printf, 3, 4)))
 rk_fatal(struct conn *c, unsigned char desc, const char *fmt, ...)
 {
-	const unsigned char alert[2] = { 2, desc };
 	char why[160];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	if (c->ktls_tx && !c->send_armed && !c->splice_pending)
-		(void)kso_ktls_send_record(c->fd, 21, alert, sizeof(alert),
-					   MSG_DONTWAIT | MSG_NOSIGNAL);
-	c->ktls_tx = false;	/* no close_notify after a fatal alert */
-	conn_close_fmt(c, "client KeyUpdate: %s", why);
+	conn_fatal_alert(c, desc, "client KeyUpdate: %s", why);
 }
 
 /*
@@ -277,8 +270,13 @@ void rk_on_key_update(struct conn *c, const unsigned char *p, int n)
 			       kso_ktls_strerror(step, err));
 		return;
 	}
-	/* one KeyUpdate of ours answers it, also one already due (the guard's) */
-	if (p[4] == 1 && c->tx_rekey == RK_TX_NONE)
+	/*
+	 * One KeyUpdate of ours answers it, also one already due. The guard's, due with
+	 * update_requested for a new RX key, goes without: RX has its new key now, and a
+	 * KeyUpdate answering update_requested must say update_not_requested (RFC 8446
+	 * §4.6.3), or the two sides would keep asking each other.
+	 */
+	if ((p[4] == 1 && c->tx_rekey == RK_TX_NONE) || c->tx_rekey == RK_TX_DUE_REQUEST)
 		c->tx_rekey = RK_TX_DUE;
 	(void)rk_tx_try(c);
 }

@@ -72,11 +72,15 @@ static void req_arm_read(struct conn *c)
 	c->read_armed = true;
 }
 
-/* A record that is not application data, from kTLS RX. Closes, but for a close_notify. */
+/*
+ * A record that is not application data, from kTLS RX. Closes, but for a close_notify and
+ * a KeyUpdate; what the client may not send now gets the alert RFC 8446 §5 and §6 ask for.
+ */
 static void req_on_control_record(struct conn *c, unsigned char type, const unsigned char *p,
 				  int n)
 {
-	if (type == 21 && n >= 2) {	/* alert */
+	/* an alert: exactly one per record in TLS 1.3 (§5.1); TLS 1.2 could coalesce them */
+	if (type == 21 && (n == 2 || (n > 2 && c->version != TLS_1_3_VERSION))) {
 		if (p[1] == 0) {
 			c->eof = "close_notify";	/* the requests before it are answered */
 			return;
@@ -84,11 +88,25 @@ static void req_on_control_record(struct conn *c, unsigned char type, const unsi
 		conn_close_fmt(c, "alert from client: level %u description %u", p[0], p[1]);
 		return;
 	}
+	if (type == 21) {
+		conn_fatal_alert(c, TLS_ALERT_DECODE_ERROR,
+				 "an alert record of %d byte%s from the client (sent decode_error)", n,
+				 n == 1 ? "" : "s");
+		return;
+	}
 	if (type == 22 && n >= 1 && p[0] == 24) {	/* handshake: KeyUpdate */
 		rk_on_key_update(c, p, n);
 		return;
 	}
-	conn_close_fmt(c, "unexpected record type %u after the handshake", type);
+	if (type == 22 && n >= 1) {
+		conn_fatal_alert(c, TLS_ALERT_UNEXPECTED_MESSAGE,
+				 "handshake message %u after the handshake (sent unexpected_message)",
+				 p[0]);
+		return;
+	}
+	conn_fatal_alert(c, TLS_ALERT_UNEXPECTED_MESSAGE,
+			 "unexpected record type %u after the handshake (sent unexpected_message)",
+			 type);
 }
 
 /*
