@@ -2,7 +2,8 @@
 /*
  * For the fuzz targets of ktlsod's configuration (config.c, ktlsod_args.c): a config
  * preset with values no setting can produce, and a check that every value after parsing
- * is either that preset (not given) or within the range the setting documents.
+ * is either that preset (not given) or within the range the setting documents. The
+ * strings are freed by config_free (config.c), as the daemon's reload frees them.
  */
 #ifndef KTLSO_FUZZ_CFGCHECK_H
 #define KTLSO_FUZZ_CFGCHECK_H
@@ -66,24 +67,6 @@ static void cfg_check(const struct config *cfg)
 	for (int i = 0; i < cfg->nsets; i++)
 		if (!cfg->sets[i].name[0] || !memchr(cfg->sets[i].name, 0, sizeof(cfg->sets[i].name)))
 			abort();
-}
-
-static void cfg_free(struct config *cfg)
-{
-	free(cfg->root);
-	free(cfg->cert);
-	free(cfg->key);
-	free(cfg->log_path);
-	free(cfg->access_log_path);
-	free(cfg->trust);
-	free(cfg->state_dir);
-	free(cfg->user);
-	free(cfg->groups);
-	for (int i = 0; i < cfg->nsets; i++) {
-		free(cfg->sets[i].cert);
-		free(cfg->sets[i].key);
-		free(cfg->sets[i].names);
-	}
 }
 
 #endif

@@ -45,6 +45,6 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		for (int i = 0; i < cfg.nsets; i++)
 			if (!cfg.sets[i].cert || !cfg.sets[i].key)
 				abort();
-	cfg_free(&cfg);
+	config_free(&cfg);
 	return 0;
 }

@@ -33,6 +33,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	static char *reset_argv[] = { "x", NULL };
 	char *copy, *argv[MAX_ARGS + 2], *p, *end;
 	struct config cfg;
+	char err[400];
 	int argc = 1, st;
 
 	copy = malloc(size + 1);
@@ -61,14 +62,14 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	opterr = 1;
 
 	cfg_preset(&cfg);
-	st = config_parse_args(&cfg, argc, argv);
+	st = config_parse_args(&cfg, argc, argv, err, sizeof(err));
 	cfg_check(&cfg);
 	if (st != 0 && st != 2)
 		abort();
 	if (!st && (!cfg.root || (!cfg.cert && !cfg.nsets) || !cfg.state_dir ||
 		    cfg.nlisteners < 1 || cfg.nlisteners > MAX_LISTENERS))
 		abort();
-	cfg_free(&cfg);
+	config_free(&cfg);
 	free(copy);
 	return 0;
 }

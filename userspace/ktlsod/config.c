@@ -408,7 +408,14 @@ static void usage(FILE *f)
 "progress, and exit.\n");
 }
 
-int config_parse_args(struct config *cfg, int argc, char **argv)
+/*
+ * Defaults are the caller's (cfg as it comes); then the file, then the flags, which win.
+ * A problem is a sentence in err (the caller prints or logs it): 1 for the file, 2 for
+ * the flags. Only getopt's own complaint and --help's usage go to stderr, and --help and
+ * --version exit: a reload parses again the argv that started the daemon, where neither
+ * can be.
+ */
+int config_parse_args(struct config *cfg, int argc, char **argv, char *err, size_t errlen)
 {
 	static const struct option opts[] = {
 		{ "root", required_argument, NULL, 0 },
@@ -442,7 +449,7 @@ int config_parse_args(struct config *cfg, int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
-	char err[300];
+	char msg[300];
 	int o, idx, cli_listeners = 0;
 
 	/* The file first, so that flags override it ("--config FILE" or "--config=FILE"). */
@@ -456,20 +463,20 @@ int config_parse_args(struct config *cfg, int argc, char **argv)
 		else if (!strncmp(argv[i], "--config=", 9))
 			file = argv[i] + 9;
 		if (file) {
-			if (config_load_file(cfg, file, err, sizeof(err))) {
-				fprintf(stderr, "ktlsod: config: %s\n", err);
+			if (config_load_file(cfg, file, msg, sizeof(msg))) {
+				snprintf(err, errlen, "config: %s", msg);
 				return 1;
 			}
 		}
 	}
-	optind = 1;
+	optind = 0;	/* 0: glibc starts afresh (a reload parses argv again) */
 	while ((o = getopt_long(argc, argv, "ht", opts, &idx)) != -1) {
 		switch (o) {
 		case 0:
 			if (!strcmp(opts[idx].name, "listen") && !cli_listeners++)
 				cfg->nlisteners = 0;	/* flags replace the file's listeners */
-			if (apply(cfg, opts[idx].name, optarg, err, sizeof(err))) {
-				fprintf(stderr, "ktlsod: --%s: %s\n", opts[idx].name, err);
+			if (apply(cfg, opts[idx].name, optarg, msg, sizeof(msg))) {
+				snprintf(err, errlen, "--%s: %s", opts[idx].name, msg);
 				return 2;
 			}
 			break;
@@ -486,26 +493,46 @@ int config_parse_args(struct config *cfg, int argc, char **argv)
 			exit(0);
 		default:
 			usage(stderr);
+			*err = '\0';	/* getopt said what is wrong */
 			return 2;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "ktlsod: unexpected argument '%s'\n", argv[optind]);
+		snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
 		return 2;
 	}
 	if (!cfg->root || (!cfg->cert && !cfg->nsets)) {
-		fprintf(stderr, "ktlsod: --root, and --cert with --key or a [cert NAME] section "
-			"in --config, are required (see --help)\n");
+		snprintf(err, errlen, "--root, and --cert with --key or a [cert NAME] section "
+			 "in --config, are required (see --help)");
 		return 2;
 	}
 	if (!cfg->cert != !cfg->key) {
-		fprintf(stderr, "ktlsod: --%s needs --%s too\n", cfg->cert ? "cert" : "key",
-			cfg->cert ? "key" : "cert");
+		snprintf(err, errlen, "--%s needs --%s too", cfg->cert ? "cert" : "key",
+			 cfg->cert ? "key" : "cert");
 		return 2;
 	}
 	if (!cfg->state_dir)
 		cfg->state_dir = strdup("/run/ktlsod");
 	if (!cfg->nlisteners)
-		apply(cfg, "listen", "8443", err, sizeof(err));
+		apply(cfg, "listen", "8443", msg, sizeof(msg));
 	return 0;
+}
+
+void config_free(struct config *cfg)
+{
+	free(cfg->root);
+	free(cfg->cert);
+	free(cfg->key);
+	free(cfg->log_path);
+	free(cfg->access_log_path);
+	free(cfg->trust);
+	free(cfg->state_dir);
+	free(cfg->user);
+	free(cfg->groups);
+	for (int i = 0; i < cfg->nsets; i++) {
+		free(cfg->sets[i].cert);
+		free(cfg->sets[i].key);
+		free(cfg->sets[i].names);
+	}
+	memset(cfg, 0, sizeof(*cfg));
 }

@@ -126,7 +126,10 @@ uint64_t now_ms(void);
 const char *log_escape(char *dst, size_t size, const char *src, size_t n);
 
 /* config.c */
-int config_parse_args(struct config *cfg, int argc, char **argv);
+/* Flags and the file they name into cfg: 0, or 1 (the file) or 2 (a flag) and why in err */
+int config_parse_args(struct config *cfg, int argc, char **argv, char *err, size_t errlen);
+/* The strings cfg owns; cfg is then zeroed. */
+void config_free(struct config *cfg);
 
 /* notify.c: the service manager's readiness protocol (sd_notify), a no-op without it */
 int notify_send(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

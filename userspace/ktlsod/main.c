@@ -455,7 +455,7 @@ int main(int argc, char **argv)
 	struct worker_arg *args;
 	pthread_t *threads;
 	int started = 0;
-	char what[96];
+	char what[96], why[400];
 	sigset_t set;
 	int rc;
 
@@ -464,9 +464,12 @@ int main(int argc, char **argv)
 	if (kso_ssl_wipe_on_free())
 		fprintf(stderr, "ktlsod: cannot make OpenSSL wipe what it frees\n");
 	set_defaults(cfg);
-	rc = config_parse_args(cfg, argc, argv);
-	if (rc)
+	rc = config_parse_args(cfg, argc, argv, why, sizeof(why));
+	if (rc) {
+		if (*why)
+			fprintf(stderr, "ktlsod: %s\n", why);
 		return rc;
+	}
 	if (cfg->workers < 1)
 		cfg->workers = 1;
 	if (cfg->test_only)
