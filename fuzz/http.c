@@ -129,7 +129,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 
 		if (pre != 0 && pre != 304 && pre != 412)
 			abort();
-		(void)serve_path_refused(req.path);
+		(void)serve_path_refused(req.path, false);
 		if (req.range == HTTP_RANGE_FROM_TO && req.range_b < req.range_a)
 			abort();
 		if (req.minor < 0 || req.minor > 9)

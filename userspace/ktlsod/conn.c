@@ -149,7 +149,7 @@ void conn_pipe_put(struct conn *c)
 
 void conn_set_deadline(struct conn *c)
 {
-	const struct config *cfg = &ktlsod.cfg;
+	const struct live *cfg = c->live;
 	unsigned ms;
 
 	if (c->state == CS_HANDSHAKE || c->state == CS_HANDOFF)
@@ -198,6 +198,7 @@ static void conn_free(struct conn *c)
 	rk_forget(c);
 	free(c->in);
 	free(c->out);
+	live_put(c->live);
 	free(c->out_busy);
 	free(c->reason_buf);
 	if (c->prev)
@@ -355,7 +356,7 @@ void conn_close(struct conn *c, const char *reason)
 		c->close_reason = reason;
 	/* kTLS TX with nothing of ours in flight, not closed for a timeout: flush first */
 	if (c->ktls_tx && !c->send_armed && !c->splice_pending && now <= c->deadline) {
-		c->deadline = now + ktlsod.cfg.send_timeout_ms;
+		c->deadline = now + c->live->send_timeout_ms;
 		c->flushing = !conn_flushed(c);
 		if (c->flushing) {
 			c->flush_step = 0;
@@ -489,7 +490,7 @@ int conn_in_reserve(struct conn *c)
 {
 	if (c->in)
 		return 0;
-	c->in_cap = ktlsod.cfg.max_header_bytes + RBUF_SZ;
+	c->in_cap = c->live->max_header_bytes + RBUF_SZ;
 	c->in = malloc(c->in_cap);
 	c->in_len = 0;
 	return c->in ? 0 : -ENOMEM;

@@ -69,6 +69,7 @@ struct tlsu {
 struct conn {
 	struct conn *prev, *next;
 	struct worker *w;
+	struct live *live;		/* the settings it was accepted under, held */
 	int fd;
 	uint8_t state;
 	uint8_t offload;		/* enum ktlso_mode: what the listener asks for */

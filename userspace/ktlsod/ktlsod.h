@@ -57,6 +57,21 @@ struct config {
 	unsigned max_header_bytes, max_headers;
 };
 
+/*
+ * What workers read of the configuration and a reload may change (live.c): a snapshot,
+ * never written once published, shared by reference. A connection holds the one it was
+ * accepted under.
+ */
+struct live {
+	atomic_uint refs;
+	unsigned gen;			/* live_gen() when it was published */
+	unsigned handshake_timeout_ms, header_timeout_ms, send_timeout_ms, idle_timeout_ms;
+	unsigned max_header_bytes, max_headers;
+	bool allow_dotfiles;
+	char hsts[64];			/* "Strict-Transport-Security: max-age=N\r\n", or "" */
+	int8_t offload[MAX_LISTENERS];	/* each listener's configured enum ktlso_mode */
+};
+
 /* Counters, summed over workers at exit and (later) exported through ktlso.ko. */
 struct stats {
 	atomic_ullong accepted, handshakes, handshake_failures, offloaded, fallbacks, requests,
@@ -130,6 +145,16 @@ const char *log_escape(char *dst, size_t size, const char *src, size_t n);
 int config_parse_args(struct config *cfg, int argc, char **argv, char *err, size_t errlen);
 /* The strings cfg owns; cfg is then zeroed. */
 void config_free(struct config *cfg);
+
+/* live.c */
+struct live *live_new(const struct config *cfg);	/* NULL: out of memory */
+/* main thread: make l the current snapshot (its reference goes with it) */
+void live_publish(struct live *l);
+void live_end(void);			/* at exit, once the workers are gone */
+unsigned live_gen(void);		/* changes with each live_publish */
+struct live *live_get(void);		/* a reference to the current one */
+struct live *live_ref(struct live *l);
+void live_put(struct live *l);
 
 /* notify.c: the service manager's readiness protocol (sd_notify), a no-op without it */
 int notify_send(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

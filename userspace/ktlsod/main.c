@@ -485,8 +485,15 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	log_open(cfg->log_path, cfg->access_log_path);
 	raise_fd_limit(cfg);
-	serve_set_hsts(cfg->hsts_max_age);
-	serve_set_dotfiles(cfg->allow_dotfiles);
+	{
+		struct live *l = live_new(cfg);
+
+		if (!l) {
+			fprintf(stderr, "ktlsod: %s\n", strerror(ENOMEM));
+			return 1;
+		}
+		live_publish(l);
+	}
 
 	secure_heap(cfg);
 	rc = tickets_init(cfg->ticket_rotate_s);
@@ -587,6 +594,7 @@ out_unpublish:
 		unlink(path);
 	}
 	SSL_CTX_free(atomic_load(&ktlsod.ctx));
+	live_end();
 	free(args);
 	free(threads);
 	return rc;

@@ -316,7 +316,7 @@ static const char *req_parse_why(int status)
 /* Parse and answer requests as long as there are complete ones and no response runs. */
 void req_process(struct conn *c)
 {
-	struct http_limits lim = { ktlsod.cfg.max_header_bytes, ktlsod.cfg.max_headers };
+	struct http_limits lim = { c->live->max_header_bytes, c->live->max_headers };
 	int n;
 
 	if (c->state != CS_OPEN || c->rq)
@@ -339,7 +339,7 @@ void req_process(struct conn *c)
 		if (n < 0) {
 			c->rq->dirfd = -1;
 			c->rq->consumed = c->in_len;	/* the connection closes after it */
-			serve_status(-n, false, false, &c->rq->resp);
+			serve_status(-n, false, false, c->live->hsts, &c->rq->resp);
 			c->rq->resp.why = req_parse_why(-n);
 			resp_start(c);
 			return;

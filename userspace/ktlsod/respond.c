@@ -116,19 +116,20 @@ void resp_open_file(struct conn *c, int n)
 	q->resp.fd = -1;
 	q->consumed = (uint32_t)n;
 	if (c->over_cap) {
-		serve_status(503, q->req.method == HTTP_HEAD, false, &q->resp);
+		serve_status(503, q->req.method == HTTP_HEAD, false, c->live->hsts, &q->resp);
 		resp_start(c);
 		return;
 	}
 	if (q->req.method == HTTP_OTHER) {
-		serve_status(405, false, q->req.keep_alive, &q->resp);
+		serve_status(405, false, q->req.keep_alive, c->live->hsts, &q->resp);
 		resp_start(c);
 		return;
 	}
-	const char *why = serve_path_refused(q->req.path);
+	const char *why = serve_path_refused(q->req.path, c->live->allow_dotfiles);
 
 	if (why) {
-		serve_status(403, q->req.method == HTTP_HEAD, q->req.keep_alive, &q->resp);
+		serve_status(403, q->req.method == HTTP_HEAD, q->req.keep_alive, c->live->hsts,
+			     &q->resp);
 		q->resp.why = why;
 		resp_start(c);
 		return;
@@ -150,8 +151,8 @@ void resp_on_open(struct conn *c, int res)
 			close(res);
 		return;
 	}
-	r = serve_respond(&q->req, res, q->req.keep_alive && !atomic_load(&ktlsod.stop), &q->resp,
-			  index ? NULL : &q->dirfd);
+	r = serve_respond(&q->req, res, q->req.keep_alive && !atomic_load(&ktlsod.stop),
+			  c->live->hsts, &q->resp, index ? NULL : &q->dirfd);
 	if (r == 1) {
 		sqe = conn_sqe(c, OP_OPEN);
 		io_uring_prep_openat2(sqe, q->dirfd, "index.html", &q->how);

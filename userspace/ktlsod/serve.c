@@ -62,16 +62,6 @@ static size_t http_date(char *buf, size_t len, time_t t)
 	return strftime(buf, len, "%a, %d %b %Y %H:%M:%S GMT", &tm);
 }
 
-static char hsts[64];	/* "Strict-Transport-Security: max-age=N\r\n", or "" */
-
-void serve_set_hsts(unsigned max_age)
-{
-	if (max_age)
-		snprintf(hsts, sizeof(hsts), "Strict-Transport-Security: max-age=%u\r\n", max_age);
-	else
-		hsts[0] = 0;
-}
-
 static void head_start(struct serve_resp *r, int status, bool keep_alive)
 {
 	char date[64];
@@ -84,7 +74,7 @@ static void head_start(struct serve_resp *r, int status, bool keep_alive)
 				       "HTTP/1.1 %d %s\r\nServer: ktlsod\r\nDate: %s\r\n%s"
 				       "X-Content-Type-Options: nosniff\r\n%s",
 				       status, http_reason(status), date,
-				       keep_alive ? "" : "Connection: close\r\n", hsts);
+				       keep_alive ? "" : "Connection: close\r\n", r->hsts ? r->hsts : "");
 }
 
 static void head_add(struct serve_resp *r, const char *fmt, ...)
@@ -106,11 +96,13 @@ static void head_add(struct serve_resp *r, const char *fmt, ...)
 		r->head_len = sizeof(r->head) - 1;
 }
 
-void serve_status(int status, bool head_only, bool keep_alive, struct serve_resp *r)
+void serve_status(int status, bool head_only, bool keep_alive, const char *hsts,
+		  struct serve_resp *r)
 {
 	char body[160];
 	int n;
 
+	r->hsts = hsts;
 	/* A refused request may hide a body or an unparsable rest: do not read on. */
 	if (status >= 400 && status != 404 && status != 403 && status != 412 && status != 416)
 		keep_alive = false;
@@ -213,14 +205,7 @@ int serve_preconditions(const struct http_req *req, const char *etag, int64_t mt
 	return 0;
 }
 
-static bool allow_dotfiles;
-
-void serve_set_dotfiles(bool allow)
-{
-	allow_dotfiles = allow;
-}
-
-const char *serve_path_refused(const char *path)
+const char *serve_path_refused(const char *path, bool allow_dotfiles)
 {
 	if (allow_dotfiles)
 		return NULL;
@@ -316,7 +301,7 @@ static int serve_redirect_slash(const struct http_req *req, int fd, bool head_on
 
 	close(fd);
 	if (location_with_slash(req, loc, sizeof(loc))) {
-		serve_status(414, head_only, keep_alive, r);
+		serve_status(414, head_only, keep_alive, r->hsts, r);
 		r->why = "a directory's redirect would not fit";
 		return 0;
 	}
@@ -332,8 +317,8 @@ static int serve_redirect_slash(const struct http_req *req, int fd, bool head_on
 	return 0;
 }
 
-int serve_respond(const struct http_req *req, int fd, bool keep_alive, struct serve_resp *r,
-		  int *dirfd)
+int serve_respond(const struct http_req *req, int fd, bool keep_alive, const char *hsts,
+		  struct serve_resp *r, int *dirfd)
 {
 	/* dirfd == NULL: this is the index.html of a directory; without one the answer is 403 */
 	const char *type_path = dirfd ? req->path : "index.html";
@@ -343,15 +328,16 @@ int serve_respond(const struct http_req *req, int fd, bool keep_alive, struct se
 	uint64_t size, a, b;
 	struct stat st;
 
+	r->hsts = hsts;
 	if (fd < 0) {
 		serve_status(!dirfd && fd == -ENOENT ? 403 : errno_status(fd), head_only, keep_alive,
-			     r);
+			     hsts, r);
 		r->why = !dirfd && fd == -ENOENT ? "directory without index.html" : errno_why(fd);
 		return 0;
 	}
 	if (fstat(fd, &st) < 0) {
 		close(fd);
-		serve_status(500, head_only, keep_alive, r);
+		serve_status(500, head_only, keep_alive, r->hsts, r);
 		r->why = "fstat failed";
 		return 0;
 	}
@@ -365,7 +351,8 @@ int serve_respond(const struct http_req *req, int fd, bool keep_alive, struct se
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
-		serve_status(403, head_only, keep_alive, r);	/* directory without index, device, fifo */
+		/* a directory without index, a device, a FIFO */
+		serve_status(403, head_only, keep_alive, r->hsts, r);
 		r->why = "not a regular file";
 		return 0;
 	}
@@ -383,7 +370,7 @@ int serve_respond(const struct http_req *req, int fd, bool keep_alive, struct se
 
 	if (pre == 412) {
 		close(fd);
-		serve_status(412, head_only, keep_alive, r);
+		serve_status(412, head_only, keep_alive, r->hsts, r);
 		r->why = pre_why;
 		return 0;
 	}

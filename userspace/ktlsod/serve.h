@@ -23,6 +23,7 @@ struct serve_resp {
 	int fd;			/* file whose [off, off+len) is the body; -1 for none */
 	uint64_t off, len;
 	uint64_t dev;		/* the file's st_dev */
+	const char *hsts;	/* the Strict-Transport-Security line, "" or NULL: none */
 	char head[SERVE_HEAD_MAX];
 	size_t head_len;
 };
@@ -39,19 +40,17 @@ void serve_open_how(struct open_how *how);
  * directory asked for without its trailing slash is a 301 to the path with it (the query
  * kept), so that relative links in its index resolve. keep_alive says whether the
  * connection may stay open.
- */
-int serve_respond(const struct http_req *req, int fd, bool keep_alive, struct serve_resp *r,
-		  int *dirfd);
-
-/*
+ *
  * Every response carries "X-Content-Type-Options: nosniff" (the type comes from the file
- * name, a browser must not guess another), and Strict-Transport-Security with this
- * max-age when it is not 0. Set once, before the workers start.
+ * name, a browser must not guess another), and hsts when it is not NULL: the whole
+ * "Strict-Transport-Security: max-age=N\r\n" line, or "" (the connection's setting).
  */
-void serve_set_hsts(unsigned max_age);
+int serve_respond(const struct http_req *req, int fd, bool keep_alive, const char *hsts,
+		  struct serve_resp *r, int *dirfd);
 
 /* A response without a file: an error status, a small HTML body. */
-void serve_status(int status, bool head_only, bool keep_alive, struct serve_resp *r);
+void serve_status(int status, bool head_only, bool keep_alive, const char *hsts,
+		  struct serve_resp *r);
 
 /* RFC 9110 §13.1.2: does an If-None-Match value match this ETag? */
 bool serve_etag_match(const char *inm, size_t len, const char *etag);
@@ -68,10 +67,9 @@ int serve_preconditions(const struct http_req *req, const char *etag, int64_t mt
 
 /*
  * Dotfiles: a path with a segment starting with "." (/.git, /.env, /a/.htpasswd) is
- * refused with 403 unless allowed; /.well-known/ (RFC 8615, ACME) is served. Set once,
- * before the workers start. serve_path_refused() says why a path is refused, or NULL.
+ * refused with 403 unless allowed; /.well-known/ (RFC 8615, ACME) is served.
+ * serve_path_refused() says why a path is refused, or NULL.
  */
-void serve_set_dotfiles(bool allow);
-const char *serve_path_refused(const char *path);
+const char *serve_path_refused(const char *path, bool allow_dotfiles);
 
 #endif

@@ -47,6 +47,28 @@ static void arm_accept(struct worker *w, struct listener *l)
 	l->rearm = false;
 }
 
+/*
+ * The settings published since this worker last looked (live.c): new connections take
+ * them, and the listeners' configured offload goes into effect (the module's policy still
+ * wins). A safe point: the worker's own state only, between two completions.
+ */
+static void worker_live(struct worker *w)
+{
+	struct live *l;
+
+	if (live_gen() == w->live_gen)
+		return;
+	l = live_get();
+	if (!l)
+		return;
+	live_put(w->live);
+	w->live = l;
+	w->live_gen = l->gen;
+	for (int i = 0; i < w->nls; i++)
+		w->ls[i].cfg_offload = l->offload[i];
+	ctl_apply_policies(w);
+}
+
 static void on_accept(struct worker *w, struct listener *l, int res, unsigned flags)
 {
 	struct conn *c;
@@ -86,7 +108,9 @@ static void on_accept(struct worker *w, struct listener *l, int res, unsigned fl
 		close(res);
 		return;
 	}
+	worker_live(w);
 	c->w = w;
+	c->live = live_ref(w->live);
 	c->fd = res;
 	c->file_fd = c->pipe_r = c->pipe_w = -1;
 	c->offload = (uint8_t)l->offload;
@@ -144,6 +168,7 @@ static void tick(struct worker *w)
 		}
 	}
 	ctl_tick(w, now);
+	worker_live(w);
 	if (w->accept_paused && !w->draining) {
 		w->accept_paused = false;
 		for (int i = 0; i < w->nls; i++)
@@ -229,12 +254,13 @@ int worker_run(int id, const int *listen_fds)
 		free(w.scratch);
 		return err;
 	}
+	w.live = live_get();
+	w.live_gen = w.live->gen;
 	for (int i = 0; i < cfg->nlisteners; i++) {
-		int mode = cfg->listeners[i].offload;
 		socklen_t len = sizeof(w.ls[i].addr);
 
 		w.ls[i].fd = listen_fds[i];
-		w.ls[i].cfg_offload = w.ls[i].offload = mode < 0 ? cfg->offload : mode;
+		w.ls[i].cfg_offload = w.ls[i].offload = w.live->offload[i];
 		getsockname(listen_fds[i], (struct sockaddr *)&w.ls[i].addr, &len);
 		arm_accept(&w, &w.ls[i]);
 	}
@@ -262,6 +288,7 @@ int worker_run(int id, const int *listen_fds)
 	ctl_close(&w.ctl);
 	for (int i = 0; i < w.nls; i++)
 		close(w.ls[i].fd);
+	live_put(w.live);
 	free(w.scratch);
 	return 0;
 }

@@ -55,6 +55,8 @@ struct worker {
 	unsigned handshakes_since_trim;
 	unsigned frees_since_trim;	/* responses finished, connections closed */
 	uint64_t trimmed_at;
+	struct live *live;		/* the settings new connections take (live.c) */
+	unsigned live_gen;
 	struct wctl ctl;		/* ktlso.ko */
 	bool ctl_up;			/* ctl.req was open at the last look */
 };
