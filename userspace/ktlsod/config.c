@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "addr.h"
 
@@ -408,6 +409,26 @@ static void usage(FILE *f)
 "progress, and exit.\n");
 }
 
+void config_defaults(struct config *cfg)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	*cfg = (struct config){
+		.offload = KTLSO_MODE_TXRX,
+		.workers = cpus < 1 ? 1 : (int)cpus,
+		.tls_min = TLS1_2_VERSION,
+		.max_conns = 10000,
+		.handshake_timeout_ms = 10000,
+		.header_timeout_ms = 10000,
+		.send_timeout_ms = 60000,
+		.idle_timeout_ms = 60000,
+		.max_header_bytes = 8192,
+		.max_headers = 64,
+		.expiry_warn_days = 30,
+		.ticket_rotate_s = 43200,
+	};
+}
+
 /*
  * Defaults are the caller's (cfg as it comes); then the file, then the flags, which win.
  * A problem is a sentence in err (the caller prints or logs it): 1 for the file, 2 for
@@ -467,6 +488,7 @@ int config_parse_args(struct config *cfg, int argc, char **argv, char *err, size
 				snprintf(err, errlen, "config: %s", msg);
 				return 1;
 			}
+			set_str(&cfg->config_path, file);
 		}
 	}
 	optind = 0;	/* 0: glibc starts afresh (a reload parses argv again) */
@@ -520,6 +542,7 @@ int config_parse_args(struct config *cfg, int argc, char **argv, char *err, size
 
 void config_free(struct config *cfg)
 {
+	free(cfg->config_path);
 	free(cfg->root);
 	free(cfg->cert);
 	free(cfg->key);

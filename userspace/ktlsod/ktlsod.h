@@ -34,6 +34,7 @@ struct cert_set_cfg {
 };
 
 struct config {
+	char *config_path;		/* --config: the (last) file read, for reload's lines */
 	char *root, *cert, *key, *log_path, *access_log_path;
 	char *trust;			/* CA bundle for the chain check, or NULL */
 	char *state_dir;		/* where certs.tsv is published for ktlsoctl */
@@ -143,6 +144,8 @@ const char *log_escape(char *dst, size_t size, const char *src, size_t n);
 /* config.c */
 /* Flags and the file they name into cfg: 0, or 1 (the file) or 2 (a flag) and why in err */
 int config_parse_args(struct config *cfg, int argc, char **argv, char *err, size_t errlen);
+/* The defaults, before the file and the flags. */
+void config_defaults(struct config *cfg);
 /* The strings cfg owns; cfg is then zeroed. */
 void config_free(struct config *cfg);
 

@@ -221,24 +221,6 @@ static void expiry_check(void)
 	kso_cert_findings_free(&f);
 }
 
-static void set_defaults(struct config *cfg)
-{
-	*cfg = (struct config){
-		.offload = KTLSO_MODE_TXRX,
-		.workers = (int)sysconf(_SC_NPROCESSORS_ONLN),
-		.tls_min = TLS1_2_VERSION,
-		.max_conns = 10000,
-		.handshake_timeout_ms = 10000,
-		.header_timeout_ms = 10000,
-		.send_timeout_ms = 60000,
-		.idle_timeout_ms = 60000,
-		.max_header_bytes = 8192,
-		.max_headers = 64,
-		.expiry_warn_days = 30,
-		.ticket_rotate_s = 43200,
-	};
-}
-
 /*
  * OpenSSL's secure heap for the private keys, the handshakes' ephemeral keys and the
  * captured traffic secrets of connections in userspace TLS (256 bytes each in its buddy
@@ -309,57 +291,95 @@ static const char *log_file_problem(const char *path, char *why, size_t len)
 	return why;
 }
 
+static bool same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/* Where config_check says each problem: a severity and a sentence. */
+typedef void check_say_fn(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /*
- * ktlsod -t: the configuration as the daemon would take it, without serving. Parsing
- * already passed (else no -t); then the root, the certificates (every finding), the user
- * to serve as, and the log files. Nothing is bound, written or published. 0 or 1.
+ * The checks of ktlsod -t, and of a reload: the root, the certificates (every finding),
+ * the user to serve as, and the log files. running is the configuration in force for a
+ * reload (NULL for -t): the root, the user and the log files, which only a restart changes
+ * and which were opened or taken with start's rights, are then checked only when they
+ * changed. The number of problems; with none and ctx given, *ctx is the new certificates'
+ * context, else it is freed. Nothing is bound, written or published.
  */
-static int config_test(const struct config *cfg)
+static int config_check(const struct config *cfg, const struct config *running, SSL_CTX **ctx,
+			check_say_fn *say)
 {
 	struct kso_cert_findings f = { 0 };
 	int problems = 0, fd;
 	const char *why;
 	char buf[600];
-	SSL_CTX *ctx;
+	SSL_CTX *c;
 
-	fd = open(cfg->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
-		fprintf(stderr, "ktlsod: -t: --root %s: %s\n", cfg->root, strerror(errno));
-		problems++;
-	} else {
-		close(fd);
+	if (!running || !same_str(cfg->root, running->root)) {
+		fd = open(cfg->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0) {
+			say(LOG_ERR, "--root %s: %s", cfg->root, strerror(errno));
+			problems++;
+		} else {
+			close(fd);
+		}
 	}
-	ctx = tls_load(cfg, &f);
+	c = tls_load(cfg, &f);
 	for (size_t i = 0; i < f.n; i++)
-		fprintf(stderr, "ktlsod: -t: certificate %s: %s\n",
-			f.v[i].sev == KSO_CERT_ERROR ? "error" : "warning",
-			f.v[i].text ? f.v[i].text : "(out of memory)");
-	if (!ctx)
+		say(f.v[i].sev == KSO_CERT_ERROR ? LOG_ERR : LOG_WARNING, "certificate %s: %s",
+		    f.v[i].sev == KSO_CERT_ERROR ? "error" : "warning",
+		    f.v[i].text ? f.v[i].text : "(out of memory)");
+	if (!c)
 		problems++;
-	else
-		SSL_CTX_free(ctx);
 	kso_cert_findings_free(&f);
-	if (cfg->user && strcmp(cfg->user, "root")) {
+	if (cfg->user && strcmp(cfg->user, "root") &&
+	    (!running || !same_str(cfg->user, running->user))) {
 		struct passwd *pw = getpwnam(cfg->user);
 
 		if (!pw) {
-			fprintf(stderr, "ktlsod: -t: --user %s: no such user\n", cfg->user);
+			say(LOG_ERR, "--user %s: no such user", cfg->user);
 			problems++;
-		} else if (geteuid() != 0 && pw->pw_uid != geteuid()) {
+		} else if (!running && geteuid() != 0 && pw->pw_uid != geteuid()) {
 			/* what priv_drop would refuse at start */
-			fprintf(stderr, "ktlsod: -t: --user %s: only a daemon started as root can "
-				"switch users (this check runs as uid %u)\n", cfg->user,
-				(unsigned)geteuid());
+			say(LOG_ERR, "--user %s: only a daemon started as root can switch users (this "
+			    "check runs as uid %u)", cfg->user, (unsigned)geteuid());
 			problems++;
 		}
 	}
-	why = log_file_problem(cfg->log_path, buf, sizeof(buf));
-	if (!why)
+	why = NULL;
+	if (!running || !same_str(cfg->log_path, running->log_path))
+		why = log_file_problem(cfg->log_path, buf, sizeof(buf));
+	if (!why && (!running || !same_str(cfg->access_log_path, running->access_log_path)))
 		why = log_file_problem(cfg->access_log_path, buf, sizeof(buf));
 	if (why) {
-		fprintf(stderr, "ktlsod: -t: log: %s\n", why);
+		say(LOG_ERR, "log: %s", why);
 		problems++;
 	}
+	if (ctx && !problems)
+		*ctx = c;
+	else
+		SSL_CTX_free(c);
+	return problems;
+}
+
+static void __attribute__((format(printf, 2, 3))) test_say(int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)prio;
+	fputs("ktlsod: -t: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* ktlsod -t: the configuration as the daemon would take it, without serving. 0 or 1. */
+static int config_test(const struct config *cfg)
+{
+	int problems = config_check(cfg, NULL, NULL, test_say);
+
 	if (problems) {
 		fprintf(stderr, "ktlsod: -t: the configuration has %d problem%s (above)\n", problems,
 			problems == 1 ? "" : "s");
@@ -463,15 +483,13 @@ int main(int argc, char **argv)
 	/* before OpenSSL allocates anything: its freed objects must not keep secrets */
 	if (kso_ssl_wipe_on_free())
 		fprintf(stderr, "ktlsod: cannot make OpenSSL wipe what it frees\n");
-	set_defaults(cfg);
+	config_defaults(cfg);
 	rc = config_parse_args(cfg, argc, argv, why, sizeof(why));
 	if (rc) {
 		if (*why)
 			fprintf(stderr, "ktlsod: %s\n", why);
 		return rc;
 	}
-	if (cfg->workers < 1)
-		cfg->workers = 1;
 	if (cfg->test_only)
 		return config_test(cfg);
 	/*
