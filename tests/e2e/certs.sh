@@ -360,7 +360,7 @@ for bad in expired future wrongorder; do
 	while [ "$(grep -c "reload failed" "$w/log")" = "$n0" ] && [ $i -lt 20 ]; do sleep 0.25; i=$((i + 1)); done
 	line=$(grep "reload failed" "$w/log" | tail -n 1)
 	case $line in
-	*"still serving the previous certificates: "[0-9]*" error"*"(above)"*) pass "reload/$bad/refused" ;;
+	*"still serving the previous configuration and certificates: "[0-9]*" error"*"(above)"*) pass "reload/$bad/refused" ;;
 	*) fail "reload/$bad/refused" "log: ${line:-no reload line}" ;;
 	esac
 	served "reload/$bad/old_still_served" good -servername www.test.example

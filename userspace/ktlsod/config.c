@@ -404,9 +404,12 @@ static void usage(FILE *f)
 "this process and rotate, see --ticket-key-rotate: a restart starts new ones, a reload\n"
 "keeps them); 0-RTT early data is refused, since it can be replayed.\n"
 "\n"
-"Signals: SIGHUP reloads the certificate files (a failed reload keeps the old ones\n"
-"serving and logs why); SIGTERM or SIGINT stop accepting, finish responses in\n"
-"progress, and exit.\n");
+"Signals: SIGHUP reads the configuration again (these options over the --config\n"
+"file) and the certificates, checked as -t checks them: what can change live applies\n"
+"to new connections, what needs a restart (listeners, workers, max-conns, root,\n"
+"user, log files, state dir) is logged and kept; on any error nothing changes and\n"
+"the log says why. SIGTERM or SIGINT stop accepting, finish responses in progress,\n"
+"and exit.\n");
 }
 
 void config_defaults(struct config *cfg)

@@ -115,6 +115,8 @@ int tls_set_groups(SSL_CTX *ctx, const char *list);
 int tickets_init(unsigned period_s);
 /* Make ctx issue and open tickets with the rotating keys. 0 or -errno. */
 int tickets_use(SSL_CTX *ctx);
+/* A reload's new period: the next rotation is due period_s after the current key's birth. */
+void tickets_set_period(unsigned period_s);
 /* The main thread's clock: rotate when due (now: now_ms()). When to call it next. */
 uint64_t tickets_tick(uint64_t now);
 
@@ -151,6 +153,7 @@ void config_free(struct config *cfg);
 
 /* live.c */
 struct live *live_new(const struct config *cfg);	/* NULL: out of memory */
+void live_fill(struct live *l, const struct config *cfg);	/* before it is published */
 /* main thread: make l the current snapshot (its reference goes with it) */
 void live_publish(struct live *l);
 void live_end(void);			/* at exit, once the workers are gone */
@@ -158,6 +161,10 @@ unsigned live_gen(void);		/* changes with each live_publish */
 struct live *live_get(void);		/* a reference to the current one */
 struct live *live_ref(struct live *l);
 void live_put(struct live *l);
+
+/* reload.c: next's settings that can change live go into running, the others are logged */
+void reload_adopt(struct config *running, struct config *next, unsigned *applied,
+		  unsigned *restart);
 
 /* notify.c: the service manager's readiness protocol (sd_notify), a no-op without it */
 int notify_send(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

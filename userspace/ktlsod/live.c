@@ -31,6 +31,12 @@ struct live *live_new(const struct config *cfg)
 	if (!l)
 		return NULL;
 	atomic_init(&l->refs, 1);
+	live_fill(l, cfg);
+	return l;
+}
+
+void live_fill(struct live *l, const struct config *cfg)
+{
 	l->handshake_timeout_ms = cfg->handshake_timeout_ms;
 	l->header_timeout_ms = cfg->header_timeout_ms;
 	l->send_timeout_ms = cfg->send_timeout_ms;
@@ -41,10 +47,11 @@ struct live *live_new(const struct config *cfg)
 	if (cfg->hsts_max_age)
 		snprintf(l->hsts, sizeof(l->hsts), "Strict-Transport-Security: max-age=%u\r\n",
 			 cfg->hsts_max_age);
+	else
+		l->hsts[0] = '\0';
 	for (int i = 0; i < cfg->nlisteners; i++)
 		l->offload[i] = (int8_t)(cfg->listeners[i].offload < 0 ? cfg->offload :
 									 cfg->listeners[i].offload);
-	return l;
 }
 
 struct live *live_ref(struct live *l)

@@ -183,34 +183,6 @@ static void publish(SSL_CTX *ctx)
 	last_err = err;
 }
 
-static void reload(void)
-{
-	struct kso_cert_findings f = { 0 };
-	SSL_CTX *ctx = tls_load(&ktlsod.cfg, &f);
-
-	log_findings(&f, false);
-	if (!ctx) {
-		log_at(LOG_ERR, "reload failed, still serving the previous certificates: %zu error%s "
-			"(above); the files are read as user %s, who must be able to read them",
-			kso_cert_errors(&f), kso_cert_errors(&f) == 1 ? "" : "s", priv_user());
-		kso_cert_findings_free(&f);
-		return;
-	}
-	kso_cert_findings_free(&f);
-	/*
-	 * Connections hold a reference to the context they started with. A worker may be
-	 * between loading ktlsod.ctx and SSL_new taking its reference, so the context replaced
-	 * now is freed only at the next reload, not here. The certificates of a context
-	 * live as long as it does (tls.c).
-	 */
-	static SSL_CTX *retired;
-
-	SSL_CTX_free(retired);
-	retired = atomic_exchange(&ktlsod.ctx, ctx);
-	publish(ctx);
-	log_msg("reloaded certificates: %s", ktlsod.cfg.cert ? ktlsod.cfg.cert : "the [cert] sections");
-}
-
 /* The daily look at expiry dates (also done at every load). */
 static void expiry_check(void)
 {
@@ -390,6 +362,92 @@ static int config_test(const struct config *cfg)
 	return 0;
 }
 
+/* The command line the daemon started with: a reload parses it again, with its file. */
+static int main_argc;
+static char **main_argv;
+
+static void __attribute__((format(printf, 2, 3))) reload_say(int prio, const char *fmt, ...)
+{
+	char msg[1000];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_at(prio, "reload: %s", msg);
+}
+
+/*
+ * SIGHUP: the whole configuration again, the command line over the file, as at start;
+ * checked as ktlsod -t checks it (config_check). On any error nothing changes: each
+ * finding is logged, then one line at LOG_ERR, and the service manager's STATUS says so
+ * (its protocol has no way to fail a reload: READY=1 ends one; under the packaged unit,
+ * ExecReload's ktlsod -t fails the reload first). Otherwise reload.c takes what can change
+ * live, logs what needs a restart, and new connections get the new certificates (the
+ * SSL_CTX) and settings (struct live); connections in progress keep theirs.
+ */
+static void reload(void)
+{
+	struct config next;
+	char why[400], where[600];
+	unsigned applied, restart;
+	SSL_CTX *ctx = NULL;
+	struct live *l = NULL;
+	int errors;
+
+	config_defaults(&next);
+	if (config_parse_args(&next, main_argc, main_argv, why, sizeof(why))) {
+		log_at(LOG_ERR, "reload: %s", why);
+		errors = 1;
+	} else {
+		errors = config_check(&next, &ktlsod.cfg, &ctx, reload_say);
+	}
+	if (!errors && !(l = live_new(&ktlsod.cfg))) {
+		log_at(LOG_ERR, "reload: %s", strerror(ENOMEM));
+		SSL_CTX_free(ctx);
+		errors = 1;
+	}
+	if (errors) {
+		log_at(LOG_ERR, "reload failed, still serving the previous configuration and "
+		       "certificates: %d error%s (above); the files are read as user %s, who must "
+		       "be able to read them", errors, errors == 1 ? "" : "s", priv_user());
+		config_free(&next);
+		notify_send("READY=1\nSTATUS=serving the previous configuration: the reload "
+			    "failed (see the log)");
+		return;
+	}
+	reload_adopt(&ktlsod.cfg, &next, &applied, &restart);
+	config_free(&next);
+	live_fill(l, &ktlsod.cfg);
+	live_publish(l);
+	tickets_set_period(ktlsod.cfg.ticket_rotate_s);
+	/*
+	 * Connections hold a reference to the context they started with. A worker may be
+	 * between loading ktlsod.ctx and SSL_new taking its reference, so the context replaced
+	 * now is freed only at the next reload, not here. The certificates of a context
+	 * live as long as it does (tls.c).
+	 */
+	static SSL_CTX *retired;
+
+	SSL_CTX_free(retired);
+	retired = atomic_exchange(&ktlsod.ctx, ctx);
+	publish(ctx);
+	if (ktlsod.cfg.config_path)
+		snprintf(where, sizeof(where), "reloaded certificates and %s: %u setting%s applied, "
+			 "%u need%s a restart", ktlsod.cfg.config_path, applied,
+			 applied == 1 ? "" : "s", restart, restart == 1 ? "s" : "");
+	else
+		snprintf(where, sizeof(where), "reloaded certificates: %s (no --config file: the "
+			 "settings are the command line's)",
+			 ktlsod.cfg.cert ? ktlsod.cfg.cert : "the [cert] sections");
+	log_msg("%s", where);
+	if (restart)
+		notify_send("READY=1\nSTATUS=serving; %u changed setting%s need%s a restart (see "
+			    "the log)", restart, restart == 1 ? "" : "s", restart == 1 ? "s" : "");
+	else
+		notify_send("READY=1\nSTATUS=serving");
+}
+
 /* The served root, the certificates, what the kernel can take: 0, or 1 when it said why not. */
 static int prepare(const struct config *cfg)
 {
@@ -445,7 +503,6 @@ static void wait_for_signals(const sigset_t *set)
 		if (sig == SIGHUP) {
 			notify_reloading();
 			reload();
-			notify_send("READY=1\nSTATUS=serving");
 		} else if (sig == SIGUSR1) {
 			if (!log_reopen())
 				log_msg("SIGUSR1: log files reopened");
@@ -483,6 +540,8 @@ int main(int argc, char **argv)
 	/* before OpenSSL allocates anything: its freed objects must not keep secrets */
 	if (kso_ssl_wipe_on_free())
 		fprintf(stderr, "ktlsod: cannot make OpenSSL wipe what it frees\n");
+	main_argc = argc;
+	main_argv = argv;
 	config_defaults(cfg);
 	rc = config_parse_args(cfg, argc, argv, why, sizeof(why));
 	if (rc) {

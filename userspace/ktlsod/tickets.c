@@ -80,6 +80,13 @@ int tickets_init(unsigned period_s)
 	return tkey_new(&ring->cur, now_ms());
 }
 
+void tickets_set_period(unsigned period_s)
+{
+	pthread_rwlock_wrlock(&ring_lock);
+	period_ms = (uint64_t)period_s * 1000;
+	pthread_rwlock_unlock(&ring_lock);
+}
+
 uint64_t tickets_tick(uint64_t now)
 {
 	uint64_t due;
