@@ -80,6 +80,12 @@ struct stats {
 };
 
 struct daemon {
+	/*
+	 * The running configuration. Workers read only what a reload never changes (the
+	 * listeners' addresses and names, workers, max_conns); the rest is the main thread's,
+	 * which a reload changes in place (reload.c), and workers see it through the SSL_CTX
+	 * and struct live.
+	 */
 	struct config cfg;
 	_Atomic(SSL_CTX *) ctx;		/* swapped on SIGHUP */
 	struct kso_ktls_caps caps;	/* what the kernel can take, probed at start */
