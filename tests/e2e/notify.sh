@@ -22,8 +22,10 @@ sock=$work/notify
 notifysock "$sock" >"$work/msgs" 2>&1 &
 npid=$!
 e2e_on_exit='kill $npid 2>/dev/null'
-sleep 0.2
-chmod 777 "$sock" 2>/dev/null	# the daemon sends after it gave up root
+# the daemon sends after it gave up root: the socket, once notifysock made it, for anyone
+_i=0
+until [ -S "$sock" ] || [ $_i -ge 100 ]; do sleep 0.1; _i=$((_i + 1)); done
+chmod 777 "$sock" 2>/dev/null
 
 NOTIFY_SOCKET=$sock start_ktlsod --root "$www" --cert "$work/cert.pem" --key "$work/key.pem" \
 	--listen "127.0.0.1:$port" --workers 2 --log "$work/log" --state-dir "$work/state"

@@ -82,7 +82,7 @@ void hs_start(struct conn *c)
 
 	c->in_cap = IN_CAP_HS;
 	c->in = malloc(c->in_cap);
-	c->ssl = SSL_new(atomic_load(&ktlsod.ctx));
+	c->ssl = SSL_new(c->live->ctx);
 	if (!c->in || !c->ssl) {
 		conn_close(c, "out of memory");
 		return;

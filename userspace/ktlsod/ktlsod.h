@@ -71,6 +71,7 @@ struct live {
 	bool allow_dotfiles;
 	char hsts[64];			/* "Strict-Transport-Security: max-age=N\r\n", or "" */
 	int8_t offload[MAX_LISTENERS];	/* each listener's configured enum ktlso_mode */
+	SSL_CTX *ctx;			/* new connections' TLS context: one reference */
 };
 
 /* Counters, summed over workers at exit and (later) exported through ktlso.ko. */
@@ -87,6 +88,7 @@ struct daemon {
 	 * and struct live.
 	 */
 	struct config cfg;
+	/* the main thread's (expiry checks, the state file); workers use struct live's */
 	_Atomic(SSL_CTX *) ctx;		/* swapped on SIGHUP */
 	struct kso_ktls_caps caps;	/* what the kernel can take, probed at start */
 	atomic_bool stop;		/* SIGTERM/SIGINT: drain and exit */

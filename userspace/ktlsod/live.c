@@ -7,8 +7,11 @@
  * the one it was accepted under until it is freed, so it finishes with the settings it
  * started with.
  *
- * Why this is safe, as the SSL_CTX swap (main.c, reload): nothing in a snapshot is written
- * once it is published. A worker takes its reference under live_mu, so the main thread
+ * The TLS context goes with the settings: a snapshot holds a reference to the SSL_CTX new
+ * connections start with, so a context lives as long as a connection or a worker may still
+ * take it, and settings and certificates change together.
+ *
+ * Why this is safe: nothing in a snapshot is written once it is published. A worker takes its reference under live_mu, so the main thread
  * cannot drop the last reference between the worker's load of the pointer and its
  * increment; the mutex is taken only when the generation changed (once per reload and
  * worker), never per connection. References after that are atomic counts, like OpenSSL's
@@ -62,8 +65,10 @@ struct live *live_ref(struct live *l)
 
 void live_put(struct live *l)
 {
-	if (l && atomic_fetch_sub_explicit(&l->refs, 1, memory_order_acq_rel) == 1)
+	if (l && atomic_fetch_sub_explicit(&l->refs, 1, memory_order_acq_rel) == 1) {
+		SSL_CTX_free(l->ctx);
 		free(l);
+	}
 }
 
 void live_publish(struct live *l)

@@ -276,8 +276,11 @@ typedef void check_say_fn(int prio, const char *fmt, ...) __attribute__((format(
  * the user to serve as, and the log files. running is the configuration in force for a
  * reload (NULL for -t): the root, the user and the log files, which only a restart changes
  * and which were opened or taken with start's rights, are then checked only when they
- * changed. The number of problems; with none and ctx given, *ctx is the new certificates'
- * context, else it is freed. Nothing is bound, written or published.
+ * changed, and what is wrong with them is a warning, not a problem: the reload does not
+ * apply them, and it checks them with the serving user's rights, not root's as a restart
+ * would (a new log directory only root may write to must not refuse a new hsts). The
+ * number of problems; with none and ctx given, *ctx is the new certificates' context,
+ * else it is freed. Nothing is bound, written or published.
  */
 static int config_check(const struct config *cfg, const struct config *running, SSL_CTX **ctx,
 			check_say_fn *say)
@@ -287,12 +290,16 @@ static int config_check(const struct config *cfg, const struct config *running, 
 	const char *why;
 	char buf[600];
 	SSL_CTX *c;
+	/* a restart-only setting's problem: counted by -t, a warning in a reload */
+	const int rs_prio = running ? LOG_WARNING : LOG_ERR;
+	const char *rs_note = running ? " (as the serving user; a restart applies it, and checks "
+					"it again)" : "";
 
 	if (!running || !same_str(cfg->root, running->root)) {
 		fd = open(cfg->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0) {
-			say(LOG_ERR, "--root %s: %s", cfg->root, strerror(errno));
-			problems++;
+			say(rs_prio, "--root %s: %s%s", cfg->root, strerror(errno), rs_note);
+			problems += !running;
 		} else {
 			close(fd);
 		}
@@ -310,8 +317,8 @@ static int config_check(const struct config *cfg, const struct config *running, 
 		struct passwd *pw = getpwnam(cfg->user);
 
 		if (!pw) {
-			say(LOG_ERR, "--user %s: no such user", cfg->user);
-			problems++;
+			say(rs_prio, "--user %s: no such user%s", cfg->user, rs_note);
+			problems += !running;
 		} else if (!running && geteuid() != 0 && pw->pw_uid != geteuid()) {
 			/* what priv_drop would refuse at start */
 			say(LOG_ERR, "--user %s: only a daemon started as root can switch users (this "
@@ -325,8 +332,8 @@ static int config_check(const struct config *cfg, const struct config *running, 
 	if (!why && (!running || !same_str(cfg->access_log_path, running->access_log_path)))
 		why = log_file_problem(cfg->access_log_path, buf, sizeof(buf));
 	if (why) {
-		say(LOG_ERR, "log: %s", why);
-		problems++;
+		say(rs_prio, "log: %s%s", why, rs_note);
+		problems += !running;
 	}
 	if (ctx && !problems)
 		*ctx = c;
@@ -419,18 +426,16 @@ static void reload(void)
 	reload_adopt(&ktlsod.cfg, &next, &applied, &restart);
 	config_free(&next);
 	live_fill(l, &ktlsod.cfg);
+	/*
+	 * The new context goes out with the settings (live.c): connections hold the snapshot
+	 * they started with, and with it their context; the last one lets go of the old one.
+	 * The certificates of a context live as long as it does (tls.c).
+	 */
+	SSL_CTX_up_ref(ctx);
+	l->ctx = ctx;
 	live_publish(l);
 	tickets_set_period(ktlsod.cfg.ticket_rotate_s);
-	/*
-	 * Connections hold a reference to the context they started with. A worker may be
-	 * between loading ktlsod.ctx and SSL_new taking its reference, so the context replaced
-	 * now is freed only at the next reload, not here. The certificates of a context
-	 * live as long as it does (tls.c).
-	 */
-	static SSL_CTX *retired;
-
-	SSL_CTX_free(retired);
-	retired = atomic_exchange(&ktlsod.ctx, ctx);
+	SSL_CTX_free(atomic_exchange(&ktlsod.ctx, ctx));
 	publish(ctx);
 	if (ktlsod.cfg.config_path)
 		snprintf(where, sizeof(where), "reloaded certificates and %s: %u setting%s applied, "
@@ -562,15 +567,6 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	log_open(cfg->log_path, cfg->access_log_path);
 	raise_fd_limit(cfg);
-	{
-		struct live *l = live_new(cfg);
-
-		if (!l) {
-			fprintf(stderr, "ktlsod: %s\n", strerror(ENOMEM));
-			return 1;
-		}
-		live_publish(l);
-	}
 
 	secure_heap(cfg);
 	rc = tickets_init(cfg->ticket_rotate_s);
@@ -580,6 +576,18 @@ int main(int argc, char **argv)
 	}
 	if (prepare(cfg))
 		return 1;
+	{
+		/* what workers read, with the TLS context they start connections with */
+		struct live *l = live_new(cfg);
+
+		if (!l) {
+			fprintf(stderr, "ktlsod: %s\n", strerror(ENOMEM));
+			return 1;
+		}
+		SSL_CTX_up_ref(atomic_load(&ktlsod.ctx));
+		l->ctx = atomic_load(&ktlsod.ctx);
+		live_publish(l);
+	}
 
 	rc = 1;	/* until every worker runs */
 	args = calloc((size_t)cfg->workers, sizeof(*args));
