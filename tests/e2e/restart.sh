@@ -40,24 +40,35 @@ start_ktlsod --config "$work/ktlsod.conf"
 wait_https "https://127.0.0.1:$port/1" || { fail start "ktlsod did not answer"; exit 0; }
 
 # ---- (1) SIGKILL with 200 registered connections
-reaped0=$(stat_of reaped)
+# Counted by the module's totals, not by "sockets" now: a connection registers at the end
+# of its handshake and unregisters at its close, so the 200 need not all be there at one
+# poll (one run saw at most 198 of 200 1 MiB downloads at once, CI once not 200 in 90 s).
+# 4 MiB each keeps them streaming well past the last registration.
+reg0=$(stat_of registered) unreg0=$(stat_of unregistered) reaped0=$(stat_of reaped)
 # (--cpu-of: every connection finishes its handshake before the first request: under TCG
 # the streams of the first would otherwise starve the handshakes of the last)
-ktlsobench --port "$port" --conns 200 --requests 1 --path /1M --cpu-of "$pid" --timeout 120 --json \
+ktlsobench --port "$port" --conns 200 --requests 1 --path /4M --cpu-of "$pid" --timeout 300 --json \
 	>"$work/b1.json" 2>"$work/b1.err" &
 bpid=$!
-if wait_n 900 '[ "$(nsocks)" -ge 200 ]'; then
+if wait_n 900 '[ $(($(stat_of registered) - reg0)) -ge 200 ]'; then
 	pass registered_200
 else
 	kill -0 $bpid 2>/dev/null && b=running || b=ended
-	fail registered_200 "$(nsocks) sockets registered after 90 s; ktlsobench $b: $(tr '\n' ' ' <"$work/b1.err" | head -c 300); the daemon: $(grep 'ktlso' "$work/log" | tail -n 3 | tr '\n' ' ')"
+	fail registered_200 "$(($(stat_of registered) - reg0)) registrations in 90 s; ktlsobench $b: $(tr '\n' ' ' <"$work/b1.err" | head -c 300); the daemon: $(grep 'ktlso: ' "$work/log" | tail -n 3 | tr '\n' ' ')"
 fi
+atkill=$(nsocks)
 kill -9 "$pid"; wait "$pid" 2>/dev/null
 wait $bpid; bpid=
-if wait_n 100 '[ "$(nsocks)" = 0 ]' && [ $(($(stat_of reaped) - reaped0)) -ge 200 ]; then
+# every registration ended, by the daemon before the kill or by the module's reaping after
+# it, and the kill found most of them streaming
+reg=$(($(stat_of registered) - reg0))
+if wait_n 100 '[ "$(nsocks)" = 0 ]' &&
+	[ $(($(stat_of reaped) - reaped0 + $(stat_of unregistered) - unreg0)) = "$reg" ] &&
+	[ $(($(stat_of reaped) - reaped0)) -ge 150 ]; then
 	pass reaped_200
+	echo "# $atkill registered at the kill, $(($(stat_of reaped) - reaped0)) reaped of $reg registrations"
 else
-	fail reaped_200 "sockets $(nsocks), reaped $(($(stat_of reaped) - reaped0)) (want 0 and 200)"
+	fail reaped_200 "sockets $(nsocks) (want 0), of $reg registrations $(($(stat_of reaped) - reaped0)) reaped (want 150 or more: $atkill at the kill) and $(($(stat_of unregistered) - unreg0)) unregistered"
 fi
 v=$(err_of "$work/b1.json" verify) io=$(err_of "$work/b1.json" io)
 if [ "$v" = 0 ] && [ "${io:-0}" -ge 1 ] && [ "$(err_of "$work/b1.json" ktls)" = 0 ]; then
@@ -75,11 +86,12 @@ fi
 
 # ---- (2) the module reloaded under 100 streaming connections
 # (4 MiB each: 1 MiB ones all arrived on 7.3 before the daemon's check saw the new module)
+reg0=$(stat_of registered)
 ktlsobench --port "$port" --conns 100 --requests 1 --path /4M --cpu-of "$pid" --timeout 300 --json \
 	>"$work/b2.json" 2>"$work/b2.err" &
 bpid=$!
-wait_n 600 '[ "$(nsocks)" -ge 100 ]' ||
-	fail registered_100 "$(nsocks) sockets registered after 60 s; the daemon: $(grep 'ktlso' "$work/log" | tail -n 3)"
+wait_n 600 '[ $(($(stat_of registered) - reg0)) -ge 100 ]' ||
+	fail registered_100 "$(($(stat_of registered) - reg0)) registrations in 60 s; the daemon: $(grep 'ktlso: ' "$work/log" | tail -n 3)"
 if rmmod ktlso; then
 	sleep 1
 	insmod /ktlso/ktlso.ko && echo 50 >$scan
@@ -90,7 +102,7 @@ if rmmod ktlso; then
 		if [ "${n:-0}" -ge 90 ]; then pass reregistered_live
 		else fail reregistered_live "the clients finished before the check (fd $live)"; fi
 	else
-		fail reregistered_live "$(nsocks) of 100 registered 15 s after the reload: $(grep 'ktlso:' "$work/log" | tail -n 3)"
+		fail reregistered_live "$(nsocks) of 100 registered 15 s after the reload: $(grep 'ktlso: ' "$work/log" | tail -n 3)"
 	fi
 else
 	fail rmmod "rmmod ktlso failed with 100 registered sockets"
