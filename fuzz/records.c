@@ -6,7 +6,8 @@
  * Input: one byte n, then n bytes of chunk sizes, then the stream. The stream goes through
  * recscan() in those chunks (the way reads cut it), each chunk no longer than what
  * recscan_need() allows half of the time (a read while an offload is pending). After each
- * chunk the count of records and the boundary flag must match the reference's.
+ * chunk the count of records and the boundary flag must match the reference's, and at a
+ * boundary after a record of 8 body bytes or more, the explicit nonce its first 8.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -20,7 +21,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
 	struct recscan rs = { 0 };
 	const unsigned char *cuts, *s;
-	size_t ncuts, len, off = 0, next = 0, ci = 0;
+	size_t ncuts, len, off = 0, next = 0, last = 0, ci = 0;
 	uint64_t seq = 0, ref = 0;
 
 	if (size < 1)
@@ -64,11 +65,20 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		/* reference: every record that ends at or before off */
 		while (next + TLS_REC_HDR <= off &&
 		       next + TLS_REC_HDR + (s[next + 3] << 8 | s[next + 4]) <= off) {
+			last = next;
 			next += TLS_REC_HDR + (s[next + 3] << 8 | s[next + 4]);
 			ref++;
 		}
 		if (seq != ref || recscan_boundary(&rs) != (next == off))
 			abort();
+		if (ref && next == off && next - last >= TLS_REC_HDR + 8) {
+			uint64_t want = 0;
+
+			for (size_t i = 0; i < 8; i++)
+				want = want << 8 | s[last + TLS_REC_HDR + i];
+			if (recscan_explicit_nonce(&rs) != want)
+				abort();
+		}
 	}
 	return 0;
 }

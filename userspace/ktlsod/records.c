@@ -15,7 +15,10 @@ void recscan(struct recscan *rs, uint64_t *seq, const unsigned char *p, size_t n
 	while (n) {
 		if (rs->left) {
 			size_t k = n < rs->left ? n : rs->left;
+			size_t at = (size_t)(rs->hdr[3] << 8 | rs->hdr[4]) - rs->left;
 
+			for (size_t i = 0; at + i < sizeof(rs->head) && i < k; i++)
+				rs->head[at + i] = p[i];
 			rs->left -= (uint16_t)k;
 			p += k;
 			n -= k;
@@ -36,6 +39,15 @@ void recscan(struct recscan *rs, uint64_t *seq, const unsigned char *p, size_t n
 bool recscan_boundary(const struct recscan *rs)
 {
 	return !rs->have && !rs->left;
+}
+
+uint64_t recscan_explicit_nonce(const struct recscan *rs)
+{
+	uint64_t v = 0;
+
+	for (size_t i = 0; i < sizeof(rs->head); i++)
+		v = v << 8 | rs->head[i];
+	return v;
 }
 
 size_t recscan_need(const struct recscan *rs)
