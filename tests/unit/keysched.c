@@ -133,6 +133,8 @@ static int test_tls12_keyblock_vectors(const void *arg)
 			 "%s: server write key/iv", v->name);
 		T_ASSERT(!memcmp(&crx, &stx, sizeof(crx)) && !memcmp(&srx, &ctx, sizeof(srx)),
 			 "%s: one side's rx must be the other's tx", v->name);
+		T_ASSERT(ctx.explicit_nonce == 1 && crx.explicit_nonce == 1,
+			 "%s: explicit nonces start at the sequence numbers", v->name);
 	}
 	return T_PASS;
 }
@@ -222,8 +224,10 @@ static int test_crypto_info(const void *arg)
 	const struct variant *v = arg;
 	const struct kso_cipher_info *ci = kso_cipher_info(v->cipher);
 	struct kso_dir_keys k = { .version = v->version, .cipher = v->cipher,
-				  .seq = 0x0102030405060708ull };
+				  .seq = 0x0102030405060708ull,
+				  .explicit_nonce = 0xf1f2f3f4f5f6f7f8ull };
 	static const uint8_t seq_be[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	static const uint8_t nonce_be[8] = { 0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8 };
 	union kso_crypto_info info;
 	const uint8_t *key, *iv, *salt, *rec_seq;
 	socklen_t len;
@@ -263,7 +267,8 @@ static int test_crypto_info(const void *arg)
 			 "TLS 1.3 GCM: salt = iv[0..3], iv = iv[4..11]");
 	} else {
 		T_ASSERT(t_mem_eq(salt, k.iv, 4), "TLS 1.2 GCM: salt = implicit IV");
-		T_ASSERT(t_mem_eq(iv, seq_be, 8), "TLS 1.2 GCM: first explicit nonce = seq");
+		T_ASSERT(t_mem_eq(iv, nonce_be, 8),
+			 "TLS 1.2 GCM: the first explicit nonce is explicit_nonce, not seq");
 	}
 	k.cipher = KSO_CIPHER_COUNT;
 	T_ASSERT(kso_ktls_fill(&k, &info, &len) == -EINVAL, "bad cipher accepted");

@@ -50,6 +50,8 @@ if [ "${KTLSO_EXPECT_KTLS:-0}" = 1 ] || [ "${KTLSO_VM:-}" = native ]; then
 	grep -q '^PASS \|^SKIP ' /tmp/.e2e-ctl-out || fail e2e/ktlsod-ctl "no result"
 	# crash and restart: SIGKILL under 200 offloaded connections, rmmod/insmod under 100 (tests/e2e/restart.sh)
 	{ sh tests/e2e/restart.sh 2>&1; } | tee /tmp/.restart-out; failures=$((failures + $(grep -c '^FAIL ' /tmp/.restart-out))); grep -q '^PASS \|^SKIP ' /tmp/.restart-out || fail e2e/restart "no result"
+	# sequence numbers and nonces across the handoff and the live move, both ways (tests/e2e/nonces.sh)
+	{ sh tests/e2e/nonces.sh 2>&1; } | tee /tmp/.nonces-out; failures=$((failures + $(grep -c '^FAIL ' /tmp/.nonces-out))); grep -q '^PASS ' /tmp/.nonces-out || fail e2e/nonces "no result"
 	# TLS 1.3 KeyUpdate carried by kTLS (6.14+), or the clean close before (tests/e2e/keyupdate.sh)
 	{ sh tests/e2e/keyupdate.sh 2>&1; } | tee /tmp/.ku-out; failures=$((failures + $(grep -c '^FAIL ' /tmp/.ku-out))); grep -q '^PASS ' /tmp/.ku-out || fail e2e/keyupdate "no result"
 	# no key of an offloaded connection in ktlsod's memory or log (tests/e2e/keys.sh)

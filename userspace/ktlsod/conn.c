@@ -435,8 +435,10 @@ int conn_drain_wbio(struct conn *c)
 	int err = 0;
 
 	if (n > 0) {
-		if (c->tu)
-			recscan(&c->tu->txs, &c->tu->tx_seq, (const unsigned char *)data, (size_t)n);
+		uint64_t nrec = 0;	/* counted from the handshake's end on (c->tu) */
+
+		recscan(&c->txs, c->tu ? &c->tu->tx_seq : &nrec, (const unsigned char *)data,
+			(size_t)n);
 		err = conn_out_append(c, data, (size_t)n);
 		(void)BIO_reset(wb);
 	}

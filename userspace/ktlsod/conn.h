@@ -60,7 +60,7 @@ struct request {
 struct tlsu {
 	char *raw;			/* RX: ciphertext read buffer */
 	uint64_t tx_seq, rx_seq;	/* the next records' numbers */
-	struct recscan txs, rxs;
+	struct recscan rxs;
 	bool offload_pending;		/* asked to move into kTLS at the next record boundary */
 	bool cancel_sent;		/* the armed read is being cancelled for it */
 	bool keys_updated;		/* a KeyUpdate passed through OpenSSL: secrets are stale */
@@ -93,6 +93,8 @@ struct conn {
 	uint32_t in_len, in_cap;
 	struct http_scan scan;		/* how far the request at c->in was parsed */
 	struct tlsu *tu;		/* NULL once both directions are in the kernel */
+	struct recscan txs;		/* all OpenSSL wrote, from the ServerHello on: where
+					 * its records end, its last explicit nonce (TLS 1.2) */
 	char *out;			/* bytes to send as they are */
 	char *out_busy;			/* a replaced out that an in-flight send still reads */
 	uint32_t out_len, out_off, out_cap;

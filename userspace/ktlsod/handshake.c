@@ -276,8 +276,18 @@ static const char *hs_ktls_move(struct conn *c, bool want_tx, bool want_rx, uint
 	enum kso_ktls_step step = KSO_STEP_ULP;
 	int err = 0;
 
-	if (want_tx)
+	if (want_tx && !recscan_boundary(&c->txs))
+		return "OpenSSL's output ends inside a record";
+	if (want_tx) {
 		err = kso_ssl_derive_one(c->ssl, KSO_SERVER, true, tx_seq, &tx);
+		/*
+		 * TLS 1.2 AES-GCM: OpenSSL wrote the first records under this key (the Finished;
+		 * before a live move, all so far) with explicit nonces from its own counter, which
+		 * starts at random, not at the sequence number. kTLS goes on with that counter
+		 * from the last record's, so that no nonce comes twice (ktls.c).
+		 */
+		tx.explicit_nonce = recscan_explicit_nonce(&c->txs) + 1;
+	}
 	if (!err && want_rx) {
 		err = kso_ssl_derive_one(c->ssl, KSO_SERVER, false, rx_seq, &rx);
 		if (err && want_tx)

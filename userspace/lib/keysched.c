@@ -249,8 +249,8 @@ int kso_tls12_derive(enum kso_cipher c, enum kso_role role,
 	memcpy(sw->iv, block + 2 * klen + ivlen, ivlen);
 	tx->version = rx->version = TLS_1_2_VERSION;
 	tx->cipher = rx->cipher = c;
-	tx->seq = tx_seq;
-	rx->seq = rx_seq;
+	tx->seq = tx->explicit_nonce = tx_seq;
+	rx->seq = rx->explicit_nonce = rx_seq;
 out:
 	OPENSSL_cleanse(block, sizeof(block));
 	return err;

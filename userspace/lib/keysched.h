@@ -53,6 +53,12 @@ struct kso_dir_keys {
 	 */
 	uint8_t iv[KSO_IV_LEN];
 	uint64_t seq;			/* sequence number of the next record */
+	/*
+	 * TLS 1.2 AES-GCM: the explicit nonce (RFC 5288) of the next record, which the writer
+	 * picks and must never repeat under the key; kTLS adds one per record. Where OpenSSL
+	 * wrote records under the key first, it continues OpenSSL's counter (ktls.c).
+	 */
+	uint64_t explicit_nonce;
 };
 
 const struct kso_cipher_info *kso_cipher_info(enum kso_cipher c);
@@ -83,7 +89,10 @@ int kso_tls12_prf(const char *digest, const uint8_t *secret, size_t secret_len,
 /*
  * TLS 1.2 key block (RFC 5246 §6.3) for an AEAD suite, split into the two directions as
  * seen by `role`: tx is what role writes, rx what it reads. tx_seq/rx_seq are the next
- * records' sequence numbers (1 right after the handshake: Finished was record 0).
+ * records' sequence numbers (1 right after the handshake: Finished was record 0). The
+ * explicit nonces start at the sequence numbers, which is right only when kTLS writes
+ * every record under these keys: a caller whose records went through OpenSSL first sets
+ * tx->explicit_nonce to continue OpenSSL's counter.
  */
 int kso_tls12_derive(enum kso_cipher c, enum kso_role role,
 		     const uint8_t master[KSO_TLS12_MASTER],

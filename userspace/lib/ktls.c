@@ -62,12 +62,17 @@ int kso_ktls_fill(const struct kso_dir_keys *k, union kso_crypto_info *ci, sockl
 	put_be64(rec_seq, k->seq);
 	if (c->salt_len && k->version == TLS_1_2_VERSION) {
 		/*
-		 * TLS 1.2 AES-GCM (RFC 5288): nonce = implicit salt || explicit part sent in
-		 * each record. kTLS sends iv as the first explicit part and increments it per
-		 * record; using the sequence number (as OpenSSL does) keeps it unique.
+		 * TLS 1.2 AES-GCM (RFC 5288): nonce = salt (the 4-byte implicit IV) || an 8-byte
+		 * explicit part that the writer picks, sends in each record, and must never use
+		 * twice under one key. kTLS sends iv as the next record's explicit part and adds
+		 * one per record. OpenSSL does not use the sequence number: its explicit part
+		 * starts at a random value and goes up by one per record (the GCM invocation
+		 * field after EVP_CTRL_GCM_SET_IV_FIXED); OpenSSL 3.0's own kTLS code hands the
+		 * kernel that counter as it stands (EVP_CIPHER_CTX_get_updated_iv). Keys whose
+		 * first records OpenSSL wrote carry the counter's next value in explicit_nonce.
 		 */
 		memcpy(salt, k->iv, c->salt_len);
-		put_be64(iv, k->seq);
+		put_be64(iv, k->explicit_nonce);
 	} else if (c->salt_len) {
 		/* TLS 1.3 AES-GCM: the 12-byte static IV is split as salt(4) || iv(8). */
 		memcpy(salt, k->iv, c->salt_len);
