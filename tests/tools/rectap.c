@@ -324,7 +324,8 @@ static size_t nonces_repeated(const struct nonces *ns)
 
 	if (!s)
 		return ns->n;
-	memcpy(s, ns->v, ns->n * sizeof(*s));
+	if (ns->n)
+		memcpy(s, ns->v, ns->n * sizeof(*s));
 	qsort(s, ns->n, sizeof(*s), cmp_u64);
 	for (size_t i = 1; i < ns->n; i++)
 		rep += s[i] == s[i - 1];
@@ -545,6 +546,7 @@ int main(int argc, char **argv)
 	BIO *rb, *wb;
 	char req[512];
 	int opt, port, r, err = 1;
+	bool hs_done = false, verified = false;
 
 	while ((opt = getopt(argc, argv, "2c:p:")) != -1) {
 		switch (opt) {
@@ -605,6 +607,7 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	hs_done = true;
 	for (int i = optind + 1; i < argc; i += 2) {
 		snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: localhost\r\n\r\n", argv[i]);
 		if (tls_write(req) || send_out() || get(argv[i], argv[i + 1], i == optind + 1 ? pause : -1))
@@ -622,7 +625,12 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	err = verify_all();
+	verified = true;
 out:
+	if (err && !verified && hs_done) {
+		fprintf(stderr, "rectap: the records so far, opened again by the model:\n");
+		(void)verify_all();
+	}
 	explicit_bzero(master, sizeof(master));
 	for (struct dir *d = &c2s; d; d = d == &c2s ? &s2c : NULL) {
 		explicit_bzero(d->hs_secret, sizeof(d->hs_secret));
