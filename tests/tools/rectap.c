@@ -356,6 +356,28 @@ static uint64_t record_nonce(const struct t_rec *r, const uint8_t *rec, uint64_t
 	return be64(r->nonce + 4) ^ seq;
 }
 
+/* Which nearby sequence number a record that did not open was sealed with, if any. */
+static const char *sealed_as(const struct t_rec *r, const uint8_t *rec, size_t reclen)
+{
+	static uint8_t pt[T_REC_MAX];
+	static char out[64];
+	uint8_t type;
+
+	for (int d = -8; d <= 8; d++) {
+		struct t_rec t = *r;
+
+		if (!d || (d < 0 && r->seq < (uint64_t)-d))
+			continue;
+		t.seq = r->seq + (uint64_t)(int64_t)d;
+		if (t_rec_open(&t, rec, reclen, &type, pt) >= 0) {
+			snprintf(out, sizeof(out), " (it opens as seq %llu)",
+				 (unsigned long long)(r->seq + (uint64_t)(int64_t)d));
+			return out;
+		}
+	}
+	return " (nor as any seq within 8 of it)";
+}
+
 /*
  * Open every record of d under keys hs (TLS 1.3 handshake keys; NULL for TLS 1.2) and
  * app, as described at the top. 0, or 1 with the reason printed.
@@ -417,9 +439,9 @@ static int verify(struct dir *d, const struct kso_dir_keys *hs, const struct kso
 		}
 		n = t_rec_open(&r, rec, reclen, &type, pt);
 		if (n < 0) {
-			snprintf(why, sizeof(why), "record %zu does not open as seq %llu under the %s keys",
-				 nplain + nhs + napp, (unsigned long long)r.seq,
-				 stage == HS ? "handshake" : "application");
+			snprintf(why, sizeof(why), "record %zu does not open as seq %llu under the %s "
+				 "keys%s", nplain + nhs + napp, (unsigned long long)r.seq,
+				 stage == HS ? "handshake" : "application", sealed_as(&r, rec, reclen));
 			err = 1;
 			break;
 		}
