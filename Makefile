@@ -299,10 +299,12 @@ demo: all kmod-vm
 .PHONY: bench deps-bench
 deps-bench:
 ifneq ($(NODEPS),1)
-	$(Q)scripts/deps bench
+	$(Q)scripts/deps bench $(if $(filter trixie,$(BENCH_USERSPACE)),bench-trixie)
 endif
 
-bench: all kmod-vm deps-bench
+# BENCH_USERSPACE=trixie: the boots run Debian 13's userspace (OpenSSL 3.5, its nginx and
+# lighttpd) with ktlsod built there (userspace-trixie)
+bench: all kmod-vm deps-bench $(if $(filter trixie,$(BENCH_USERSPACE)),userspace-trixie)
 	$(Q)bench/bench $(if $(BENCH_QUICK),--quick) --kernel $(KERNEL)
 
 # ---------------------------------------------------------------------------- install
