@@ -93,7 +93,23 @@ static struct {
 	size_t nlat, cap;
 	uint64_t *hs_lat;
 	size_t nhs, hs_cap;
+	char group[40];		/* the key exchange of the first handshake ("" none yet) */
 } st;
+
+/* The key-exchange group a handshake agreed on: handshake costs depend on it first. */
+static void note_group(SSL *ssl)
+{
+	const char *name;
+
+	if (st.group[0])
+		return;
+#if OPENSSL_VERSION_NUMBER >= 0x30200000L
+	name = SSL_get0_group_name(ssl);
+#else
+	name = SSL_group_to_name(ssl, SSL_get_negotiated_group(ssl));
+#endif
+	snprintf(st.group, sizeof(st.group), "%s", name ? name : "?");
+}
 
 static struct kb_content *files;
 static struct addrinfo *addr;
@@ -402,6 +418,7 @@ static int step(struct kb_conn *c)
 				return KB_E_HANDSHAKE;
 			}
 			st.handshakes++;
+			note_group(c->ssl);
 			push(&st.hs_lat, &st.nhs, &st.hs_cap, now_ns() - c->t_hs);
 			if (go_ktls(c))
 				return KB_E_KTLS;
@@ -570,6 +587,8 @@ static void report(double secs)
 		       pct(st.lat, st.nlat, 0.50), pct(st.lat, st.nlat, 0.99),
 		       pct(st.hs_lat, st.nhs, 0.50), st.ktls_conns, st.ossl_conns, st.err_connect,
 		       st.err_handshake, st.err_status, st.err_verify, st.err_io, st.err_ktls);
+		if (st.group[0])
+			printf(",\"group\":\"%s\"", st.group);
 		if (released)
 			printf(",\"setup_s\":%.6f,\"server_cpu_ns\":%" PRIu64, (double)t_setup / 1e9,
 			       st.server_cpu_ns);
@@ -581,9 +600,9 @@ static void report(double secs)
 	printf("elapsed:         %.3f s\n", secs);
 	printf("requests:        %" PRIu64 " ok, %" PRIu64 " errors\n", st.ok, errors);
 	printf("throughput:      %.2f MiB/s, %.1f requests/s\n", mib / secs, (double)st.ok / secs);
-	printf("handshakes:      %" PRIu64 " (%.1f/s, p50 %.0f us)\n", st.handshakes,
+	printf("handshakes:      %" PRIu64 " (%.1f/s, p50 %.0f us)%s%s\n", st.handshakes,
 	       (double)st.handshakes / (released ? (double)t_setup / 1e9 : secs),
-	       pct(st.hs_lat, st.nhs, 0.50));
+	       pct(st.hs_lat, st.nhs, 0.50), st.group[0] ? ", key exchange " : "", st.group);
 	printf("latency:         p50 %.0f us, p99 %.0f us\n", pct(st.lat, st.nlat, 0.50),
 	       pct(st.lat, st.nlat, 0.99));
 	printf("bytes verified:  %" PRIu64 "\n", st.verified);
