@@ -305,7 +305,7 @@ endif
 # BENCH_USERSPACE=trixie: the boots run Debian 13's userspace (OpenSSL 3.5, its nginx and
 # lighttpd) with ktlsod built there (userspace-trixie)
 bench: all kmod-vm deps-bench $(if $(filter trixie,$(BENCH_USERSPACE)),userspace-trixie)
-	$(Q)bench/bench $(if $(BENCH_QUICK),--quick) --kernel $(KERNEL)
+	$(Q)bench/bench $(if $(BENCH_QUICK),--quick) --kernel "$(KERNEL)"
 
 # ---------------------------------------------------------------------------- install
 # The usual directory variables (GNU, as wireguard-tools has them); DESTDIR for staging.
