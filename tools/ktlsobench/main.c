@@ -47,6 +47,8 @@ struct kb_conn {
 	uint64_t slot_reqs;	/* requests done by this slot (all its connections) */
 	const struct kb_content *file;
 	size_t path_ix;
+	bool cold;		/* --cold-every: this request is for a cold file */
+	char cold_path[320];
 	char req[512];
 	size_t req_len, req_off;
 	char hdr[8192];
@@ -71,6 +73,8 @@ static struct {
 	const char *host, *port, *cipher, *json_label;
 	const char **paths;
 	size_t npaths;
+	const char *cold_prefix;	/* --cold-prefix */
+	uint64_t cold_every;		/* --cold-every: 0 none */
 	unsigned int conns;
 	uint64_t requests;	/* per slot */
 	double duration;
@@ -82,7 +86,7 @@ static struct {
 	char ktls_note[256];
 } opt = {
 	.host = "127.0.0.1", .port = "8443", .conns = 1, .requests = 10, .timeout = 600,
-	.cipher = "TLS_AES_128_GCM_SHA256", .ktls = -1,
+	.cipher = "TLS_AES_128_GCM_SHA256", .ktls = -1, .cold_prefix = "/cold/",
 };
 
 static struct {
@@ -93,6 +97,9 @@ static struct {
 	size_t nlat, cap;
 	uint64_t *hs_lat;
 	size_t nhs, hs_cap;
+	uint64_t *hot_lat, *cold_lat;	/* --cold-every: the two kinds apart */
+	size_t nhot, hot_cap, ncold, cold_cap;
+	uint64_t issued, cold_issued;
 	char group[40];		/* the key exchange of the first handshake ("" none yet) */
 } st;
 
@@ -198,6 +205,15 @@ static void prepare_request(struct kb_conn *c)
 	c->path_ix = (c->slot + c->slot_reqs) % opt.npaths;
 	path = opt.paths[c->path_ix];
 	c->file = &files[c->path_ix];
+	c->cold = opt.cold_every && ++st.issued % opt.cold_every == 0;
+	if (c->cold) {
+		/* a file of its own, never asked for before: same name, so same content */
+		const char *name = strrchr(path, '/');
+
+		snprintf(c->cold_path, sizeof(c->cold_path), "%s%" PRIu64 "/%s", opt.cold_prefix,
+			 st.cold_issued++, name ? name + 1 : path);
+		path = c->cold_path;
+	}
 	c->req_len = (size_t)snprintf(c->req, sizeof(c->req),
 				      "GET %s HTTP/1.1\r\nHost: %s\r\n%s\r\n", path, opt.host,
 				      opt.new_conn ? "Connection: close\r\n" : "");
@@ -469,7 +485,13 @@ static int step(struct kb_conn *c)
 		case KB_BODY:
 			if (c->body_got == c->body_len) {
 				st.ok++;
-				push(&st.lat, &st.nlat, &st.cap, now_ns() - c->t_req);
+				uint64_t lat = now_ns() - c->t_req;
+
+				push(&st.lat, &st.nlat, &st.cap, lat);
+				if (c->cold)
+					push(&st.cold_lat, &st.ncold, &st.cold_cap, lat);
+				else if (opt.cold_every)
+					push(&st.hot_lat, &st.nhot, &st.hot_cap, lat);
 				c->reqs++;
 				c->slot_reqs++;
 				next_or_finish(c);
@@ -567,6 +589,8 @@ static void report(double secs)
 
 	qsort(st.lat, st.nlat, sizeof(*st.lat), cmp_u64);
 	qsort(st.hs_lat, st.nhs, sizeof(*st.hs_lat), cmp_u64);
+	qsort(st.hot_lat, st.nhot, sizeof(*st.hot_lat), cmp_u64);
+	qsort(st.cold_lat, st.ncold, sizeof(*st.cold_lat), cmp_u64);
 	if (opt.json) {
 		printf("{\"label\":\"%s\",\"host\":\"%s\",\"port\":\"%s\",\"cipher\":\"%s\","
 		       "\"conns\":%u,\"new_conn\":%s,\"paths\":[",
@@ -592,6 +616,12 @@ static void report(double secs)
 		if (released)
 			printf(",\"setup_s\":%.6f,\"server_cpu_ns\":%" PRIu64, (double)t_setup / 1e9,
 			       st.server_cpu_ns);
+		if (opt.cold_every)
+			printf(",\"cold_every\":%" PRIu64 ",\"hot_requests\":%zu,\"hot_p50_us\":%.1f"
+			       ",\"hot_p99_us\":%.1f,\"cold_requests\":%zu,\"cold_p50_us\":%.1f"
+			       ",\"cold_p99_us\":%.1f", opt.cold_every, st.nhot,
+			       pct(st.hot_lat, st.nhot, 0.50), pct(st.hot_lat, st.nhot, 0.99), st.ncold,
+			       pct(st.cold_lat, st.ncold, 0.50), pct(st.cold_lat, st.ncold, 0.99));
 		printf("}\n");
 		return;
 	}
@@ -605,6 +635,11 @@ static void report(double secs)
 	       pct(st.hs_lat, st.nhs, 0.50), st.group[0] ? ", key exchange " : "", st.group);
 	printf("latency:         p50 %.0f us, p99 %.0f us\n", pct(st.lat, st.nlat, 0.50),
 	       pct(st.lat, st.nlat, 0.99));
+	if (opt.cold_every)
+		printf("  hot:           %zu requests, p50 %.0f us, p99 %.0f us\n"
+		       "  cold:          %zu requests, p50 %.0f us, p99 %.0f us\n", st.nhot,
+		       pct(st.hot_lat, st.nhot, 0.50), pct(st.hot_lat, st.nhot, 0.99), st.ncold,
+		       pct(st.cold_lat, st.ncold, 0.50), pct(st.cold_lat, st.ncold, 0.99));
 	printf("bytes verified:  %" PRIu64 "\n", st.verified);
 	if (released)
 		printf("server CPU:      %.3f ms over the requests (connections set up first, "
@@ -635,6 +670,10 @@ static void usage(FILE *f)
 "  --duration S        instead: issue requests for S seconds, then finish\n"
 "  --new-conn          a new connection (a full handshake) for every request\n"
 "  --path P            a file to request; repeatable (requests go round robin)\n"
+"  --cold-every N      every Nth request issued (all connections counted) is for a\n"
+"                      cold file: PREFIX0/NAME, PREFIX1/NAME... (NAME the --path's\n"
+"                      file name), each asked for once; hot and cold latency apart\n"
+"  --cold-prefix P     the cold files' PREFIX (default /cold/)\n"
 "  --tls13-cipher C    TLS 1.3 suite (default TLS_AES_128_GCM_SHA256; also\n"
 "                      TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256)\n"
 "  --no-ktls           the client reads through OpenSSL even where kTLS works\n"
@@ -720,6 +759,8 @@ int main(int argc, char **argv)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "new-conn", no_argument, NULL, 'N' },
 		{ "path", required_argument, NULL, 'P' },
+		{ "cold-every", required_argument, NULL, 'E' },
+		{ "cold-prefix", required_argument, NULL, 'X' },
 		{ "tls13-cipher", required_argument, NULL, 'C' },
 		{ "no-ktls", no_argument, NULL, 'K' },
 		{ "timeout", required_argument, NULL, 't' },
@@ -751,6 +792,8 @@ int main(int argc, char **argv)
 		case 'd': opt.duration = num("--duration", optarg); break;
 		case 'N': opt.new_conn = true; break;
 		case 'P': opt.paths[opt.npaths++] = optarg; break;
+		case 'E': opt.cold_every = (uint64_t)num("--cold-every", optarg); break;
+		case 'X': opt.cold_prefix = optarg; break;
 		case 'C': opt.cipher = optarg; break;
 		case 'K': opt.ktls_off = true; break;
 		case 't': opt.timeout = num("--timeout", optarg); break;
@@ -771,6 +814,10 @@ int main(int argc, char **argv)
 	if (optind < argc || !opt.npaths) {
 		fprintf(stderr, "ktlsobench: %s\n", optind < argc ? "unexpected argument" : "no --path");
 		usage(stderr);
+		return 2;
+	}
+	if (strlen(opt.cold_prefix) > 200) {
+		fprintf(stderr, "ktlsobench: --cold-prefix is too long\n");
 		return 2;
 	}
 	files = calloc(opt.npaths, sizeof(*files));
@@ -922,6 +969,8 @@ int main(int argc, char **argv)
 	free(opt.paths);
 	free(st.lat);
 	free(st.hs_lat);
+	free(st.hot_lat);
+	free(st.cold_lat);
 	close(ep);
 	return st.err_connect + st.err_handshake + st.err_status + st.err_verify + st.err_io +
 		       st.err_ktls ? 1 : 0;
