@@ -36,7 +36,8 @@
 #endif
 
 /* KB_READY: connected, waiting for the others before the first request (--cpu-of) */
-enum kb_state { KB_CONNECTING, KB_HANDSHAKE, KB_READY, KB_SEND, KB_HEADER, KB_BODY, KB_IDLE };
+enum kb_state { KB_CONNECTING, KB_HANDSHAKE, KB_READY, KB_SEND, KB_HEADER, KB_BODY, KB_IDLE,
+	       KB_PARK };	/* KB_PARK: a --cold-conns connection waiting for its turn */
 
 struct kb_conn {
 	int fd;
@@ -75,6 +76,7 @@ static struct {
 	size_t npaths;
 	const char *cold_prefix;	/* --cold-prefix */
 	uint64_t cold_every;		/* --cold-every: 0 none */
+	unsigned int cold_conns;	/* --cold-conns: the cold requests' own connections */
 	unsigned int conns;
 	uint64_t requests;	/* per slot */
 	double duration;
@@ -99,7 +101,7 @@ static struct {
 	size_t nhs, hs_cap;
 	uint64_t *hot_lat, *cold_lat;	/* --cold-every: the two kinds apart */
 	size_t nhot, hot_cap, ncold, cold_cap;
-	uint64_t issued, cold_issued;
+	uint64_t issued, hot_issued, cold_issued;
 	char group[40];		/* the key exchange of the first handshake ("" none yet) */
 } st;
 
@@ -128,6 +130,7 @@ static unsigned int nready;
 static bool released;
 static uint64_t cpu0, t_setup;
 static unsigned int active;
+static unsigned int nconns;	/* --conns and --cold-conns */
 static uint8_t rbuf[1 << 16];
 
 static uint64_t now_ns(void)
@@ -152,8 +155,16 @@ static void push(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
 	(*v)[(*n)++] = x;
 }
 
+/* A --cold-conns connection: the slots after --conns' */
+static bool cold_slot(const struct kb_conn *c)
+{
+	return c->slot >= opt.conns;
+}
+
 static bool more_requests(const struct kb_conn *c)
 {
+	if (cold_slot(c) && opt.duration <= 0)	/* as long as the hot ones go on */
+		return st.hot_issued < (uint64_t)opt.conns * opt.requests;
 	if (opt.duration > 0)
 		return now_ns() < t_stop_issuing;
 	return c->slot_reqs < opt.requests;
@@ -202,10 +213,20 @@ static void prepare_request(struct kb_conn *c)
 {
 	const char *path;
 
+	/* --cold-conns: 1 cold request in --cold-every of those issued, not before its turn */
+	if (cold_slot(c) && st.hot_issued < (st.cold_issued + 1) * (opt.cold_every - 1)) {
+		c->state = KB_PARK;
+		return;
+	}
 	c->path_ix = (c->slot + c->slot_reqs) % opt.npaths;
 	path = opt.paths[c->path_ix];
 	c->file = &files[c->path_ix];
-	c->cold = opt.cold_every && ++st.issued % opt.cold_every == 0;
+	if (opt.cold_conns)
+		c->cold = cold_slot(c);
+	else
+		c->cold = opt.cold_every && ++st.issued % opt.cold_every == 0;
+	if (!c->cold)
+		st.hot_issued++;
 	if (c->cold) {
 		/* a file of its own, never asked for before: same name, so same content */
 		const char *name = strrchr(path, '/');
@@ -519,6 +540,7 @@ static int step(struct kb_conn *c)
 			break;
 		case KB_READY:
 		case KB_IDLE:
+		case KB_PARK:
 			return 0;
 		}
 	}
@@ -562,6 +584,28 @@ static void fail_conn(struct kb_conn *c, int e)
 		c->slot_reqs++;
 	}
 	active--;
+}
+
+/* --cold-conns: the parked ones whose turn has come go; once the hot ones are done, end */
+static void wake_parked(struct kb_conn *conns)
+{
+	for (unsigned int i = opt.conns; i < nconns; i++) {
+		struct kb_conn *c = &conns[i];
+
+		if (c->state != KB_PARK)
+			continue;
+		if (!more_requests(c)) {
+			conn_close(c);
+			c->state = KB_IDLE;
+			active--;
+			continue;
+		}
+		prepare_request(c);
+		int e = step(c);
+
+		if (e)
+			fail_conn(c, e);
+	}
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -617,9 +661,9 @@ static void report(double secs)
 			printf(",\"setup_s\":%.6f,\"server_cpu_ns\":%" PRIu64, (double)t_setup / 1e9,
 			       st.server_cpu_ns);
 		if (opt.cold_every)
-			printf(",\"cold_every\":%" PRIu64 ",\"hot_requests\":%zu,\"hot_p50_us\":%.1f"
+			printf(",\"cold_every\":%" PRIu64 ",\"cold_conns\":%u,\"hot_requests\":%zu,\"hot_p50_us\":%.1f"
 			       ",\"hot_p99_us\":%.1f,\"cold_requests\":%zu,\"cold_p50_us\":%.1f"
-			       ",\"cold_p99_us\":%.1f", opt.cold_every, st.nhot,
+			       ",\"cold_p99_us\":%.1f", opt.cold_every, opt.cold_conns, st.nhot,
 			       pct(st.hot_lat, st.nhot, 0.50), pct(st.hot_lat, st.nhot, 0.99), st.ncold,
 			       pct(st.cold_lat, st.ncold, 0.50), pct(st.cold_lat, st.ncold, 0.99));
 		printf("}\n");
@@ -674,6 +718,9 @@ static void usage(FILE *f)
 "                      cold file: PREFIX0/NAME, PREFIX1/NAME... (NAME the --path's\n"
 "                      file name), each asked for once; hot and cold latency apart\n"
 "  --cold-prefix P     the cold files' PREFIX (default /cold/)\n"
+"  --cold-conns K      the cold requests go on K connections of their own, beside\n"
+"                      --conns', which ask for hot files only: as many hot ones\n"
+"                      in flight as without cold files (each still 1 in N issued)\n"
 "  --tls13-cipher C    TLS 1.3 suite (default TLS_AES_128_GCM_SHA256; also\n"
 "                      TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256)\n"
 "  --no-ktls           the client reads through OpenSSL even where kTLS works\n"
@@ -761,6 +808,7 @@ int main(int argc, char **argv)
 		{ "path", required_argument, NULL, 'P' },
 		{ "cold-every", required_argument, NULL, 'E' },
 		{ "cold-prefix", required_argument, NULL, 'X' },
+		{ "cold-conns", required_argument, NULL, 'k' },
 		{ "tls13-cipher", required_argument, NULL, 'C' },
 		{ "no-ktls", no_argument, NULL, 'K' },
 		{ "timeout", required_argument, NULL, 't' },
@@ -794,6 +842,7 @@ int main(int argc, char **argv)
 		case 'P': opt.paths[opt.npaths++] = optarg; break;
 		case 'E': opt.cold_every = (uint64_t)num("--cold-every", optarg); break;
 		case 'X': opt.cold_prefix = optarg; break;
+		case 'k': opt.cold_conns = (unsigned int)num("--cold-conns", optarg); break;
 		case 'C': opt.cipher = optarg; break;
 		case 'K': opt.ktls_off = true; break;
 		case 't': opt.timeout = num("--timeout", optarg); break;
@@ -816,6 +865,11 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (opt.cold_conns && !opt.cold_every) {
+		fprintf(stderr, "ktlsobench: --cold-conns needs --cold-every\n");
+		return 2;
+	}
+	nconns = opt.conns + opt.cold_conns;
 	if (strlen(opt.cold_prefix) > 200) {
 		fprintf(stderr, "ktlsobench: --cold-prefix is too long\n");
 		return 2;
@@ -839,8 +893,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ktlsobench: %s:%s: %s\n", opt.host, opt.port, gai_strerror(err));
 		return 2;
 	}
-	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < opt.conns + 64ULL) {
-		rl.rlim_cur = rl.rlim_max < opt.conns + 64ULL ? rl.rlim_max : opt.conns + 64ULL;
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < nconns + 64ULL) {
+		rl.rlim_cur = rl.rlim_max < nconns + 64ULL ? rl.rlim_max : nconns + 64ULL;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -860,13 +914,13 @@ int main(int argc, char **argv)
 	}
 
 	ep = epoll_create1(EPOLL_CLOEXEC);
-	conns = calloc(opt.conns, sizeof(*conns));
-	runq = calloc(2 * (size_t)opt.conns + 1, sizeof(*runq));	/* live + stale entries */
+	conns = calloc(nconns, sizeof(*conns));
+	runq = calloc(2 * (size_t)nconns + 1, sizeof(*runq));	/* live + stale entries */
 	if (ep < 0 || !conns || !runq)
 		return 1;
 	t_start = now_ns();
 	t_stop_issuing = t_start + (uint64_t)(opt.duration * 1e9);
-	for (unsigned int i = 0; i < opt.conns; i++) {
+	for (unsigned int i = 0; i < nconns; i++) {
 		conns[i].slot = i;
 		conns[i].fd = -1;
 		active++;
@@ -912,6 +966,8 @@ int main(int argc, char **argv)
 			if (e)
 				fail_conn(c, e);
 		}
+		if (opt.cold_conns)
+			wake_parked(conns);
 		if (opt.ncpu_of && !opt.new_conn && !released && nready >= active) {
 			/* every live connection is up: the clocks start, then the requests */
 			released = true;
@@ -919,7 +975,7 @@ int main(int argc, char **argv)
 			t_start = now_ns();
 			t_stop_issuing = t_start + (uint64_t)(opt.duration * 1e9);
 			cpu0 = server_cpu();
-			for (unsigned int i = 0; i < opt.conns; i++) {
+			for (unsigned int i = 0; i < nconns; i++) {
 				struct kb_conn *c = &conns[i];
 
 				if (c->state != KB_READY)
@@ -944,7 +1000,7 @@ int main(int argc, char **argv)
 			nrunq = j;
 		}
 		if (now_ns() > deadline) {
-			for (unsigned int i = 0; i < opt.conns; i++)
+			for (unsigned int i = 0; i < nconns; i++)
 				if (conns[i].state != KB_IDLE) {
 					count_error(KB_E_IO);
 					conn_close(&conns[i]);
@@ -959,7 +1015,7 @@ int main(int argc, char **argv)
 
 	st.server_cpu_ns = cpu0 && cpu1 ? cpu1 - cpu0 : 0;
 	report(secs);
-	for (unsigned int i = 0; i < opt.conns; i++)
+	for (unsigned int i = 0; i < nconns; i++)
 		conn_close(&conns[i]);
 	SSL_CTX_free(ctx);
 	freeaddrinfo(addr);
