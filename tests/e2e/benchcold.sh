@@ -39,11 +39,16 @@ check inline_verified "$(num bytes_verified "$work/inline")" $((40 * 16384))
 	pass inline_latency || fail inline_latency "no hot/cold p99: $(cat "$work/inline")"
 
 # --cold-conns: 2 hot connections x 15 = 30 hot requests, the cold ones apart, one after
-# each 3 hot ones issued, while hot ones are still to be issued: after 3, 6 ... 27
-bench apart --conns 2 --requests 15 --cold-every 4 --cold-conns 2
+# each 3 hot ones issued, while hot ones are still to be issued: after 3, 6 ... 27 - or
+# fewer, a turn that comes while both cold connections are busy being taken later, and
+# lost if the hot ones have all been issued by then
+# (--cpu-of: every connection up before the requests start, as bench/run has it)
+bench apart --conns 2 --requests 15 --cold-every 4 --cold-conns 2 --cpu-of "$pid"
 check apart_status "$st" 0
 check apart_hot "$(num hot_requests "$work/apart")" 30
-check apart_cold "$(num cold_requests "$work/apart")" 9
+n=$(num cold_requests "$work/apart")
+[ -n "$n" ] && [ "$n" -ge 1 ] && [ "$n" -le 9 ] && pass apart_cold ||
+	fail apart_cold "got '$n' cold requests, expected 1 to 9: $(cat "$work/apart" "$work/apart.err")"
 check apart_errors "$(num errors "$work/apart")" 0
 check apart_conns "$(num cold_conns "$work/apart")" 2
 

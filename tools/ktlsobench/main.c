@@ -131,6 +131,8 @@ static bool released;
 static uint64_t cpu0, t_setup;
 static unsigned int active;
 static unsigned int nconns;	/* --conns and --cold-conns */
+static struct kb_conn *conns;
+static void wake_parked(void);
 static uint8_t rbuf[1 << 16];
 
 static uint64_t now_ns(void)
@@ -243,6 +245,10 @@ static void prepare_request(struct kb_conn *c)
 	c->body_len = c->body_got = 0;
 	c->t_req = now_ns();
 	c->state = KB_SEND;
+	/* a cold turn now, not after the loop's pass: a hot connection whose answers come
+	 * back at once can issue many requests in one step */
+	if (opt.cold_conns && !c->cold)
+		wake_parked();
 }
 
 /* After the handshake: both directions into kTLS, or stay with OpenSSL (and say why once). */
@@ -587,7 +593,7 @@ static void fail_conn(struct kb_conn *c, int e)
 }
 
 /* --cold-conns: the parked ones whose turn has come go; once the hot ones are done, end */
-static void wake_parked(struct kb_conn *conns)
+static void wake_parked(void)
 {
 	for (unsigned int i = opt.conns; i < nconns; i++) {
 		struct kb_conn *c = &conns[i];
@@ -820,7 +826,6 @@ int main(int argc, char **argv)
 		{ 0 }
 	};
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM };
-	struct kb_conn *conns;
 	struct rlimit rl;
 	int o, err;
 
@@ -967,7 +972,7 @@ int main(int argc, char **argv)
 				fail_conn(c, e);
 		}
 		if (opt.cold_conns)
-			wake_parked(conns);
+			wake_parked();
 		if (opt.ncpu_of && !opt.new_conn && !released && nready >= active) {
 			/* every live connection is up: the clocks start, then the requests */
 			released = true;
