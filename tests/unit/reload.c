@@ -3,7 +3,8 @@
  * What a reload changes (userspace/ktlsod/reload.c) and the snapshot workers read
  * (live.c): settings that can change live move into the running configuration, the others
  * keep their value and are counted; listeners are matched by address; [cert] sections
- * added, removed or changed count once each; a snapshot outlives its replacement as long
+ * added, removed or changed count once each; plain-HTTP listeners parse, and turning one
+ * plain needs a restart; a snapshot outlives its replacement as long
  * as a connection holds it. Under ASan (tests/run-all --asan) the strings swapped between
  * the two configurations must be freed once each.
  */
@@ -110,6 +111,70 @@ static int test_sections(const void *arg)
 	return T_PASS;
 }
 
+/* file's contents into a temporary file, then config_load_file(): its status, err filled */
+static int load_text(struct config *cfg, const char *text, char *err, size_t len)
+{
+	char path[] = "/tmp/ktlso-reload-p.XXXXXX";
+	int fd = mkstemp(path), rc;
+	FILE *f;
+
+	if (fd < 0 || !(f = fdopen(fd, "w")) || fputs(text, f) < 0 || fclose(f)) {
+		snprintf(err, len, "could not write %s", path);
+		return -1;
+	}
+	config_defaults(cfg);
+	rc = config_load_file(cfg, path, err, len);
+	unlink(path);
+	return rc;
+}
+
+/*
+ * Plain-HTTP listeners: "tls = off" in a [listen] section and --listen-plain; 'offload'
+ * has no place beside "tls = off"; a listener that turns plain (or back) is another
+ * listener, which needs a restart.
+ */
+static int test_plain(const void *arg)
+{
+	struct config run, next;
+	unsigned applied, restart;
+	char err[300];
+
+	(void)arg;
+	T_ASSERT(!load_text(&run, "[listen 127.0.0.1:1]\noffload = tx\n[listen 127.0.0.1:2]\n"
+			    "tls = off\n[listen 127.0.0.1:3]\ntls = on\n", err, sizeof(err)),
+		 "%s", err);
+	T_ASSERT(run.nlisteners == 3 && !run.listeners[0].plain && run.listeners[1].plain &&
+		 !run.listeners[2].plain && run.listeners[1].offload == -1,
+		 "plain: %d %d %d, offload %d", run.listeners[0].plain, run.listeners[1].plain,
+		 run.listeners[2].plain, run.listeners[1].offload);
+	config_free(&run);
+	T_ASSERT(load_text(&run, "[listen 127.0.0.1:2]\ntls = off\noffload = tx\n", err,
+			   sizeof(err)) && strstr(err, "'offload' means nothing"),
+		 "offload beside tls = off: '%s'", err);
+	config_free(&run);
+	T_ASSERT(load_text(&run, "[listen 127.0.0.1:2]\ntls = no\n", err, sizeof(err)) &&
+		 strstr(err, "'tls = on|off'"), "tls = no: '%s'", err);
+	config_free(&run);
+
+	T_ASSERT(!parse(&run, "--listen 127.0.0.1:1 --listen-plain 127.0.0.1:2"), "parse");
+	T_ASSERT(run.nlisteners == 2 && !run.listeners[0].plain && run.listeners[1].plain &&
+		 !strcmp(run.listeners[1].name, "127.0.0.1:2"), "--listen-plain not taken");
+	T_ASSERT(!parse(&next, "--listen 127.0.0.1:1 --listen-plain 127.0.0.1:2 --hsts 5"),
+		 "parse");
+	reload_adopt(&run, &next, &applied, &restart);
+	T_ASSERT(applied == 1 && restart == 0, "same listeners: applied %u, restart %u", applied,
+		 restart);
+	config_free(&next);
+	T_ASSERT(!parse(&next, "--listen 127.0.0.1:1 --listen 127.0.0.1:2"), "parse");
+	reload_adopt(&run, &next, &applied, &restart);
+	T_ASSERT(restart == 1 && run.listeners[1].plain,
+		 "plain -> TLS on one address: restart %u, still plain %d", restart,
+		 run.listeners[1].plain);
+	config_free(&run);
+	config_free(&next);
+	return T_PASS;
+}
+
 /* A connection's snapshot stays whole after a reload publishes the next one. */
 static int test_snapshot(const void *arg)
 {
@@ -152,6 +217,7 @@ int main(int argc, char **argv)
 	t_run("live_and_restart", test_live_and_restart, NULL);
 	t_run("unchanged", test_unchanged, NULL);
 	t_run("sections", test_sections, NULL);
+	t_run("plain", test_plain, NULL);
 	t_run("snapshot", test_snapshot, NULL);
 	return t_done();
 }

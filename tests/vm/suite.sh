@@ -44,6 +44,8 @@ if [ "${KTLSO_EXPECT_KTLS:-0}" = 1 ] || [ "${KTLSO_VM:-}" = native ]; then
 	grep -q '^PASS ' /tmp/.e2e-out || fail e2e/ktlsod "no result"
 	# certificates: checks, SNI, ECDSA/RSA, ALPN, resumption into kTLS, reload
 	{ sh tests/e2e/certs.sh ktls-txrx 2>&1; } | tee /tmp/.certs-out; failures=$((failures + $(grep -c '^FAIL ' /tmp/.certs-out))); grep -q '^PASS ' /tmp/.certs-out || fail e2e/certs "no result"
+	# a plain-HTTP listener beside kTLS: HTTP, no HSTS, not registered with ktlso.ko (tests/e2e/plain.sh)
+	{ sh tests/e2e/plain.sh ktls-txrx 2>&1; } | tee /tmp/.plain-out; failures=$((failures + $(grep -c '^FAIL ' /tmp/.plain-out))); grep -q '^PASS ' /tmp/.plain-out || fail e2e/plain "no result"
 	# ktlsod with ktlso.ko: registry, policy, guard, live offload, unload/restart
 	{ sh tests/e2e/ctl.sh 2>&1; } | tee /tmp/.e2e-ctl-out
 	failures=$((failures + $(grep -c '^FAIL ' /tmp/.e2e-ctl-out)))

@@ -5,8 +5,8 @@
  * ktlsod.conf(5)'s, and dist/ktlsod.conf (installed as /etc/ktlsod/ktlsod.conf) shows
  * every setting with its default: "name = value" lines with the long options' names, a
  * '#' only at the start of a line (after a value it is part of the value), then
- * [listen ADDR:PORT] sections (offload = MODE) and [cert NAME] sections (cert, key,
- * names).
+ * [listen ADDR:PORT] sections (offload = MODE, tls = on|off) and [cert NAME] sections
+ * (cert, key, names).
  *
  * The certificate for a connection is chosen by the client's SNI: the exact name, then
  * the one-label wildcard, then the default (cert/key above, else the first [cert]).
@@ -148,7 +148,7 @@ static int apply(struct config *cfg, const char *k, const char *v, char *err, si
 	} else if (!strcmp(k, "max-headers")) {
 		if (parse_uint(v, 1, 1000, &cfg->max_headers))
 			goto bad;
-	} else if (!strcmp(k, "listen")) {
+	} else if (!strcmp(k, "listen") || !strcmp(k, "listen-plain")) {
 		if (cfg->nlisteners == MAX_LISTENERS) {
 			snprintf(err, len, "too many listeners (at most %d)", MAX_LISTENERS);
 			return -EINVAL;
@@ -156,10 +156,10 @@ static int apply(struct config *cfg, const char *k, const char *v, char *err, si
 		const char *why;
 
 		if (parse_listen(v, &cfg->listeners[cfg->nlisteners], &why)) {
-			snprintf(err, len, "invalid value '%s' for listen: %s", v, why);
+			snprintf(err, len, "invalid value '%s' for %s: %s", v, k, why);
 			return -EINVAL;
 		}
-		cfg->nlisteners++;
+		cfg->listeners[cfg->nlisteners++].plain = !strcmp(k, "listen-plain");
 	} else {
 		snprintf(err, len, "unknown setting '%s'", k);
 		return -EINVAL;
@@ -209,6 +209,29 @@ static int cert_setting(struct cert_set_cfg *cs, const char *k, const char *v, c
 	else {
 		snprintf(err, len, "a [cert] section takes 'cert =', 'key =' and 'names =', not "
 			 "'%s'", k);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * A [listen] section's setting. "tls = off" makes it a plain-HTTP listener (a port 80
+ * beside the HTTPS one, or a point to measure without crypto): no handshake, requests
+ * read and bodies spliced on the bare TCP socket, nothing registered with ktlso.ko.
+ */
+static int listen_setting(struct listener_cfg *l, const char *k, const char *v)
+{
+	int m;
+
+	if (!strcmp(k, "offload")) {
+		if ((m = kso_mode_parse(v)) < 0)
+			return -EINVAL;
+		l->offload = m;
+	} else if (!strcmp(k, "tls")) {
+		if (strcmp(v, "on") && strcmp(v, "off"))
+			return -EINVAL;
+		l->plain = !strcmp(v, "off");
+	} else {
 		return -EINVAL;
 	}
 	return 0;
@@ -296,15 +319,13 @@ int config_load_file(struct config *cfg, const char *path, char *err, size_t err
 				break;
 			}
 		} else if (sect) {
-			int m = kso_mode_parse(v);
-
-			if (strcmp(k, "offload") || m < 0) {
+			if (listen_setting(sect, k, v)) {
 				snprintf(err, errlen, "%s:%d: a [listen] section takes only "
-					 "'offload = off|tx|rx|txrx'", path, lineno);
+					 "'offload = off|tx|rx|txrx' and 'tls = on|off'", path,
+					 lineno);
 				rc = -EINVAL;
 				break;
 			}
-			sect->offload = m;
 		} else if (apply(cfg, k, v, msg, sizeof(msg))) {
 			snprintf(err, errlen, "%s:%d: %s", path, lineno, msg);
 			rc = -EINVAL;
@@ -312,6 +333,13 @@ int config_load_file(struct config *cfg, const char *path, char *err, size_t err
 		}
 	}
 	fclose(f);
+	for (int i = 0; !rc && i < cfg->nlisteners; i++) {
+		if (cfg->listeners[i].plain && cfg->listeners[i].offload >= 0) {
+			snprintf(err, errlen, "%s: [listen %s] has 'tls = off': 'offload' means "
+				 "nothing there", path, cfg->listeners[i].name);
+			rc = -EINVAL;
+		}
+	}
 	for (int i = 0; !rc && i < cfg->nsets; i++) {
 		if (!cfg->sets[i].cert || !cfg->sets[i].key) {
 			snprintf(err, errlen, "%s: [cert %s] needs both 'cert =' and 'key ='", path,
@@ -363,6 +391,9 @@ static void usage(FILE *f)
 "                          an IPv6 one in brackets ([::1]), or * for any of both\n"
 "                          families (one dual-stack socket); PORT alone is *:PORT\n"
 "                          (default: 8443)\n"
+"  --listen-plain ADDR:PORT\n"
+"                          the same, for plain HTTP without TLS (port 80, say):\n"
+"                          no handshake, nothing registered with ktlso.ko\n"
 "  --offload MODE          off | tx | rx | txrx (default: txrx): what goes to kTLS\n"
 "  --workers N             worker threads, one io_uring ring each (default: CPUs)\n"
 "  --tls-min 1.2|1.3       lowest TLS version accepted (default: 1.2, so TLS 1.3\n"
@@ -446,6 +477,7 @@ int config_parse_args(struct config *cfg, int argc, char **argv, char *err, size
 		{ "cert", required_argument, NULL, 0 },
 		{ "key", required_argument, NULL, 0 },
 		{ "listen", required_argument, NULL, 0 },
+		{ "listen-plain", required_argument, NULL, 0 },
 		{ "offload", required_argument, NULL, 0 },
 		{ "workers", required_argument, NULL, 0 },
 		{ "tls-min", required_argument, NULL, 0 },
@@ -498,7 +530,7 @@ int config_parse_args(struct config *cfg, int argc, char **argv, char *err, size
 	while ((o = getopt_long(argc, argv, "ht", opts, &idx)) != -1) {
 		switch (o) {
 		case 0:
-			if (!strcmp(opts[idx].name, "listen") && !cli_listeners++)
+			if (!strncmp(opts[idx].name, "listen", 6) && !cli_listeners++)
 				cfg->nlisteners = 0;	/* flags replace the file's listeners */
 			if (apply(cfg, opts[idx].name, optarg, msg, sizeof(msg))) {
 				snprintf(err, errlen, "--%s: %s", opts[idx].name, msg);

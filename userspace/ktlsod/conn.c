@@ -51,6 +51,8 @@ const char *conn_peer_str(const struct conn *c, char *buf, size_t len)
 
 const char *conn_mode_str(const struct conn *c)
 {
+	if (c->plain)
+		return "plain";
 	if (c->ktls_tx && c->ktls_rx)
 		return "ktls-txrx";
 	if (c->ktls_tx)
@@ -222,7 +224,7 @@ static int send_close_notify(struct conn *c)
 	static const unsigned char alert[2] = { 1, 0 };	/* warning, close_notify */
 
 	/* not in the middle of bytes an io_uring send or splice still has to write */
-	if (c->send_armed || c->splice_pending)
+	if (c->send_armed || c->splice_pending || c->plain)
 		return 0;
 	if (c->ktls_tx) {
 		ssize_t r = kso_ktls_send_record(c->fd, 21, alert, sizeof(alert),
@@ -335,7 +337,7 @@ void conn_fatal_alert(struct conn *c, unsigned char desc, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	if (c->ktls_tx && !c->send_armed && !c->splice_pending)
+	if (c->ktls_tx && !c->plain && !c->send_armed && !c->splice_pending)
 		(void)kso_ktls_send_record(c->fd, 21, alert, sizeof(alert),
 					   MSG_DONTWAIT | MSG_NOSIGNAL);
 	c->ktls_tx = false;	/* no close_notify after a fatal alert */

@@ -15,6 +15,12 @@
  *              (kTLS TX), or pread + SSL_write (userspace TLS);
  *   CLOSING    close_notify sent, the socket shut down, freed once no operation is in
  *              flight.
+ *
+ * A plain-HTTP listener's connection (tls = off) starts OPEN: no SSL, no handshake, not
+ * registered with ktlso.ko. It is marked plain with ktls_tx and ktls_rx set, since the
+ * kernel socket carries plaintext both ways just as kTLS does: requests are read with
+ * recvmsg, bodies spliced, and what is TLS alone (close_notify, alerts, HSTS) checks
+ * plain.
  */
 #ifndef KTLSOD_CONN_H
 #define KTLSOD_CONN_H
@@ -73,7 +79,8 @@ struct conn {
 	int fd;
 	uint8_t state;
 	uint8_t offload;		/* enum ktlso_mode: what the listener asks for */
-	bool ktls_tx, ktls_rx;
+	bool ktls_tx, ktls_rx;		/* plain: both set, the socket carries plaintext */
+	bool plain;			/* no TLS at all: a plain-HTTP listener's */
 	bool read_armed, send_armed, hs_done;
 	bool over_cap;
 	bool responding;		/* head/body of c->rq are being sent */
@@ -165,10 +172,17 @@ void conn_on_flush(struct conn *c);
 
 /* handshake.c */
 void hs_start(struct conn *c);
+void hs_plain(struct conn *c);
 void hs_fail(struct conn *c, const char *what);
 void hs_on_poll(struct conn *c, int res);
 void hs_finish(struct conn *c);
 void hs_live_offload_try(struct conn *c);
+
+/* HSTS is for HTTPS responses only (RFC 6797 §7.2): none on a plain listener. */
+static inline const char *conn_hsts(const struct conn *c)
+{
+	return c->plain ? "" : c->live->hsts;
+}
 
 /* module.c */
 void ctl_conn_register(struct conn *c);

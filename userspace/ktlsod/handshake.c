@@ -98,6 +98,22 @@ void hs_start(struct conn *c)
 }
 
 /*
+ * A plain-HTTP listener's connection: no handshake, nothing to hand off, nothing for the
+ * module. Straight to where hs_finish() leaves a connection all in kTLS.
+ */
+void hs_plain(struct conn *c)
+{
+	c->plain = c->ktls_tx = c->ktls_rx = true;
+	c->state = CS_OPEN;
+	if (!c->w->ring.br && conn_in_reserve(c)) {
+		conn_close(c, "out of memory");
+		return;
+	}
+	conn_set_deadline(c);
+	req_process(c);
+}
+
+/*
  * TLS 1.3, the handshake just done: our Finished went out with the previous flight, so
  * what the last SSL_do_handshake() wrote are NewSessionTicket records, already under the
  * server's application key. kTLS TX starts after them (tls.c).

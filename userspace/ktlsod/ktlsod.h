@@ -23,6 +23,7 @@ struct listener_cfg {
 	socklen_t addrlen;
 	bool dual_stack;		/* "*:PORT": [::] taking IPv4 too (IPV6_V6ONLY off) */
 	int offload;			/* enum ktlso_mode, or -1: the global default */
+	bool plain;			/* no TLS: plain HTTP (tls = off, --listen-plain) */
 };
 
 /* A [cert NAME] section; --cert/--key make the one named "default". */

@@ -644,7 +644,9 @@ int main(int argc, char **argv)
 	if (!wait_for_workers(cfg->workers))
 		goto out_join;
 	for (int i = 0; i < cfg->nlisteners; i++)
-		log_msg("listening on %s, offload %s, %d workers", cfg->listeners[i].name,
+		log_msg("listening on %s, %s%s, %d workers", cfg->listeners[i].name,
+			cfg->listeners[i].plain ? "plain HTTP" : "offload ",
+			cfg->listeners[i].plain ? "" :
 			kso_mode_name(cfg->listeners[i].offload < 0 ? cfg->offload :
 								     cfg->listeners[i].offload),
 			cfg->workers);

@@ -237,6 +237,8 @@ void ctl_apply_policies(struct worker *w)
 		int mode = p ? p->mode : l->cfg_offload;
 		uint32_t ciphers = p ? p->ciphers : 0;
 
+		if (l->plain)
+			continue;	/* no TLS there: nothing a policy could say */
 		if (mode != l->offload && w->id == 0)
 			log_msg("listener %s: offload %s (was %s), %s", ktlsod.cfg.listeners[i].name,
 				kso_mode_name(mode), kso_mode_name(l->offload),

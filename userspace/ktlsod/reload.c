@@ -118,15 +118,16 @@ static const char *listeners_str(const struct config *cfg, char *buf, size_t len
 
 	buf[0] = '\0';
 	for (int i = 0; i < cfg->nlisteners && k < len; i++)
-		k += (size_t)snprintf(buf + k, len - k, "%s%s", i ? ", " : "",
-				      cfg->listeners[i].name);
+		k += (size_t)snprintf(buf + k, len - k, "%s%s%s", i ? ", " : "",
+				      cfg->listeners[i].name,
+				      cfg->listeners[i].plain ? " (plain)" : "");
 	return buf;
 }
 
 static bool same_listener(const struct listener_cfg *a, const struct listener_cfg *b)
 {
 	return a->addrlen == b->addrlen && a->dual_stack == b->dual_stack &&
-	       !memcmp(&a->addr, &b->addr, a->addrlen);
+	       a->plain == b->plain && !memcmp(&a->addr, &b->addr, a->addrlen);
 }
 
 static bool same_str(const char *a, const char *b)

@@ -195,7 +195,7 @@ static int req_take_rbuf(struct conn *c, int res, unsigned cflags)
 static int req_read_ended(struct conn *c, int res)
 {
 	if (res == 0) {
-		c->eof = "client closed without close_notify";
+		c->eof = c->plain ? "client closed" : "client closed without close_notify";
 		return 0;
 	}
 	conn_close_fmt(c, "recv failed: %s", strerror(-res));
@@ -339,7 +339,7 @@ void req_process(struct conn *c)
 		if (n < 0) {
 			c->rq->dirfd = -1;
 			c->rq->consumed = c->in_len;	/* the connection closes after it */
-			serve_status(-n, false, false, c->live->hsts, &c->rq->resp);
+			serve_status(-n, false, false, conn_hsts(c), &c->rq->resp);
 			c->rq->resp.why = req_parse_why(-n);
 			resp_start(c);
 			return;

@@ -116,19 +116,19 @@ void resp_open_file(struct conn *c, int n)
 	q->resp.fd = -1;
 	q->consumed = (uint32_t)n;
 	if (c->over_cap) {
-		serve_status(503, q->req.method == HTTP_HEAD, false, c->live->hsts, &q->resp);
+		serve_status(503, q->req.method == HTTP_HEAD, false, conn_hsts(c), &q->resp);
 		resp_start(c);
 		return;
 	}
 	if (q->req.method == HTTP_OTHER) {
-		serve_status(405, false, q->req.keep_alive, c->live->hsts, &q->resp);
+		serve_status(405, false, q->req.keep_alive, conn_hsts(c), &q->resp);
 		resp_start(c);
 		return;
 	}
 	const char *why = serve_path_refused(q->req.path, c->live->allow_dotfiles);
 
 	if (why) {
-		serve_status(403, q->req.method == HTTP_HEAD, q->req.keep_alive, c->live->hsts,
+		serve_status(403, q->req.method == HTTP_HEAD, q->req.keep_alive, conn_hsts(c),
 			     &q->resp);
 		q->resp.why = why;
 		resp_start(c);
@@ -152,7 +152,7 @@ void resp_on_open(struct conn *c, int res)
 		return;
 	}
 	r = serve_respond(&q->req, res, q->req.keep_alive && !atomic_load(&ktlsod.stop),
-			  c->live->hsts, &q->resp, index ? NULL : &q->dirfd);
+			  conn_hsts(c), &q->resp, index ? NULL : &q->dirfd);
 	if (r == 1) {
 		sqe = conn_sqe(c, OP_OPEN);
 		io_uring_prep_openat2(sqe, q->dirfd, "index.html", &q->how);

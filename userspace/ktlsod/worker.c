@@ -127,7 +127,10 @@ static void on_accept(struct worker *w, struct listener *l, int res, unsigned fl
 		conn_close_fmt(c, "setsockopt(TCP_NODELAY): %s", strerror(errno));
 		return;
 	}
-	hs_start(c);
+	if (l->plain)
+		hs_plain(c);
+	else
+		hs_start(c);
 }
 
 /*
@@ -261,6 +264,7 @@ int worker_run(int id, const int *listen_fds)
 
 		w.ls[i].fd = listen_fds[i];
 		w.ls[i].cfg_offload = w.ls[i].offload = w.live->offload[i];
+		w.ls[i].plain = cfg->listeners[i].plain;
 		getsockname(listen_fds[i], (struct sockaddr *)&w.ls[i].addr, &len);
 		arm_accept(&w, &w.ls[i]);
 	}

@@ -34,6 +34,7 @@ struct listener {
 	uint32_t ciphers;	/* the module's policy: KTLSO_CIPHER_MASK bits allowed, 0 all */
 	struct sockaddr_storage addr;	/* what it is bound to, for policy matching */
 	bool rearm;		/* its multishot accept ended for want of fds: re-arm on tick */
+	bool plain;		/* plain HTTP: its connections skip TLS (conn.h, plain) */
 } __attribute__((aligned(16)));
 
 struct worker {
