@@ -9,7 +9,8 @@
 #               gets 400; no Strict-Transport-Security on plain HTTP, while HTTPS has it
 #   log         offload=plain, tls=- in the connection's line; the listener's start line
 #   https       the TLS listener beside it still serves, with the offload expected
-#   module      with ktlso.ko loaded: no plain connection registered (ktlsoctl sock list)
+#   module      with ktlso.ko loaded: a plain connection is not registered, a TLS one
+#               beside it is (ktlsoctl sock list)
 #   reload      SIGHUP (hsts changed): applied, no listener 'needs a restart'; plain
 #               still without HSTS, HTTPS with the new value
 #   config      'offload =' in a 'tls = off' section, and a bad 'tls =', are refused (-t)
@@ -89,13 +90,19 @@ check https/hsts "$(hsts_of "$https/f")" 100
 
 # --- module: a plain connection is not registered
 if command -v ktlsoctl >/dev/null && ktlsoctl sock list >/dev/null 2>&1; then
+	# a download on each listener at once: the TLS one is listed, the plain one not
 	curl -s --max-time 20 --limit-rate 1M -o /dev/null "$http/big" &
 	cpid=$!
+	curl -sk --max-time 20 --limit-rate 1M -o /dev/null "$https/big" &
+	cpid2=$!
 	sleep 1
-	n=$(ktlsoctl sock list 2>/dev/null | awk -v p=":$port2" '$2 ~ p"$"' | wc -l)
-	kill $cpid 2>/dev/null
-	wait $cpid 2>/dev/null
-	check module/not_registered "$n" 0
+	ktlsoctl sock list >"$work/socks" 2>&1
+	kill $cpid $cpid2 2>/dev/null
+	wait $cpid $cpid2 2>/dev/null
+	n=$(awk -v p=":$port" '$2 ~ p"$"' "$work/socks" | wc -l)
+	[ "$n" -ge 1 ] && pass module/tls_registered ||
+		fail module/tls_registered "no socket of :$port listed: $(cat "$work/socks")"
+	check module/not_registered "$(awk -v p=":$port2" '$2 ~ p"$"' "$work/socks" | wc -l)" 0
 else
 	skip module/not_registered "ktlso.ko is not loaded"
 fi
