@@ -10,7 +10,8 @@
 #   log         offload=plain, tls=- in the connection's line; the listener's start line
 #   https       the TLS listener beside it still serves, with the offload expected
 #   module      with ktlso.ko loaded: a plain connection is not registered, a TLS one
-#               beside it is (ktlsoctl sock list)
+#               beside it is (ktlsoctl sock list); and again after rmmod and insmod
+#               (VM), when ktlsod registers its open connections anew
 #   reload      SIGHUP (hsts changed): applied, no listener 'needs a restart'; plain
 #               still without HSTS, HTTPS with the new value
 #   config      'offload =' in a 'tls = off' section, and a bad 'tls =', are refused (-t)
@@ -89,22 +90,47 @@ esac
 check https/hsts "$(hsts_of "$https/f")" 100
 
 # --- module: a plain connection is not registered
-if command -v ktlsoctl >/dev/null && ktlsoctl sock list >/dev/null 2>&1; then
-	# a download on each listener at once: the TLS one is listed, the plain one not
-	curl -s --max-time 20 --limit-rate 1M -o /dev/null "$http/big" &
-	cpid=$!
-	curl -sk --max-time 20 --limit-rate 1M -o /dev/null "$https/big" &
-	cpid2=$!
-	sleep 1
-	ktlsoctl sock list >"$work/socks" 2>&1
-	kill $cpid $cpid2 2>/dev/null
-	wait $cpid $cpid2 2>/dev/null
-	n=$(awk -v p=":$port" '$2 ~ p"$"' "$work/socks" | wc -l)
+# Connections held open, idle after one request (a download would be over: the socket
+# buffers take all of 8 MiB): one plain through curl's telnet://, one TLS.
+if command -v ktlsoctl >/dev/null && ktlsoctl sock list >/dev/null 2>&1 &&
+	curl -V | grep -q telnet; then
+	mkfifo "$work/pin" "$work/tin"
+	curl -sN --max-time 90 telnet://127.0.0.1:"$port2" <"$work/pin" >"$work/pout" 2>&1 &
+	ppid=$!
+	openssl s_client -connect "127.0.0.1:$port" -servername localhost -quiet <"$work/tin" >"$work/tout" 2>&1 &
+	tpid=$!
+	exec 7>"$work/pin" 8>"$work/tin"
+	printf 'GET /f HTTP/1.1\r\nHost: x\r\n\r\n' >&7
+	printf 'GET /f HTTP/1.1\r\nHost: localhost\r\n\r\n' >&8
+	wait_line "$work/pout" '^HTTP/1.1 200' 10 && wait_line "$work/tout" '^HTTP/1.1 200' 10 ||
+		fail module/held "no answer: $(cat "$work/pout" "$work/tout")"
+	# listed: the connections of PORT (sock_of PORT)
+	sock_of() { ktlsoctl sock list 2>/dev/null | awk -v p=":$1" '$2 ~ p"$"' | wc -l; }
+	n=$(sock_of "$port")
 	[ "$n" -ge 1 ] && pass module/tls_registered ||
-		fail module/tls_registered "no socket of :$port listed: $(cat "$work/socks")"
-	check module/not_registered "$(awk -v p=":$port2" '$2 ~ p"$"' "$work/socks" | wc -l)" 0
+		fail module/tls_registered "no socket of :$port listed: $(ktlsoctl sock list 2>&1)"
+	check module/not_registered "$(sock_of "$port2")" 0
+	# the module unloaded and loaded again: ktlsod registers its open connections anew,
+	# the TLS one, not the plain one
+	if [ -f /ktlso/ktlso.ko ]; then
+		n=0
+		if rmmod ktlso && insmod /ktlso/ktlso.ko; then
+			i=0
+			while [ $i -lt 80 ] && [ "$n" -lt 1 ]; do
+				sleep 0.25
+				n=$(sock_of "$port")
+				i=$((i + 1))
+			done
+		fi
+		[ "$n" -ge 1 ] && pass module/tls_registered_again ||
+			fail module/tls_registered_again "$(grep ktlso: "$work/log")"
+		check module/not_registered_again "$(sock_of "$port2")" 0
+	fi
+	exec 7>&- 8>&-
+	kill $ppid $tpid 2>/dev/null
+	wait $ppid $tpid 2>/dev/null
 else
-	skip module/not_registered "ktlso.ko is not loaded"
+	skip module/not_registered "ktlso.ko is not loaded (or curl has no telnet://)"
 fi
 
 # --- reload

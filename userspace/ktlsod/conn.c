@@ -541,6 +541,7 @@ void conn_tick(struct conn *c, uint64_t now)
 			      c->splice_pending ? "splice did not complete" :
 			      c->responding ? "send timeout (client not reading)" :
 			      c->in_len ? "request header timeout" :
-			      !c->requests ? "no request after the handshake" :
+			      !c->requests ? (c->plain ? "no request" :
+					      "no request after the handshake") :
 			      "idle timeout");
 }

@@ -216,7 +216,8 @@ void ctl_conn_register(struct conn *c)
 		.fallback = c->fallback,
 	};
 
-	if (!c->w->ctl.req || c->state != CS_OPEN)
+	/* plain HTTP: no TLS for the module to watch (and no registration when it comes back) */
+	if (!c->w->ctl.req || c->state != CS_OPEN || c->plain)
 		return;
 	c->registered = ctl_register(&c->w->ctl, &reg) == 0;
 	if (c->registered && !c->cookie) {
