@@ -109,7 +109,8 @@ static int ctl_run_json(size_t i, int argc, char **argv)
 	if (!ctl_subcommands[i].json)
 		return ctl_usage_err("-j <command> [<args>]", "-j: '%s' has no JSON output",
 				     ctl_subcommands[i].name);
-	args = calloc((size_t)argc + 1, sizeof(*args));
+	/* argv as main's: the flag appended, then the NULL that ends it (ctl_take_flag writes it) */
+	args = calloc((size_t)argc + 2, sizeof(*args));
 	if (!args) {
 		ctl_err("%s", strerror(ENOMEM));
 		return CTL_EXIT_ERROR;
