@@ -163,6 +163,10 @@ void conn_put(struct conn *c);
 int conn_out_room(struct conn *c, size_t n);
 int conn_out_append(struct conn *c, const void *p, size_t n);
 int conn_drain_wbio(struct conn *c);
+/* Userspace TX after the handshake: OpenSSL's records go straight into c->out. */
+int conn_wbio_out(struct conn *c);
+/* Back to a memory BIO: TX moved into kTLS, what OpenSSL writes must not be sent raw. */
+int conn_wbio_mem(struct conn *c);
 void conn_slim(struct conn *c);
 void conn_send_pending(struct conn *c);
 int conn_in_reserve(struct conn *c);

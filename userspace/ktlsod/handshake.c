@@ -355,7 +355,7 @@ static void hs_install(struct conn *c)
 		SSL_set_shutdown(c->ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
 		SSL_free(c->ssl);	/* the kernel does TLS now; keys wiped above */
 		c->ssl = NULL;
-	} else if (hs_tlsu_start(c, seq0)) {
+	} else if (hs_tlsu_start(c, seq0) || (!c->ktls_tx && conn_wbio_out(c))) {
 		conn_close(c, "out of memory");
 		return;
 	} else {
@@ -432,6 +432,10 @@ void hs_live_offload_try(struct conn *c)
 		c->fallback = NULL;
 		atomic_fetch_add(&ktlsod.st.offloaded, 1);
 		atomic_fetch_add(&ktlsod.st.live_offloaded, 1);
+	}
+	if (c->ktls_tx && !c->ktls_rx && conn_wbio_mem(c)) {
+		conn_close(c, "out of memory");
+		return;
 	}
 	if (c->ktls_tx && c->ktls_rx) {
 		conn_tlsu_free(c);
