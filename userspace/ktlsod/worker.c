@@ -246,7 +246,7 @@ int worker_run(int id, const int *listen_fds)
 
 	w.tick_ts.tv_sec = TICK_MS / 1000;
 	w.cap = (cfg->max_conns + (unsigned)cfg->workers - 1) / (unsigned)cfg->workers;
-	w.scratch = malloc(16384);
+	w.scratch = malloc(SCRATCH_BYTES);
 	if (!w.scratch) {
 		log_at(LOG_ERR, "worker %d: out of memory", id);
 		return -ENOMEM;

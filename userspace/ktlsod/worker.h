@@ -37,6 +37,9 @@ struct listener {
 	bool plain;		/* plain HTTP: its connections skip TLS (conn.h, plain) */
 } __attribute__((aligned(16)));
 
+/* Userspace TLS reads a response's body this much at a time: three whole records. */
+#define SCRATCH_BYTES	(3u * 16384)
+
 struct worker {
 	int id;
 	struct ring ring;
