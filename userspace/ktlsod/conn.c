@@ -547,6 +547,11 @@ static void conn_wbio_shrink(struct conn *c)
 void conn_slim(struct conn *c)
 {
 	conn_wbio_shrink(c);
+	if (c->out && !c->send_armed && c->out_off == c->out_len) {
+		free(c->out);
+		c->out = NULL;
+		c->out_len = c->out_off = c->out_cap = 0;
+	}
 	if (c->in && c->w->ring.br) {
 		free(c->in);
 		c->in = NULL;

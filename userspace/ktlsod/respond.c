@@ -233,8 +233,9 @@ static void resp_done(struct conn *c)
 	free(c->rq);
 	c->rq = NULL;
 	c->w->frees_since_trim++;
-	if (c->out_off == c->out_len && c->out) {
-		free(c->out);	/* idle connections keep no output buffer */
+	/* idle connections keep no output buffer (userspace TLS: from the next tick, conn_slim) */
+	if (c->out_off == c->out_len && c->out && c->ktls_tx) {
+		free(c->out);
 		c->out = NULL;
 		c->out_len = c->out_off = c->out_cap = 0;
 	}
