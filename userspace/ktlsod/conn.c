@@ -528,8 +528,9 @@ int conn_drain_wbio(struct conn *c)
 }
 
 /*
- * Userspace TLS: OpenSSL's write BIO keeps the capacity of the largest burst it held (a
- * body chunk's records, some 16 KiB). Between responses, give an empty one back.
+ * A memory write BIO (the handshake's, kept where TX is in kTLS and RX in userspace) keeps
+ * the capacity of the largest burst it held. Between responses, give an empty one back.
+ * conn_wbio_out's holds nothing.
  */
 static void conn_wbio_shrink(struct conn *c)
 {
