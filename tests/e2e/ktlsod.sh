@@ -335,6 +335,18 @@ case $(grep "conn peer" "$work/log" | tail -n 1) in
 *"offload=userspace "*) pass listener_offload_off/logged ;;
 *) fail listener_offload_off/logged "$(grep "conn peer" "$work/log" | tail -n 1)" ;;
 esac
+# Userspace TLS, a file not in the page cache: RWF_NOWAIT finds it missing and the read is
+# done blocking instead (respond.c, resp_user_read). GNU dd drops a file's clean pages.
+want=$(sum "$www/f1048576")
+sync
+if dd if="$www/f1048576" iflag=nocache count=0 2>/dev/null; then
+	command -v fincore >/dev/null && echo "# cold file: $(fincore -n -o RES "$www/f1048576") cached"
+	curl -sk "https://127.0.0.1:$port2/f1048576" -o "$work/dl2" &&
+		[ "$(sum "$work/dl2")" = "$want" ] && pass listener_offload_off/cold_file ||
+		fail listener_offload_off/cold_file "download failed or differs"
+else
+	skip listener_offload_off/cold_file "this dd cannot drop a file's pages (iflag=nocache)"
+fi
 
 # Operations: reload, then drain on SIGTERM.
 kill -HUP $pid
