@@ -303,8 +303,9 @@ ifneq ($(NODEPS),1)
 endif
 
 # BENCH_USERSPACE=trixie: the boots run Debian 13's userspace (OpenSSL 3.5, its nginx and
-# lighttpd) with ktlsod built there (userspace-trixie)
-bench: all kmod-vm deps-bench $(if $(filter trixie,$(BENCH_USERSPACE)),userspace-trixie)
+# lighttpd) with ktlsod built there (userspace-trixie). KTLSO_VM=native (a host with kTLS,
+# as root): no VM, so no module for the VM kernels
+bench: all $(if $(filter native,$(KTLSO_VM)),,kmod-vm) deps-bench $(if $(filter trixie,$(BENCH_USERSPACE)),userspace-trixie)
 	$(Q)bench/bench $(if $(BENCH_QUICK),--quick) --kernel "$(KERNEL)"
 
 # ---------------------------------------------------------------------------- install
