@@ -14,8 +14,14 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/magic.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
+
+#ifndef __NR_cachestat
+#define __NR_cachestat	451	/* the same number on every architecture (6.5) */
+#endif
 
 #define SMALL_BODY	(32u << 10)		/* at most this: read and sent with the head */
 #define SPLICE_STALL_MS	60000	/* a splice still queued or running after this: give up */
@@ -280,6 +286,79 @@ static void resp_body_splice(struct conn *c)
 	c->deadline = now_ms() + SPLICE_STALL_MS;
 }
 
+/* cachestat(2)'s (6.5) arguments, as include/uapi/linux/mman.h has them */
+struct resp_cachestat_range {
+	uint64_t off, len;
+};
+
+struct resp_cachestat {
+	uint64_t nr_cache, nr_dirty, nr_writeback, nr_evicted, nr_recently_evicted;
+};
+
+/*
+ * Does the page cache hold all of [off, off + len)? Then sendfile() from the event loop
+ * cannot wait for a disk (a page evicted between this look and the send can: a rare,
+ * bounded stall of this worker, the price of not going through io-wq). A file in memory
+ * (tmpfs, ramfs) always; else cachestat(2), from 6.5; before, no answer: io-wq's splice.
+ */
+static bool resp_range_cached(struct conn *c, uint64_t off, uint64_t len)
+{
+	struct resp_cachestat_range cr = { .off = off, .len = len };
+	struct resp_cachestat cs;
+	struct worker *w = c->w;
+
+	if (resp_fs_in_memory(w, c->file_fd, c->rq->resp.dev))
+		return true;
+	if (w->no_cachestat)
+		return false;
+	if (syscall(__NR_cachestat, c->file_fd, &cr, &cs, 0)) {
+		if (errno == ENOSYS)
+			w->no_cachestat = true;
+		return false;
+	}
+	return cs.nr_cache == (off + len - 1) / 4096 - off / 4096 + 1;
+}
+
+/*
+ * The body's next CHUNK by sendfile() on the nonblocking socket, from the page cache: no
+ * pipe, and no trip through io_uring's worker threads, which run every splice (io_uring
+ * has no nonblocking splice from a file). Then a poll for room on the socket, which brings
+ * us back through the loop (other connections go between two chunks). true: done here.
+ */
+static bool resp_body_sendfile(struct conn *c)
+{
+	size_t chunk = c->file_left < CHUNK ? (size_t)c->file_left : CHUNK;
+	off_t off = (off_t)c->file_off;
+	ssize_t n;
+
+	if (c->in_pipe || !resp_range_cached(c, c->file_off, chunk))
+		return false;
+	n = sendfile(c->fd, c->file_fd, &off, chunk);
+	if (n < 0 && errno != EAGAIN && errno != EINTR) {
+		if (errno == EPIPE || errno == ECONNRESET)
+			conn_close(c, "client went away");
+		else
+			conn_close_fmt(c, "sendfile failed: %s", strerror(errno));
+		return true;
+	}
+	if (n == 0) {
+		conn_close(c, "file shrank while being sent");
+		return true;
+	}
+	if (n > 0) {
+		c->file_off += (uint64_t)n;
+		c->file_left -= (uint64_t)n;
+		c->bytes_out += (uint64_t)n;
+		conn_set_deadline(c);
+		if (!c->file_left) {
+			resp_done(c);
+			return true;
+		}
+	}
+	resp_arm_pollout(c);
+	return true;
+}
+
 void resp_body_step(struct conn *c)
 {
 	if (c->state != CS_OPEN || !c->responding)
@@ -299,6 +378,8 @@ void resp_body_step(struct conn *c)
 		resp_body_userspace(c, NULL, 0);
 		return;
 	}
+	if (resp_body_sendfile(c))
+		return;
 	if (conn_pipe_get(c)) {
 		conn_close(c, "pipe2 failed");
 		return;

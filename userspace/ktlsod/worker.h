@@ -56,6 +56,7 @@ struct worker {
 	struct conn *free_conns;	/* slab free list, linked through ->next */
 	uint64_t memfs_dev;		/* resp_fs_in_memory()'s answer for this device */
 	bool memfs_known, memfs;
+	bool no_cachestat;		/* cachestat(2) said ENOSYS (before 6.5) */
 	unsigned handshakes_since_trim;
 	unsigned frees_since_trim;	/* responses finished, connections closed */
 	uint64_t trimmed_at;
