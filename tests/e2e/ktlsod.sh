@@ -360,6 +360,40 @@ else
 fi
 grep -q "stopped:" "$work/log" && pass sigterm/summary_logged || fail sigterm/summary_logged "no summary line"
 
+# The open-file cache (userspace/ktlsod/ofc.c), on one worker so that every request finds
+# what the one before put there: a file renamed over, rewritten in place or deleted is
+# answered from the disk at once; a file moved away with another put in its place, within
+# the cache's 2 s.
+p4=$((port + 3))
+start_ktlsod --root "$www" --cert "$work/cert.pem" --key "$work/key.pem" --listen 127.0.0.1:$p4 \
+	--workers 1 --log "$work/log4"
+u4=https://127.0.0.1:$p4
+printf v1 >"$www/ofc"
+if wait_https "$u4/ofc"; then
+	check ofc/first "$(curl -sk "$u4/ofc")" v1
+	check ofc/cached "$(curl -sk "$u4/ofc")" v1
+	printf 'version 2' >"$work/ofc.new"
+	mv "$work/ofc.new" "$www/ofc"
+	check ofc/renamed_over "$(curl -sk "$u4/ofc")" 'version 2'
+	printf v3 >"$www/ofc"	# the same file, shorter: the size is fstat()'s of this request
+	check ofc/rewritten_shorter "$(curl -sk "$u4/ofc")" v3
+	printf 'version 4, longer' >>"$www/ofc"
+	check ofc/appended "$(curl -sk "$u4/ofc")" 'v3version 4, longer'
+	rm "$www/ofc"
+	check ofc/deleted "$(code "$u4/ofc")" 404
+	printf old >"$www/ofc"
+	check ofc/recreated "$(curl -sk "$u4/ofc")" old
+	mv "$www/ofc" "$www/ofc.moved"	# still linked: only the cache's expiry sees this
+	printf new >"$www/ofc"
+	sleep 3
+	check ofc/moved_away_expired "$(curl -sk "$u4/ofc")" new
+	rm -f "$www/ofc" "$www/ofc.moved"
+else
+	fail ofc/start "ktlsod did not answer: $(tail -n 3 "$work/log4")"
+fi
+kill $pid
+wait $pid 2>/dev/null
+
 # Timeouts and the connection cap, on a second daemon with tight limits.
 p3=$((port + 2))
 start_ktlsod --root "$www" --cert "$work/cert.pem" --key "$work/key.pem" --listen 127.0.0.1:$p3 \

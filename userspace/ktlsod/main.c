@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* ktlsod: HTTPS file server with kernel TLS offload. See --help, ktlsod(8) and docs/ktlsod.md. */
 #include "ktlsod.h"
+#include "ofc.h"
 #include "serve.h"
 
 #include <errno.h>
@@ -49,13 +50,13 @@ out_err:
 
 /*
  * A connection may hold five fds at once (socket, file, directory, the two ends of a
- * pipe): ask for that many for max-conns, as far as the hard limit allows, and say so
- * when it does not.
+ * pipe), and each worker's open-file cache OFC_N: ask for that many for max-conns, as far
+ * as the hard limit allows, and say so when it does not.
  */
 static void raise_fd_limit(struct config *cfg)
 {
 	struct rlimit rl;
-	rlim_t want = (rlim_t)cfg->max_conns * 5 + 64;
+	rlim_t want = (rlim_t)cfg->max_conns * 5 + 64 + (rlim_t)cfg->workers * OFC_N;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl))
 		return;

@@ -166,6 +166,8 @@ void resp_start(struct conn *c)
 	conn_send_pending(c);
 }
 
+static void resp_opened(struct conn *c, int res, const struct stat *st);
+
 void resp_open_file(struct conn *c, int n)
 {
 	struct request *q = c->rq;
@@ -193,31 +195,53 @@ void resp_open_file(struct conn *c, int n)
 		resp_start(c);
 		return;
 	}
+	struct stat st;
+	int fd = ofc_get(c->w, serve_relpath(&q->req), &st);
+
+	if (fd >= 0) {
+		resp_opened(c, fd, &st);
+		return;
+	}
 	serve_open_how(&q->how);
 	sqe = conn_sqe(c, OP_OPEN);
 	io_uring_prep_openat2(sqe, ktlsod.root_fd, serve_relpath(&q->req), &q->how);
 }
 
-void resp_on_open(struct conn *c, int res)
+/* The path's file (or its error, res < 0), opened now or from the cache (st != NULL). */
+static void resp_opened(struct conn *c, int res, const struct stat *st)
 {
 	struct request *q = c->rq;
 	struct io_uring_sqe *sqe;
 	bool index = q->dirfd >= 0;
+	bool keep = q->req.keep_alive && !atomic_load(&ktlsod.stop);
 	int r;
 
-	if (c->state != CS_OPEN) {
-		if (res >= 0)
-			close(res);
-		return;
-	}
-	r = serve_respond(&q->req, res, q->req.keep_alive && !atomic_load(&ktlsod.stop),
-			  conn_hsts(c), &q->resp, index ? NULL : &q->dirfd);
+	if (st)
+		r = serve_respond_stat(&q->req, res, st, keep, conn_hsts(c), &q->resp,
+				       &q->dirfd);
+	else
+		r = serve_respond(&q->req, res, keep, conn_hsts(c), &q->resp,
+				  index ? NULL : &q->dirfd);
 	if (r == 1) {
 		sqe = conn_sqe(c, OP_OPEN);
 		io_uring_prep_openat2(sqe, q->dirfd, "index.html", &q->how);
 		return;
 	}
 	resp_start(c);
+}
+
+void resp_on_open(struct conn *c, int res)
+{
+	struct request *q = c->rq;
+
+	if (c->state != CS_OPEN) {
+		if (res >= 0)
+			close(res);
+		return;
+	}
+	if (res >= 0 && q->dirfd < 0)
+		ofc_put(c->w, serve_relpath(&q->req), res);	/* not a directory's index */
+	resp_opened(c, res, NULL);
 }
 
 static void resp_done(struct conn *c)

@@ -320,16 +320,12 @@ static int serve_redirect_slash(const struct http_req *req, int fd, bool head_on
 int serve_respond(const struct http_req *req, int fd, bool keep_alive, const char *hsts,
 		  struct serve_resp *r, int *dirfd)
 {
-	/* dirfd == NULL: this is the index.html of a directory; without one the answer is 403 */
-	const char *type_path = dirfd ? req->path : "index.html";
-
-	bool head_only = req->method == HTTP_HEAD;
-	char etag[64], lm[64];
-	uint64_t size, a, b;
 	struct stat st;
 
 	r->hsts = hsts;
 	if (fd < 0) {
+		bool head_only = req->method == HTTP_HEAD;
+
 		serve_status(!dirfd && fd == -ENOENT ? 403 : errno_status(fd), head_only, keep_alive,
 			     hsts, r);
 		r->why = !dirfd && fd == -ENOENT ? "directory without index.html" : errno_why(fd);
@@ -337,10 +333,25 @@ int serve_respond(const struct http_req *req, int fd, bool keep_alive, const cha
 	}
 	if (fstat(fd, &st) < 0) {
 		close(fd);
-		serve_status(500, head_only, keep_alive, r->hsts, r);
+		serve_status(500, req->method == HTTP_HEAD, keep_alive, r->hsts, r);
 		r->why = "fstat failed";
 		return 0;
 	}
+	return serve_respond_stat(req, fd, &st, keep_alive, hsts, r, dirfd);
+}
+
+int serve_respond_stat(const struct http_req *req, int fd, const struct stat *stp,
+		       bool keep_alive, const char *hsts, struct serve_resp *r, int *dirfd)
+{
+	/* dirfd == NULL: this is the index.html of a directory; without one the answer is 403 */
+	const char *type_path = dirfd ? req->path : "index.html";
+
+	bool head_only = req->method == HTTP_HEAD;
+	const struct stat st = *stp;
+	char etag[64], lm[64];
+	uint64_t size, a, b;
+
+	r->hsts = hsts;
 	if (S_ISDIR(st.st_mode) && dirfd) {
 		size_t plen = strlen(req->path);
 

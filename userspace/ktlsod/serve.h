@@ -47,6 +47,9 @@ void serve_open_how(struct open_how *how);
  */
 int serve_respond(const struct http_req *req, int fd, bool keep_alive, const char *hsts,
 		  struct serve_resp *r, int *dirfd);
+/* The same for fd >= 0 whose fstat() the caller has (ofc.c's cached files). */
+int serve_respond_stat(const struct http_req *req, int fd, const struct stat *st,
+		       bool keep_alive, const char *hsts, struct serve_resp *r, int *dirfd);
 
 /* A response without a file: an error status, a small HTML body. */
 void serve_status(int status, bool head_only, bool keep_alive, const char *hsts,

@@ -183,6 +183,7 @@ static void tick(struct worker *w)
 		conn_tick(c, now);
 	}
 	worker_trim(w, now);
+	ofc_tick(w);
 	sqe = ring_sqe(&w->ring);
 	io_uring_prep_timeout(sqe, &w->tick_ts, 0, 0);
 	io_uring_sqe_set_data64(sqe, OP_TICK);
@@ -288,6 +289,7 @@ int worker_run(int id, const int *listen_fds)
 		}
 		io_uring_cq_advance(&w.ring.q, n);
 	}
+	ofc_flush(&w);
 	ring_exit(&w.ring);
 	ctl_close(&w.ctl);
 	for (int i = 0; i < w.nls; i++)

@@ -7,6 +7,7 @@
 #define KTLSOD_WORKER_H
 
 #include "ktlsod.h"
+#include "ofc.h"
 #include "ring.h"
 
 struct conn;
@@ -56,6 +57,8 @@ struct worker {
 	struct conn *free_conns;	/* slab free list, linked through ->next */
 	uint64_t memfs_dev;		/* resp_fs_in_memory()'s answer for this device */
 	bool memfs_known, memfs;
+	struct ofc_entry *ofc;		/* the open-file cache (ofc.c), NULL until used */
+	unsigned ticks;			/* ticks so far: the cache's clock */
 	bool no_cachestat;		/* cachestat(2) said ENOSYS (before 6.5) */
 	unsigned handshakes_since_trim;
 	unsigned frees_since_trim;	/* responses finished, connections closed */
