@@ -54,12 +54,51 @@ void serve_open_how(struct open_how *how)
 	how->resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
 }
 
+/*
+ * IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") by hand for the years 1970 to 9999:
+ * gmtime_r() takes glibc's time zone lock and strftime() goes through the locale, about
+ * 1.5 k instructions a response for two dates (measured under icount). Days to a civil
+ * date as in Howard Hinnant's days_from_civil's inverse. Other times: gmtime_r, strftime.
+ */
 static size_t http_date(char *buf, size_t len, time_t t)
 {
+	static const char wd[] = "ThuFriSatSunMonTueWed", mon[] = "MarAprMayJunJulAugSepOctNovDecJanFeb";
 	struct tm tm;
 
-	gmtime_r(&t, &tm);
-	return strftime(buf, len, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	if (t < 0 || t > 253402300799 || len < 30) {
+		gmtime_r(&t, &tm);
+		return strftime(buf, len, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	}
+	long days = (long)(t / 86400), sec = (long)(t % 86400);
+	long z = days + 719468, era = z / 146097, doe = z - era * 146097;
+	long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	long doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+	long d = doy - (153 * mp + 2) / 5 + 1, y = yoe + era * 400 + (mp >= 10);
+	char *p = buf;
+
+	memcpy(p, wd + days % 7 * 3, 3);
+	p[3] = ',';
+	p[4] = ' ';
+	p[5] = (char)('0' + d / 10);
+	p[6] = (char)('0' + d % 10);
+	p[7] = ' ';
+	memcpy(p + 8, mon + mp * 3, 3);
+	p[11] = ' ';
+	p[12] = (char)('0' + y / 1000);
+	p[13] = (char)('0' + y / 100 % 10);
+	p[14] = (char)('0' + y / 10 % 10);
+	p[15] = (char)('0' + y % 10);
+	p[16] = ' ';
+	p[17] = (char)('0' + sec / 36000);
+	p[18] = (char)('0' + sec / 3600 % 10);
+	p[19] = ':';
+	p[20] = (char)('0' + sec % 3600 / 600);
+	p[21] = (char)('0' + sec % 3600 / 60 % 10);
+	p[22] = ':';
+	p[23] = (char)('0' + sec % 60 / 10);
+	p[24] = (char)('0' + sec % 10);
+	memcpy(p + 25, " GMT", 5);
+	return 29;
 }
 
 static void head_start(struct serve_resp *r, int status, bool keep_alive)
