@@ -139,6 +139,36 @@ static void resp_log_refused(struct conn *c, const struct serve_resp *r)
 		log_escape(line, sizeof(line), c->in ? c->in : "", n));
 }
 
+static void resp_body_step_nested(struct conn *c);
+
+/*
+ * kTLS: the head (and a body read with it) sent from here when the socket takes it whole,
+ * one send() instead of an io_uring send whose completion comes round the loop before the
+ * body can follow. Not from within another response's step (a pipelined request): no
+ * recursion. Anything short of the whole (EAGAIN, an error): the io_uring send does the
+ * rest and says what went wrong.
+ */
+static bool resp_send_now(struct conn *c)
+{
+	int flags = MSG_NOSIGNAL | MSG_DONTWAIT;
+	ssize_t n;
+
+	if (c->send_armed || c->out_off || !c->out_len || c->w->resp_nested)
+		return false;
+	if (c->file_left)
+		flags |= MSG_MORE;	/* as conn_send_pending() */
+	n = send(c->fd, c->out, c->out_len, flags);
+	if (n <= 0)
+		return false;
+	c->bytes_out += (uint64_t)n;
+	c->out_off += (uint32_t)n;
+	if (c->out_off < c->out_len)
+		return false;
+	c->out_off = c->out_len = 0;
+	resp_body_step_nested(c);
+	return true;
+}
+
 void resp_start(struct conn *c)
 {
 	struct serve_resp *r = &c->rq->resp;
@@ -163,6 +193,8 @@ void resp_start(struct conn *c)
 	}
 	if (c->ktls_tx && c->file_left)
 		resp_body_inline(c, r->dev);
+	if (c->ktls_tx && resp_send_now(c))
+		return;
 	conn_send_pending(c);
 }
 
@@ -409,6 +441,15 @@ void resp_body_step(struct conn *c)
 		return;
 	}
 	resp_body_splice(c);
+}
+
+static void resp_body_step_nested(struct conn *c)
+{
+	struct worker *w = c->w;
+
+	w->resp_nested++;
+	resp_body_step(c);	/* may end the response and close c */
+	w->resp_nested--;
 }
 
 void resp_arm_pollout(struct conn *c)

@@ -59,6 +59,7 @@ struct worker {
 	bool memfs_known, memfs;
 	struct ofc_entry *ofc;		/* the open-file cache (ofc.c), NULL until used */
 	unsigned ticks;			/* ticks so far: the cache's clock */
+	unsigned resp_nested;		/* within resp_send_now()'s body step */
 	bool no_cachestat;		/* cachestat(2) said ENOSYS (before 6.5) */
 	unsigned handshakes_since_trim;
 	unsigned frees_since_trim;	/* responses finished, connections closed */
