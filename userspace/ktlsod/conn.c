@@ -567,8 +567,13 @@ void conn_send_pending(struct conn *c)
 
 	if (c->send_armed || c->out_off == c->out_len || c->state == CS_CLOSING)
 		return;
-	/* A head followed by a spliced body: let kTLS fill its records across both. */
-	if (c->ktls_tx && c->rq && c->file_left)
+	/*
+	 * A head followed by a body of at most a record: one record for both. Before a longer
+	 * body the head is a record of its own, so that the body's records start on a page of
+	 * the file: from 6.5 (kTLS's MSG_SPLICE_PAGES) a head sharing the first record cost
+	 * about 5 % more per 1 MiB response (measured under icount; 6.1: no difference).
+	 */
+	if (c->ktls_tx && c->rq && c->file_left && c->file_left <= 16384)
 		flags |= MSG_MORE;
 	sqe = conn_sqe(c, OP_SEND);
 	io_uring_prep_send(sqe, c->fd, c->out + c->out_off, c->out_len - c->out_off, flags);

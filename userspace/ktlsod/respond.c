@@ -155,7 +155,7 @@ static bool resp_send_now(struct conn *c)
 
 	if (c->send_armed || c->out_off || !c->out_len || c->w->resp_nested)
 		return false;
-	if (c->file_left)
+	if (c->file_left && c->file_left <= 16384)
 		flags |= MSG_MORE;	/* as conn_send_pending() */
 	n = send(c->fd, c->out, c->out_len, flags);
 	if (n <= 0)
