@@ -631,16 +631,23 @@ static double pct(uint64_t *v, size_t n, double p)
 	return (double)v[i] / 1e3;	/* microseconds */
 }
 
+/* qsort's array may not be NULL, even empty (an array never pushed to is) */
+static void sort_lat(uint64_t *v, size_t n)
+{
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_u64);
+}
+
 static void report(double secs)
 {
 	uint64_t errors = st.err_connect + st.err_handshake + st.err_status + st.err_verify +
 			  st.err_io + st.err_ktls;
 	double mib = (double)st.bytes / (1 << 20);
 
-	qsort(st.lat, st.nlat, sizeof(*st.lat), cmp_u64);
-	qsort(st.hs_lat, st.nhs, sizeof(*st.hs_lat), cmp_u64);
-	qsort(st.hot_lat, st.nhot, sizeof(*st.hot_lat), cmp_u64);
-	qsort(st.cold_lat, st.ncold, sizeof(*st.cold_lat), cmp_u64);
+	sort_lat(st.lat, st.nlat);
+	sort_lat(st.hs_lat, st.nhs);
+	sort_lat(st.hot_lat, st.nhot);
+	sort_lat(st.cold_lat, st.ncold);
 	if (opt.json) {
 		printf("{\"label\":\"%s\",\"host\":\"%s\",\"port\":\"%s\",\"cipher\":\"%s\","
 		       "\"conns\":%u,\"new_conn\":%s,\"paths\":[",
